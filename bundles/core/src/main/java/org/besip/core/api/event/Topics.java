@@ -1,0 +1,34 @@
+package org.besip.core.api.event;
+
+/** EventAdmin topics that besip modules publish (design §3). */
+public final class Topics {
+
+    public static final String CALL_STARTED = "besip/pbx/call/STARTED";
+    public static final String CALL_ANSWERED = "besip/pbx/call/ANSWERED";
+    public static final String CALL_ENDED = "besip/pbx/call/ENDED";
+    public static final String REGISTRATION_ADDED = "besip/pbx/registration/ADDED";
+    public static final String REGISTRATION_REMOVED = "besip/pbx/registration/REMOVED";
+    public static final String PBX_AUTH_FAILED = "besip/pbx/auth/FAILED";
+    public static final String NETCONF_AUTH_FAILED = "besip/netconf/auth/FAILED";
+    public static final String SECURITY_ALERT = "besip/security/ALERT";
+    public static final String SECURITY_BLOCKED = "besip/security/BLOCKED";
+    public static final String SECURITY_UNBLOCKED = "besip/security/UNBLOCKED";
+    public static final String MONITORING_QUALITY = "besip/monitoring/QUALITY";
+    /** Module manager changes; the last segment is the operation, e.g. {@code ENABLED}. */
+    public static final String MODULE_PREFIX = "besip/core/module/";
+    public static final String MODULE_INSTALLED = MODULE_PREFIX + "INSTALLED";
+    public static final String MODULE_UPGRADED = MODULE_PREFIX + "UPGRADED";
+    public static final String MODULE_ENABLED = MODULE_PREFIX + "ENABLED";
+    public static final String MODULE_DISABLED = MODULE_PREFIX + "DISABLED";
+    public static final String MODULE_REMOVED = MODULE_PREFIX + "REMOVED";
+
+    /** Event property: the remote address an event is about, as text. */
+    public static final String PROP_SOURCE = "source";
+    /** Event property: the module an event is about. */
+    public static final String PROP_MODULE = "module";
+    /** Event property: a version. */
+    public static final String PROP_VERSION = "version";
+
+    private Topics() {
+    }
+}

@@ -1,0 +1,3 @@
+package org.besip.core.api.traffic;
+
+public enum Transport { UDP, TCP, TLS }
