@@ -239,6 +239,8 @@ final class Launcher {
                 System.setProperty(k, v);
             }
         });
+        // SPI Fly and the JDK log through java.util.logging: warnings and errors only
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
     }
 
     /**

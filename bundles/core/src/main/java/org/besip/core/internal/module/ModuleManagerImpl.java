@@ -731,7 +731,8 @@ public class ModuleManagerImpl implements ModuleManager {
                     }
                 }
             }
-            LOG.info("modules ready: {}", list().stream().map(m -> m.name() + "=" + m.state()).toList());
+            LOG.info("modules reconciled: {} installed, {} enabled", installed.size(),
+                    installed.values().stream().filter(InstalledModule::enabled).count());
         } catch (ModuleException | RuntimeException e) {
             LOG.error("module reconciliation failed", e);
         }
