@@ -155,16 +155,22 @@ public class ModuleManagerImpl implements ModuleManager {
         }
         if (f.required()) {
             List<BundleInfo> bundles = new ArrayList<>();
-            List<String> names = new ArrayList<>();
+            String problem = null;
             for (FeatureBundle fb : f.bundles()) {
-                Bundle b = byFeatureBundle(name, fb);
-                bundles.add(b == null ? new BundleInfo(-1, fb.artifactId(), fb.version(), "MISSING")
-                        : new BundleInfo(b.getBundleId(), b.getSymbolicName(), b.getVersion().toString(), stateName(b)));
-                names.add(b == null ? fb.artifactId() : b.getSymbolicName());
+                Bundle b = byFeatureBundle(fb);
+                if (b == null) {
+                    bundles.add(new BundleInfo(-1, fb.artifactId(), fb.version(), "MISSING"));
+                    problem = problem != null ? problem : "bundle " + fb.id() + " is not installed";
+                } else {
+                    bundles.add(new BundleInfo(b.getBundleId(), b.getSymbolicName(), b.getVersion().toString(), stateName(b)));
+                    boolean fragment = b.getHeaders("").get("Fragment-Host") != null;
+                    if (problem == null && b.getState() != Bundle.ACTIVE && !(fragment && b.getState() == Bundle.RESOLVED)) {
+                        problem = "bundle " + b.getSymbolicName() + " is " + stateName(b);
+                    }
+                }
             }
-            String notActive = bundles.stream().anyMatch(b -> b.id() < 0) ? "a bundle is missing" : notActive(name, names);
-            return new ModuleInfo(name, f.version(), notActive == null ? ModuleState.ENABLED : ModuleState.FAILED,
-                    true, "feature", bundles, f.requires(), notActive);
+            return new ModuleInfo(name, f.version(), problem == null ? ModuleState.ENABLED : ModuleState.FAILED,
+                    true, "feature", bundles, f.requires(), problem);
         }
         List<BundleInfo> bundles = f.bundles().stream()
                 .map(fb -> new BundleInfo(-1, fb.artifactId(), fb.version(), "NOT_INSTALLED")).toList();
@@ -172,14 +178,23 @@ public class ModuleManagerImpl implements ModuleManager {
                 failures.getOrDefault(name, ""));
     }
 
-    /** Base bundles are installed by the launcher under the same location scheme. */
-    private Bundle byFeatureBundle(String module, FeatureBundle fb) {
+    /**
+     * A base bundle, found by symbolic name and version: the launcher installs them as
+     * {@code besip:<module>/<bsn>}, a test harness may install them under its own locations.
+     */
+    private Bundle byFeatureBundle(FeatureBundle fb) {
         Path jar = paths.bundles().resolve(fb.fileName());
         try {
-            return ctx.getBundle(InstalledModule.location(module, BundleJar.read(jar, jar.toString()).symbolicName()));
+            BundleJar id = BundleJar.read(jar, jar.toString());
+            for (Bundle b : ctx.getBundles()) {
+                if (id.symbolicName().equals(b.getSymbolicName()) && id.version().equals(b.getVersion().toString())) {
+                    return b;
+                }
+            }
         } catch (ModuleException e) {
-            return null;
+            LOG.warn("base bundle {}: {}", fb.id(), e.getMessage());
         }
+        return null;
     }
 
     private BundleInfo bundleInfo(String module, String bsn, String recordedVersion) {

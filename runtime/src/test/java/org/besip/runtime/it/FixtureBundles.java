@@ -1,0 +1,89 @@
+package org.besip.runtime.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+/**
+ * Builds the test modules: bundles with one DS component ({@code org.besip.it.fixture.Greeter})
+ * that registers a {@code java.util.function.Supplier} with properties {@code besip.fixture}
+ * (the module) and {@code fixture.version}. Plain JDK jar writing, so it works inside and
+ * outside the framework.
+ */
+public final class FixtureBundles {
+
+    private FixtureBundles() {
+    }
+
+    /** A module bundle named {@code module} at {@code version}. */
+    public static Path module(Path dir, String module, String version) throws IOException {
+        return write(dir.resolve(module + "-" + version + ".jar"), module, version, null, true);
+    }
+
+    /** Same symbolic name, but it imports a package nobody exports, so it never resolves. */
+    public static Path unresolvable(Path dir, String module, String version) throws IOException {
+        return write(dir.resolve(module + "-" + version + "-broken.jar"), module, version,
+                "org.besip.nowhere;version=\"[9,10)\"", true);
+    }
+
+    /** A jar whose manifest has no Bundle-SymbolicName. */
+    public static Path notABundle(Path dir) throws IOException {
+        return write(dir.resolve("plain.jar"), null, "1.0.0", null, false);
+    }
+
+    private static Path write(Path jar, String module, String version, String imports, boolean osgi) throws IOException {
+        Files.createDirectories(jar.getParent());
+        Manifest mf = new Manifest();
+        Attributes a = mf.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        if (osgi) {
+            a.putValue("Bundle-ManifestVersion", "2");
+            a.putValue("Bundle-SymbolicName", "org.besip.it." + module);
+            a.putValue("Bundle-Version", version);
+            a.putValue("Besip-Module", module);
+            a.putValue("Service-Component", "OSGI-INF/greeter.xml");
+            if (imports != null) {
+                a.putValue("Import-Package", imports);
+            }
+        }
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, mf)) {
+            String cls = "org/besip/it/fixture/Greeter.class";
+            j.putNextEntry(new JarEntry(cls));
+            j.write(classBytes(cls));
+            j.closeEntry();
+            if (osgi) {
+                j.putNextEntry(new JarEntry("OSGI-INF/greeter.xml"));
+                j.write(("""
+                        <?xml version="1.0" encoding="UTF-8"?>
+                        <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" name="%s.greeter" immediate="true">
+                          <implementation class="org.besip.it.fixture.Greeter"/>
+                          <service><provide interface="java.util.function.Supplier"/></service>
+                          <property name="besip.fixture" value="%s"/>
+                          <property name="fixture.version" value="%s"/>
+                        </scr:component>
+                        """.formatted(module, module, version)).getBytes(StandardCharsets.UTF_8));
+                j.closeEntry();
+            }
+        }
+        return jar;
+    }
+
+    private static byte[] classBytes(String resource) throws IOException {
+        try (InputStream in = FixtureBundles.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException(resource + " is not on the class path");
+            }
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            in.transferTo(buf);
+            return buf.toByteArray();
+        }
+    }
+}
