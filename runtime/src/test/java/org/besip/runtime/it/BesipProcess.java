@@ -1,0 +1,159 @@
+package org.besip.runtime.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bin/besip} of the built distribution as a child process: no TTY (stdin from /dev/null),
+ * its own data directory and port, output captured to a file.
+ */
+public final class BesipProcess implements AutoCloseable {
+
+    public static final long BOOT_TIMEOUT_MS = 60_000;
+
+    private final Path data;
+    private final int port;
+    private final Path out;
+    private final Process process;
+
+    private BesipProcess(Path data, int port, Path out, Process process) {
+        this.data = data;
+        this.port = port;
+        this.out = out;
+        this.process = process;
+    }
+
+    /** Starts the box and waits until it says it is ready. */
+    public static BesipProcess boot(Path data, int port) throws Exception {
+        BesipProcess p = start(data, port, Map.of());
+        p.awaitOutput("besip: ready in ");
+        return p;
+    }
+
+    /** @param port the Web Console port, or 0 to leave it to the configuration file */
+    public static BesipProcess start(Path data, int port, Map<String, String> env, String... opts) throws IOException {
+        Path dist = BesipOptions.dist();
+        Path out = Files.createTempFile("besip-out", ".txt");
+        List<String> jvm = new ArrayList<>(List.of("-Dbesip.http.host=127.0.0.1"));
+        if (port > 0) {
+            jvm.add("-Dbesip.http.port=" + port);
+        }
+        jvm.addAll(List.of(opts));
+        ProcessBuilder pb = new ProcessBuilder("setsid", "-w", dist.resolve("bin/besip").toString())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        pb.environment().put("BESIP_DATA", data.toString());
+        pb.environment().put("BESIP_OPTS", String.join(" ", jvm));
+        pb.environment().putAll(env);
+        return new BesipProcess(data, port, out, pb.start());
+    }
+
+    public void awaitOutput(String text) throws Exception {
+        long deadline = System.currentTimeMillis() + BOOT_TIMEOUT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            if (output().contains(text)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("besip exited with " + process.exitValue() + " before printing '" + text
+                        + "':\n" + output());
+            }
+            process.waitFor(50, TimeUnit.MILLISECONDS);
+        }
+        throw new AssertionError("besip did not print '" + text + "' within " + BOOT_TIMEOUT_MS + " ms:\n" + output());
+    }
+
+    /** Waits for the process to end by itself and returns its exit status. */
+    public int awaitExit() throws InterruptedException {
+        if (!process.waitFor(BOOT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("besip did not exit");
+        }
+        return process.exitValue();
+    }
+
+    public String output() throws IOException {
+        return Files.readString(out, StandardCharsets.UTF_8);
+    }
+
+    public Path data() {
+        return data;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String password() throws IOException {
+        return Files.readString(data.resolve("admin-password.txt")).trim();
+    }
+
+    public String base() {
+        return "http://127.0.0.1:" + port + "/system/console/";
+    }
+
+    public HttpResponse<String> get(String path, String user, String password) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30));
+        auth(b, user, password);
+        return client().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** POST to the JSON API with query parameters and, if given, a body of the given type. */
+    public HttpResponse<String> post(String query, byte[] body, String contentType, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + "besip-modules.json?" + query))
+                .timeout(Duration.ofSeconds(120))
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        headers.forEach(b::header);
+        auth(b, "admin", password());
+        return client().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> postJar(String query, Path jar) throws Exception {
+        return post(query, Files.readAllBytes(jar), "application/java-archive", Map.of());
+    }
+
+    private static void auth(HttpRequest.Builder b, String user, String password) {
+        if (user != null) {
+            b.header("Authorization", "Basic " + Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    private static HttpClient client() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** Stops the box with SIGTERM, as an init system would, and waits for it. */
+    public int stop() throws InterruptedException {
+        process.toHandle().descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) {
+            stop();
+        }
+    }
+}
