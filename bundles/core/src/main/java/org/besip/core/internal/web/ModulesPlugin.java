@@ -243,15 +243,20 @@ public class ModulesPlugin extends AbstractServlet {
     private static final String SCRIPT = """
             <script>
             (function () {
-              const url = '$URL';
+              // origin + path: a page opened as http://user:pw@host/... must not pass credentials to fetch
+              const url = location.origin + location.pathname.replace(/[^/]*$/, '') + '$URL';
               const msg = document.getElementById('besip-message');
               async function send(params, file) {
                 const q = new URLSearchParams(params).toString();
                 const init = { method: 'POST', credentials: 'same-origin' };
                 if (file) { init.body = file; init.headers = { 'Content-Type': 'application/java-archive' }; }
-                const r = await fetch(url + '?' + q, init);
-                const body = await r.json().catch(() => ({ error: 'HTTP ' + r.status }));
-                if (r.ok) { location.reload(); } else { msg.textContent = body.error || ('HTTP ' + r.status); }
+                try {
+                  const r = await fetch(url + '?' + q, init);
+                  const body = await r.json().catch(() => ({ error: 'HTTP ' + r.status }));
+                  if (r.ok) { location.reload(); } else { msg.textContent = body.error || ('HTTP ' + r.status); }
+                } catch (e) {
+                  msg.textContent = 'request failed: ' + e;
+                }
               }
               document.querySelectorAll('.besip-action').forEach(b => b.addEventListener('click', () =>
                 send({ action: b.dataset.action, module: b.dataset.module })));

@@ -1,0 +1,89 @@
+package org.besip.runtime.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Headless Chromium (Debian's chromium + chromium-driver, installed by the test command) logs into
+ * the Web Console and works the Modules page.
+ */
+class ModulesPageBrowserIT {
+
+    static final Path CHROMIUM = Path.of(System.getProperty("besip.chromium", "/usr/bin/chromium"));
+    static final Path CHROMEDRIVER = Path.of(System.getProperty("besip.chromedriver", "/usr/bin/chromedriver"));
+
+    @TempDir
+    Path work;
+
+    private BesipProcess box;
+    private WebDriver browser;
+
+    @BeforeEach
+    void start() throws Exception {
+        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "needs Debian's chromium and chromium-driver: run the README's test command, which installs them");
+        box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort());
+        var r = box.postJar("action=install", FixtureBundles.module(work.resolve("fx"), "alpha", "1.0.0"));
+        assertEquals(200, r.statusCode(), r.body());
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new",
+                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + work.resolve("chromium-profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (box != null) {
+            box.close();
+        }
+    }
+
+    @Test
+    void theAdminLogsInSeesTheModulesAndDisablesOne() throws Exception {
+        browser.get("http://admin:" + box.password() + "@127.0.0.1:" + box.port() + "/system/console/besip-modules");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        WebElement table = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("besip-module-table")));
+        assertTrue(browser.getTitle().contains("Modules"), browser.getTitle());
+        List<String> names = table.findElements(By.cssSelector("tbody td.name")).stream().map(WebElement::getText).toList();
+        assertTrue(names.contains("core (base)"), names.toString());
+        assertTrue(names.contains("alpha"), names.toString());
+        assertEquals("ENABLED", stateOf("alpha"));
+
+        browser.findElement(By.cssSelector("button.besip-action[data-module='alpha'][data-action='disable']")).click();
+        wait.until(d -> stateOf("alpha").startsWith("DISABLED"));
+        String api = box.get("besip-modules.json", "admin", box.password()).body();
+        assertTrue(api.matches("(?s).*\"name\":\"alpha\",\"version\":\"1.0.0\",\"state\":\"DISABLED\".*"), api);
+    }
+
+    private String stateOf(String module) {
+        try {
+            return browser.findElement(By.cssSelector("tr[data-module='" + module + "'] td.state")).getText();
+        } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
+            return "";
+        }
+    }
+}
