@@ -50,6 +50,7 @@ public final class BesipOptions {
         options.add(frameworkProperty("besip.it.base").value(String.join(",", names)));
         String repo = System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository");
         options.add(junitBundles());
+        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         options.add(systemProperty("org.ops4j.pax.url.mvn.localRepository").value(repo));
         options.add(systemProperty("org.ops4j.pax.url.mvn.repositories").value("https://repo1.maven.org/maven2@id=central"));
         options.add(frameworkStartLevel(30));

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Boot benchmark: time from starting bin/besip to the Web Console answering 200 (authenticated),
+# and the JVM's resident memory once booted; median over several runs, first boot (empty data
+# directory) and warm boot (data directory from the previous run) apart.
+# The anchor, measured in the same run: Apache Karaf minimal (the container people use today),
+# time from bin/karaf to its SSH console port accepting connections, and its RSS.
+#
+#   bench/boot.sh [runs]          (default 5; needs ./mvnw package first, or builds it)
+#   BESIP_BENCH_NO_ANCHOR=1 bench/boot.sh   skips Karaf
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+dist=runtime/target/besip
+karaf_version=4.4.8
+port=18180
+work=$(mktemp -d /tmp/besip-bench.XXXXXX)
+trap 'pkill -f "besip.home=$PWD/$dist" 2>/dev/null || true; [ -n "${kpid:-}" ] && kill -- "-$kpid" 2>/dev/null; rm -rf "$work"' EXIT
+
+[ -x "$dist/bin/besip" ] || ./mvnw -B -q package -DskipTests
+
+now_ms() { date +%s%3N; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
+java_pid_of() { # the JVM below a launcher shell (or the shell itself after exec)
+  local p=$1 c
+  for _ in $(seq 100); do
+    if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "java"; then echo "$p"; return; fi
+    c=$(pgrep -P "$p" | head -1 || true)
+    [ -n "$c" ] && p=$c
+    sleep 0.02
+  done
+  echo "$p"
+}
+
+boot_once() { # $1 data dir; prints "ms rss_kb"
+  local data=$1 t0 pid code=000 pw=""
+  t0=$(now_ms)
+  BESIP_DATA=$data BESIP_OPTS="-Dbesip.http.port=$port -Dbesip.http.host=127.0.0.1" \
+    setsid "$dist/bin/besip" </dev/null >"$data.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 3000); do
+    [ -z "$pw" ] && [ -r "$data/admin-password.txt" ] && pw=$(cat "$data/admin-password.txt")
+    if [ -n "$pw" ]; then
+      code=$(curl -s -o /dev/null -w '%{http_code}' -u "admin:$pw" "http://127.0.0.1:$port/system/console/bundles" || true)
+      [ "$code" = 200 ] && break
+    fi
+    sleep 0.01
+  done
+  local ms=$(( $(now_ms) - t0 ))
+  [ "$code" = 200 ] || { echo "besip did not answer 200 (last $code):" >&2; cat "$data.out" >&2; exit 1; }
+  sleep 1
+  local rss; rss=$(rss_kb "$(java_pid_of "$pid")")
+  kill -- "-$pid" 2>/dev/null || kill "$pid"; wait "$pid" 2>/dev/null || true
+  echo "$ms $rss"
+}
+
+echo "besip boot benchmark: $runs runs, $(nproc) cores, $(java -version 2>&1 | head -1)"
+first_ms=(); first_rss=(); warm_ms=(); warm_rss=()
+for i in $(seq "$runs"); do
+  d="$work/data-$i"
+  read -r ms rss < <(boot_once "$d"); first_ms+=("$ms"); first_rss+=("$rss")
+  read -r ms rss < <(boot_once "$d"); warm_ms+=("$ms"); warm_rss+=("$rss")
+  echo "  run $i: first boot ${first_ms[-1]} ms ${first_rss[-1]} kB, warm boot $ms ms $rss kB"
+done
+fb=$(printf '%s\n' "${first_ms[@]}" | median); fr=$(printf '%s\n' "${first_rss[@]}" | median)
+wb=$(printf '%s\n' "${warm_ms[@]}" | median); wr=$(printf '%s\n' "${warm_rss[@]}" | median)
+echo "besip median: first boot $fb ms, $((fr / 1024)) MB RSS; warm boot $wb ms, $((wr / 1024)) MB RSS"
+echo "targets: boot < 1500 ms, RSS < 96 MB"
+
+[ -n "${BESIP_BENCH_NO_ANCHOR:-}" ] && exit 0
+# ---- anchor: Apache Karaf minimal, same machine, same run ----
+./mvnw -B -q dependency:copy -Dartifact="org.apache.karaf:apache-karaf-minimal:$karaf_version:tar.gz" \
+  -DoutputDirectory="$work" >/dev/null
+tar -xzf "$work/apache-karaf-minimal-$karaf_version.tar.gz" -C "$work"
+karaf="$work/apache-karaf-minimal-$karaf_version"
+k_ms=(); k_rss=()
+for i in $(seq "$runs"); do
+  t0=$(now_ms)
+  KARAF_OPTS="" setsid "$karaf/bin/karaf" server </dev/null >"$work/karaf-$i.out" 2>&1 &
+  kpid=$!
+  up=""
+  for _ in $(seq 6000); do
+    if (exec 3<>/dev/tcp/127.0.0.1/8101) 2>/dev/null; then up=1; break; fi
+    sleep 0.01
+  done
+  ms=$(( $(now_ms) - t0 ))
+  [ -n "$up" ] || { echo "karaf did not open 8101" >&2; exit 1; }
+  sleep 1
+  rss=$(rss_kb "$(java_pid_of "$kpid")")
+  kill -- "-$kpid" 2>/dev/null || true; wait "$kpid" 2>/dev/null || true; kpid=""
+  for _ in $(seq 500); do (exec 3<>/dev/tcp/127.0.0.1/8101) 2>/dev/null || break; sleep 0.02; done
+  k_ms+=("$ms"); k_rss+=("$rss")
+  echo "  karaf run $i ($( [ "$i" = 1 ] && echo first || echo warm ) boot): $ms ms $rss kB"
+done
+kb=$(printf '%s\n' "${k_ms[@]:1}" | median); kr=$(printf '%s\n' "${k_rss[@]:1}" | median)
+echo "anchor Karaf minimal $karaf_version median warm boot: $kb ms to SSH, $((kr / 1024)) MB RSS"
+awk -v b="$wb" -v k="$kb" -v br="$wr" -v kr="$kr" 'BEGIN {
+  printf "ratio besip/Karaf: boot %.2f, RSS %.2f (below 1 = besip better)\n", b / k, br / kr }'
