@@ -32,12 +32,30 @@ public final class BesipOptions {
         return Path.of(System.getProperty("besip.dist", "target/besip")).toAbsolutePath();
     }
 
+    /** Adds optional features (and their bundles) before the box boots. */
+    public interface Setup {
+        void prepare(Path features, Path bundles) throws Exception;
+    }
+
     public static Option[] base(String testName) throws Exception {
+        return base(testName, (features, bundles) -> { });
+    }
+
+    public static Option[] base(String testName, Setup setup) throws Exception {
         Path dist = dist();
         Path work = Files.createTempDirectory("besip-it-" + testName);
         Path features = work.resolve("features");
         Files.createDirectories(features);
         Files.copy(dist.resolve("features/base.json"), features.resolve("base.json"));
+        // the box's bundles/ directory: the distribution's jars plus what the test adds
+        Path bundlesDir = work.resolve("bundles");
+        Files.createDirectories(bundlesDir);
+        try (var jars = Files.list(dist.resolve("bundles"))) {
+            for (Path jar : jars.toList()) {
+                Files.createSymbolicLink(bundlesDir.resolve(jar.getFileName()), jar);
+            }
+        }
+        setup.prepare(features, bundlesDir);
         Feature base = FeatureReader.johnzon().read(features.resolve("base.json"));
         List<Option> options = new ArrayList<>();
         List<String> names = new ArrayList<>();
@@ -56,7 +74,7 @@ public final class BesipOptions {
         options.add(frameworkStartLevel(30));
         options.add(cleanCaches(true));
         options.add(frameworkProperty("besip.home").value(dist.toString()));
-        options.add(frameworkProperty("besip.bundles").value(dist.resolve("bundles").toString()));
+        options.add(frameworkProperty("besip.bundles").value(bundlesDir.toString()));
         options.add(frameworkProperty("besip.features").value(features.toString()));
         options.add(frameworkProperty("besip.data").value(work.resolve("data").toString()));
         options.add(frameworkProperty("besip.it.fixtures").value(work.resolve("fixtures").toString()));

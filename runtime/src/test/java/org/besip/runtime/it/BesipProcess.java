@@ -128,6 +128,17 @@ public final class BesipProcess implements AutoCloseable {
         return post(query, Files.readAllBytes(jar), "application/java-archive", Map.of());
     }
 
+    /** The jar as part {@code bundle} of a multipart/form-data body. */
+    public HttpResponse<String> postMultipart(String query, Path jar) throws Exception {
+        String boundary = "besip" + System.nanoTime();
+        var body = new java.io.ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\""
+                + jar.getFileName() + "\"\r\nContent-Type: application/java-archive\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(Files.readAllBytes(jar));
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return post(query, body.toByteArray(), "multipart/form-data; boundary=" + boundary, Map.of());
+    }
+
     private static void auth(HttpRequest.Builder b, String user, String password) {
         if (user != null) {
             b.header("Authorization", "Basic " + Base64.getEncoder()

@@ -107,6 +107,10 @@ class DistributionIT {
             assertEquals(422, r.statusCode(), r.body());
             assertTrue(r.body().contains("org.besip.nowhere") && r.body().contains("2.0.0 is back in place"), r.body());
 
+            r = box.postMultipart("action=upgrade&module=beta", FixtureBundles.module(fx, "beta", "1.1.0"));
+            assertEquals(200, r.statusCode(), "a multipart form upload, as curl -F sends it: " + r.body());
+            assertTrue(r.body().contains("\"version\":\"1.1.0\""), r.body());
+
             r = box.post("action=disable&module=beta", null, null, Map.of());
             assertEquals(200, r.statusCode(), r.body());
             assertTrue(r.body().contains("\"state\":\"DISABLED\""), r.body());
@@ -129,7 +133,7 @@ class DistributionIT {
         try (BesipProcess box = BesipProcess.boot(data, BesipOptions.freePort())) {
             String list = box.get("besip-modules.json", "admin", box.password()).body();
             assertTrue(list.matches("(?s).*\"name\":\"alpha\",\"version\":\"2.0.0\",\"state\":\"ENABLED\".*"), list);
-            assertTrue(list.matches("(?s).*\"name\":\"beta\",\"version\":\"1.0.0\",\"state\":\"DISABLED\".*"), list);
+            assertTrue(list.matches("(?s).*\"name\":\"beta\",\"version\":\"1.1.0\",\"state\":\"DISABLED\".*"), list);
             var r = box.post("action=remove&module=alpha", null, null, Map.of());
             assertEquals(200, r.statusCode(), r.body());
             assertFalse(box.get("besip-modules.json", "admin", box.password()).body().contains("\"alpha\""));

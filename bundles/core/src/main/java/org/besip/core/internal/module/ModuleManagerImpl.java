@@ -50,11 +50,15 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,14 +66,27 @@ import org.slf4j.LoggerFactory;
  * The module manager. Every operation runs on one thread, in order, so two operators never race
  * on the same bundles; each either completes or is undone and reported.
  */
-@Component(service = ModuleManager.class, immediate = true)
+@Component(service = ModuleManager.class, immediate = true, configurationPid = ModuleManagerImpl.PID)
+@Designate(ocd = ModuleManagerImpl.Config.class)
 public class ModuleManagerImpl implements ModuleManager {
+
+    static final String PID = "org.besip.core.modules";
+
+    @ObjectClassDefinition(name = "besip module manager",
+            description = "Limits of module operations (Web Console Modules page, JSON API, NETCONF)")
+    public @interface Config {
+        @AttributeDefinition(name = "Largest upload (MiB)", min = "1", max = "1024",
+                description = "A bundle upload larger than this is refused")
+        int upload_max_mib() default 64;
+
+        @AttributeDefinition(name = "Operation timeout (s)", min = "5", max = "3600",
+                description = "How long a caller waits for an install, upgrade, enable, disable or remove")
+        int operation_timeout_s() default 120;
+    }
 
     /** Start levels of module bundles: above every base bundle (1..9). */
     static final int MODULE_START_LEVEL = 10;
     static final int MAX_START_LEVEL = 29;
-    static final long MAX_UPLOAD_BYTES = 64L << 20;
-    private static final long OPERATION_TIMEOUT_S = 120;
     private static final Logger LOG = LoggerFactory.getLogger(ModuleManagerImpl.class);
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -94,8 +111,12 @@ public class ModuleManagerImpl implements ModuleManager {
     /** Installed optional modules; touched on the worker thread only, read by list(). */
     private volatile Map<String, InstalledModule> installed = Map.of();
 
+    private volatile long maxUploadBytes = 64L << 20;
+    private volatile long operationTimeoutS = 120;
+
     @Activate
-    void activate(BundleContext context) {
+    void activate(BundleContext context, Config config) {
+        modified(config);
         this.ctx = context;
         this.paths = BoxPaths.from(context);
         this.store = new ModuleStateStore(paths.data().resolve("modules").resolve("state.json"),
@@ -103,10 +124,16 @@ public class ModuleManagerImpl implements ModuleManager {
         worker.submit(this::reconcile);
     }
 
+    @Modified
+    void modified(Config config) {
+        maxUploadBytes = Math.max(1, config.upload_max_mib()) * (1L << 20);
+        operationTimeoutS = Math.max(5, config.operation_timeout_s());
+    }
+
     @Deactivate
     void deactivate() throws InterruptedException {
         worker.shutdown();
-        if (!worker.awaitTermination(OPERATION_TIMEOUT_S, TimeUnit.SECONDS)) {
+        if (!worker.awaitTermination(operationTimeoutS, TimeUnit.SECONDS)) {
             worker.shutdownNow();
         }
     }
@@ -404,7 +431,7 @@ public class ModuleManagerImpl implements ModuleManager {
             throw new ModuleException(Reason.INTERNAL, "the module manager is stopping");
         }
         try {
-            return f.get(OPERATION_TIMEOUT_S, TimeUnit.SECONDS);
+            return f.get(operationTimeoutS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof ModuleException me) {
@@ -413,7 +440,7 @@ public class ModuleManagerImpl implements ModuleManager {
             LOG.error("module operation failed", c);
             throw new ModuleException(Reason.INTERNAL, "internal error: " + c, c);
         } catch (TimeoutException e) {
-            throw new ModuleException(Reason.INTERNAL, "the operation did not finish within " + OPERATION_TIMEOUT_S + " s");
+            throw new ModuleException(Reason.INTERNAL, "the operation did not finish within " + operationTimeoutS + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ModuleException(Reason.INTERNAL, "interrupted");
@@ -600,7 +627,7 @@ public class ModuleManagerImpl implements ModuleManager {
         CountDownLatch done = new CountDownLatch(1);
         wiring.refreshBundles(bundles, e -> done.countDown());
         try {
-            if (!done.await(OPERATION_TIMEOUT_S, TimeUnit.SECONDS)) {
+            if (!done.await(operationTimeoutS, TimeUnit.SECONDS)) {
                 throw new ModuleException(Reason.INTERNAL, "the framework did not finish refreshing in time");
             }
         } catch (InterruptedException e) {
@@ -657,11 +684,11 @@ public class ModuleManagerImpl implements ModuleManager {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 for (int n; (n = upload.read(buf)) > 0;) {
                     total += n;
-                    if (total > MAX_UPLOAD_BYTES) {
+                    if (total > maxUploadBytes) {
                         out.close();
                         deleteQuietly(tmp);
                         throw new ModuleException(Reason.INVALID_INPUT, "the upload is larger than "
-                                + (MAX_UPLOAD_BYTES >> 20) + " MiB");
+                                + (maxUploadBytes >> 20) + " MiB");
                     }
                     out.write(buf, 0, n);
                 }

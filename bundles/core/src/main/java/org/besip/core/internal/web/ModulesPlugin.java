@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -61,8 +63,8 @@ public class ModulesPlugin extends AbstractServlet {
             error(resp, HttpServletResponse.SC_FORBIDDEN, "cross-site request refused (Origin does not match Host)");
             return;
         }
-        String action = req.getParameter("action");
-        String name = req.getParameter("module");
+        String action = param(req, "action");
+        String name = param(req, "module");
         try {
             ModuleInfo result;
             switch (action == null ? "" : action) {
@@ -134,6 +136,25 @@ public class ModulesPlugin extends AbstractServlet {
         if (type.startsWith("application/java-archive") || type.startsWith("application/octet-stream")
                 || type.startsWith("application/zip")) {
             return req.getInputStream();
+        }
+        return null;
+    }
+
+    /**
+     * A form field or query parameter. For a multipart request Felix HTTP hands the servlet the
+     * form's fields only, so the query string is read here as well.
+     */
+    static String param(HttpServletRequest req, String name) {
+        String v = req.getParameter(name);
+        if (v != null || req.getQueryString() == null) {
+            return v;
+        }
+        for (String pair : req.getQueryString().split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            if (key.equals(name)) {
+                return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
         }
         return null;
     }
