@@ -1,0 +1,120 @@
+package org.besip.netconf.internal.protocol;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Reads NETCONF messages off an SSH channel (RFC 6242): end-of-message framing ({@code ]]>]]>})
+ * until both sides said base:1.1 in their hello, chunked framing after. Every message is bounded,
+ * so a peer cannot make the box buffer without end.
+ */
+public final class MessageReader {
+
+    private static final byte[] EOM = "]]>]]>".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** RFC 6242 §4.2: chunk-size is 1..4294967295; we also bound the whole message. */
+    private static final long MAX_CHUNK = 4294967295L;
+
+    private final InputStream in;
+    private final int maxMessageBytes;
+    private boolean chunked;
+
+    public MessageReader(InputStream in, int maxMessageBytes) {
+        this.in = in;
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    public void useChunkedFraming() {
+        chunked = true;
+    }
+
+    /** The next message, or null when the peer closed the channel between messages. */
+    public byte[] next() throws IOException {
+        return chunked ? nextChunked() : nextEom();
+    }
+
+    private byte[] nextEom() throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int matched = 0;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                if (buf.size() == 0 && matched == 0) {
+                    return null;
+                }
+                throw new EOFException("the channel closed inside a message");
+            }
+            if (b == EOM[matched]) {
+                matched++;
+                if (matched == EOM.length) {
+                    return buf.toByteArray();
+                }
+                continue;
+            }
+            if (matched > 0) {
+                buf.write(EOM, 0, matched);
+                matched = b == EOM[0] ? 1 : 0;
+                if (matched == 1) {
+                    continue;
+                }
+            }
+            buf.write(b);
+            if (buf.size() > maxMessageBytes) {
+                throw new FramingException("message larger than " + maxMessageBytes + " bytes");
+            }
+        }
+    }
+
+    private byte[] nextChunked() throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        boolean first = true;
+        while (true) {
+            int lf = in.read();
+            if (lf < 0 && first) {
+                return null;
+            }
+            expect(lf, '\n');
+            expect(in.read(), '#');
+            int c = in.read();
+            if (c == '#') {
+                expect(in.read(), '\n');
+                if (first) {
+                    throw new FramingException("a message must have at least one chunk");
+                }
+                return buf.toByteArray();
+            }
+            long size = 0;
+            int digits = 0;
+            while (c != '\n') {
+                if (c < '0' || c > '9' || (digits == 0 && c == '0') || ++digits > 10) {
+                    throw new FramingException("bad chunk size");
+                }
+                size = size * 10 + (c - '0');
+                c = in.read();
+            }
+            if (digits == 0 || size > MAX_CHUNK) {
+                throw new FramingException("bad chunk size");
+            }
+            if (buf.size() + size > maxMessageBytes) {
+                throw new FramingException("message larger than " + maxMessageBytes + " bytes");
+            }
+            byte[] chunk = in.readNBytes((int) size);
+            if (chunk.length != size) {
+                throw new EOFException("the channel closed inside a chunk");
+            }
+            buf.write(chunk);
+            first = false;
+        }
+    }
+
+    private static void expect(int got, char want) throws IOException {
+        if (got < 0) {
+            throw new EOFException("the channel closed inside a chunk header");
+        }
+        if (got != want) {
+            throw new FramingException("chunked framing: expected '" + (want == '\n' ? "\\n" : String.valueOf(want))
+                    + "' but got byte " + got);
+        }
+    }
+}

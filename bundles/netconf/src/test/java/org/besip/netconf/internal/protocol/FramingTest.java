@@ -1,0 +1,83 @@
+package org.besip.netconf.internal.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+class FramingTest {
+
+    private static MessageReader reader(String wire, boolean chunked) {
+        MessageReader r = new MessageReader(new ByteArrayInputStream(wire.getBytes(StandardCharsets.UTF_8)), 1000);
+        if (chunked) {
+            r.useChunkedFraming();
+        }
+        return r;
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void endOfMessageFramingSplitsMessagesAndEndsCleanlyBetweenThem() throws Exception {
+        MessageReader r = reader("<a/>]]>]]><b>]]]></b>]]>]]>", false);
+        assertArrayEquals(b("<a/>"), r.next());
+        assertArrayEquals(b("<b>]]]></b>"), r.next());
+        assertNull(r.next());
+    }
+
+    @Test
+    void chunkedFramingJoinsChunksAsRfc6242Shows() throws Exception {
+        // RFC 6242 §4.2 example, one message in two chunks
+        MessageReader r = reader("\n#4\n<rpc\n#18\n message-id=\"102\"\n\n##\n", true);
+        assertArrayEquals(b("<rpc message-id=\"102\"\n"), r.next());
+        assertNull(r.next());
+    }
+
+    @Test
+    void badChunkHeadersEndTheSession() {
+        for (String wire : new String[] { "\n#0\nx\n##\n", "\n#x\n", "#4\nabcd\n##\n", "\n#01\na\n##\n",
+                "\n#99999999999\n", "\n##\n" }) {
+            assertThrows(java.io.IOException.class, () -> reader(wire, true).next(), wire);
+        }
+    }
+
+    @Test
+    void messagesAreBounded() {
+        assertThrows(FramingException.class, () -> reader("x".repeat(2000) + "]]>]]>", false).next());
+        assertThrows(FramingException.class, () -> reader("\n#1001\n", true).next());
+    }
+
+    @Test
+    void aChannelClosedInsideAMessageIsAnError() {
+        assertThrows(EOFException.class, () -> reader("<rpc>", false).next());
+        assertThrows(EOFException.class, () -> reader("\n#10\nabc", true).next());
+    }
+
+    @Test
+    void writerAndReaderAgreeInBothFramings() throws Exception {
+        for (boolean chunked : new boolean[] { false, true }) {
+            ByteArrayOutputStream wire = new ByteArrayOutputStream();
+            MessageWriter w = new MessageWriter(wire);
+            if (chunked) {
+                w.useChunkedFraming();
+            }
+            w.write(b("<x>]]>]]</x>"));
+            w.write(b("<y/>"));
+            MessageReader r = new MessageReader(new ByteArrayInputStream(wire.toByteArray()), 1000);
+            if (chunked) {
+                r.useChunkedFraming();
+            }
+            assertArrayEquals(b("<x>]]>]]</x>"), r.next());
+            assertArrayEquals(b("<y/>"), r.next());
+            assertNull(r.next());
+        }
+    }
+}
