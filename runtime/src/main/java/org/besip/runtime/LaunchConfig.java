@@ -15,10 +15,12 @@ import java.util.Properties;
  * writable state, logs included, so that the install itself can be read-only.
  */
 record LaunchConfig(Path home, Path confFile, Path data, Path logs, String httpHost, int httpPort,
-        Map<String, String> properties) {
+        String netconfHost, int netconfPort, Map<String, String> properties) {
 
     static final String HTTP_HOST = "besip.http.host";
     static final String HTTP_PORT = "besip.http.port";
+    static final String NETCONF_HOST = "besip.netconf.host";
+    static final String NETCONF_PORT = "besip.netconf.port";
 
     static LaunchConfig load(Map<String, String> env, Properties system) throws StartupException {
         Path home = Path.of(system.getProperty("besip.home", ".")).toAbsolutePath().normalize();
@@ -53,11 +55,19 @@ record LaunchConfig(Path home, Path confFile, Path data, Path logs, String httpH
         if (host.isBlank()) {
             throw new StartupException(StartupException.CONFIG, conf + ": " + HTTP_HOST + " is empty");
         }
-        int port = port(props.getOrDefault(HTTP_PORT, "8080"), conf);
-        return new LaunchConfig(home, conf, data, logs, host, port, props);
+        int port = port(HTTP_PORT, props.getOrDefault(HTTP_PORT, "8080"), conf);
+        String netconfHost = props.getOrDefault(NETCONF_HOST, "0.0.0.0");
+        int netconfPort = port(NETCONF_PORT, props.getOrDefault(NETCONF_PORT, "830"), conf);
+        if (netconfPort == port) {
+            throw new StartupException(StartupException.CONFIG, conf + ": " + HTTP_PORT + " and " + NETCONF_PORT
+                    + " are both " + port);
+        }
+        props.put(NETCONF_HOST, netconfHost);
+        props.put(NETCONF_PORT, String.valueOf(netconfPort));
+        return new LaunchConfig(home, conf, data, logs, host, port, netconfHost, netconfPort, props);
     }
 
-    private static int port(String value, Path conf) throws StartupException {
+    private static int port(String key, String value, Path conf) throws StartupException {
         try {
             int port = Integer.parseInt(value.trim());
             if (port >= 1 && port <= 65535) {
@@ -66,7 +76,7 @@ record LaunchConfig(Path home, Path confFile, Path data, Path logs, String httpH
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new StartupException(StartupException.CONFIG, conf + ": " + HTTP_PORT + " \"" + value
+        throw new StartupException(StartupException.CONFIG, conf + ": " + key + " \"" + value
                 + "\" is not a port number (1-65535)");
     }
 

@@ -65,6 +65,7 @@ final class Launcher {
         Path data = config.data();
         prepareDataDirectory(data);
         checkPortFree(config.httpHost(), config.httpPort(), "Web Console (" + LaunchConfig.HTTP_PORT + ")");
+        checkPortFree(config.netconfHost(), config.netconfPort(), "NETCONF server (" + LaunchConfig.NETCONF_PORT + ")");
         List<Feature> base = baseFeatures();
         PrintStream console;
         try {

@@ -80,6 +80,8 @@ public final class BesipOptions {
         options.add(frameworkProperty("besip.it.fixtures").value(work.resolve("fixtures").toString()));
         options.add(frameworkProperty("org.osgi.service.http.port").value(String.valueOf(freePort())));
         options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
+        options.add(frameworkProperty("besip.netconf.port").value(String.valueOf(freePort())));
+        options.add(frameworkProperty("besip.netconf.host").value("127.0.0.1"));
         options.add(frameworkProperty("felix.webconsole.security.providers").value("besip"));
         return options.toArray(new Option[0]);
     }

@@ -25,12 +25,14 @@ public final class BesipProcess implements AutoCloseable {
 
     private final Path data;
     private final int port;
+    private final int netconfPort;
     private final Path out;
     private final Process process;
 
-    private BesipProcess(Path data, int port, Path out, Process process) {
+    private BesipProcess(Path data, int port, int netconfPort, Path out, Process process) {
         this.data = data;
         this.port = port;
+        this.netconfPort = netconfPort;
         this.out = out;
         this.process = process;
     }
@@ -46,7 +48,9 @@ public final class BesipProcess implements AutoCloseable {
     public static BesipProcess start(Path data, int port, Map<String, String> env, String... opts) throws IOException {
         Path dist = BesipOptions.dist();
         Path out = Files.createTempFile("besip-out", ".txt");
-        List<String> jvm = new ArrayList<>(List.of("-Dbesip.http.host=127.0.0.1"));
+        int netconfPort = BesipOptions.freePort();
+        List<String> jvm = new ArrayList<>(List.of("-Dbesip.http.host=127.0.0.1", "-Dbesip.netconf.host=127.0.0.1",
+                "-Dbesip.netconf.port=" + netconfPort));
         if (port > 0) {
             jvm.add("-Dbesip.http.port=" + port);
         }
@@ -58,7 +62,7 @@ public final class BesipProcess implements AutoCloseable {
         pb.environment().put("BESIP_DATA", data.toString());
         pb.environment().put("BESIP_OPTS", String.join(" ", jvm));
         pb.environment().putAll(env);
-        return new BesipProcess(data, port, out, pb.start());
+        return new BesipProcess(data, port, netconfPort, out, pb.start());
     }
 
     public void awaitOutput(String text) throws Exception {
@@ -95,6 +99,10 @@ public final class BesipProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    public int netconfPort() {
+        return netconfPort;
     }
 
     public String password() throws IOException {

@@ -16,8 +16,10 @@ public interface ConfigApplier {
     String YANG_MODULE = "besip.yang.module";
 
     /**
-     * Checks that the module can run with {@code config} (its YANG module's top-level data
-     * node, already schema-valid) and reserves what it needs; changes nothing visible yet.
+     * Checks that the module can run with {@code config} and reserves what it needs; changes
+     * nothing visible yet. {@code config} is a {@code <data>} element (NETCONF base namespace)
+     * whose children are the YANG module's top-level data nodes, already schema-valid; it has no
+     * children when the module's configuration was deleted. Defaults are filled in.
      */
     void prepare(long transaction, Element config) throws ConfigRejectedException;
 

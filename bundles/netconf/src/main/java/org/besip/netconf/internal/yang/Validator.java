@@ -62,6 +62,9 @@ public final class Validator {
             String ns = child.getNamespaceURI() == null ? "" : child.getNamespaceURI();
             SchemaNode s = parent.dataChild(ns, child.getLocalName());
             String childPath = path + "/" + (s == null ? DataTrees.step(schema, child) : DataTrees.qualifiedStep(s));
+            if (s == null && parent == schema.root() && schema.moduleByNamespace(ns) == null) {
+                continue; // data of a module whose bundle is not running: kept, not checked (design §4)
+            }
             if (s == null) {
                 problems.add(new Problem("unknown-element", null, childPath, "'" + child.getLocalName() + "' is not in the schema"
                         + (parent.kind == Kind.CONTAINER && parent.name.isEmpty() ? " (unknown namespace " + ns + "?)"

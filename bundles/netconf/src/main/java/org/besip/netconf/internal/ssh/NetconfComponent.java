@@ -1,0 +1,178 @@
+package org.besip.netconf.internal.ssh;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
+import org.apache.sshd.server.forward.RejectAllForwardingFilter;
+import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.server.session.ServerSession;
+import org.besip.core.api.auth.AdminAuthenticator;
+import org.besip.core.api.config.ConfigApplier;
+import org.besip.core.api.event.Topics;
+import org.besip.netconf.internal.datastore.Datastores;
+import org.besip.netconf.internal.ops.NetconfServer;
+import org.besip.netconf.internal.protocol.NetconfSession;
+import org.besip.netconf.internal.yang.Schema;
+import org.besip.netconf.internal.yang.SchemaRegistry;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The NETCONF door: an SSH server (Apache MINA SSHD) with the {@code netconf} subsystem,
+ * password login with the box's admin credentials or a key from {@code data/netconf/authorized_keys},
+ * and the datastores of {@code data/netconf/}. Failed logins are published on
+ * {@code besip/netconf/auth/FAILED} with the source address, for the security module.
+ */
+@Component(immediate = true, configurationPid = "org.besip.netconf")
+@Designate(ocd = NetconfComponent.Config.class)
+public class NetconfComponent {
+
+    @ObjectClassDefinition(name = "besip NETCONF server", description = "NETCONF over SSH (RFC 6242)")
+    public @interface Config {
+        @AttributeDefinition(name = "Port", description = "TCP port; 0 takes besip.netconf.port from the launcher (default 830)",
+                min = "0", max = "65535")
+        int port() default 0;
+
+        @AttributeDefinition(name = "Listen address", description = "Empty takes besip.netconf.host (default all interfaces)")
+        String host() default "";
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(NetconfComponent.class);
+
+    @Reference
+    private AdminAuthenticator admin;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    private final Map<String, List<ConfigApplier>> appliers = new ConcurrentHashMap<>();
+
+    private SshServer sshd;
+    private NetconfServer server;
+    private SchemaRegistry registry;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindApplier(ConfigApplier applier, Map<String, Object> props) {
+        Object module = props.get(ConfigApplier.YANG_MODULE);
+        if (module != null) {
+            appliers.computeIfAbsent(module.toString(), k -> new CopyOnWriteArrayList<>()).add(applier);
+        }
+    }
+
+    void unbindApplier(ConfigApplier applier, Map<String, Object> props) {
+        Object module = props.get(ConfigApplier.YANG_MODULE);
+        if (module != null) {
+            appliers.getOrDefault(module.toString(), new ArrayList<>()).remove(applier);
+        }
+    }
+
+    @Activate
+    void activate(BundleContext ctx, Config config) throws IOException {
+        Path data = Path.of(prop(ctx, "besip.data", "data")).resolve("netconf");
+        Files.createDirectories(data.resolve("files"));
+        Datastores datastores = new Datastores(data);
+        registry = new SchemaRegistry(ctx, schema -> {
+            if (server != null) {
+                server.setSchema(schema);
+            }
+        });
+        server = new NetconfServer(registry.schema(), datastores, m -> appliers.getOrDefault(m, List.of()), data.resolve("files"));
+        registry.open();
+        server.setSchema(registry.schema());
+
+        int port = config.port() > 0 ? config.port() : Integer.parseInt(prop(ctx, "besip.netconf.port", "830"));
+        String host = !config.host().isBlank() ? config.host() : prop(ctx, "besip.netconf.host", "0.0.0.0");
+        sshd = SshServer.setUpDefaultServer();
+        sshd.setHost(host);
+        sshd.setPort(port);
+        SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(data.resolve("ssh_host_ec_key"));
+        keys.setAlgorithm(KeyUtils.EC_ALGORITHM);
+        keys.setKeySize(256);
+        sshd.setKeyPairProvider(keys);
+        sshd.setPasswordAuthenticator((user, password, session) -> {
+            boolean ok = admin.authenticate(user, password.toCharArray());
+            if (!ok) {
+                failed(user, session);
+            }
+            return ok;
+        });
+        AuthorizedKeysAuthenticator authorizedKeys = new AuthorizedKeysAuthenticator(data.resolve("authorized_keys"));
+        sshd.setPublickeyAuthenticator((String user, PublicKey key, ServerSession session) ->
+                "admin".equals(user) && authorizedKeys.authenticate(user, key, session));
+        sshd.setKeyboardInteractiveAuthenticator(null);
+        sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+        sshd.setSubsystemFactories(List.of(new NetconfSubsystem(server, this::capabilities)));
+        sshd.start();
+        LOG.info("NETCONF over SSH on {}:{}", host, sshd.getPort());
+    }
+
+    @Deactivate
+    void deactivate() throws IOException {
+        if (sshd != null) {
+            sshd.stop(true);
+        }
+        if (server != null) {
+            server.sessions().forEach(s -> s.terminate());
+            server.shutdown();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    /** RFC 6241 §8 capabilities plus one per loaded YANG module (§8.1, RFC 7950 §5.6.4). */
+    List<String> capabilities() {
+        List<String> caps = new ArrayList<>(List.of(NetconfSession.BASE_10, NetconfSession.BASE_11,
+                "urn:ietf:params:netconf:capability:writable-running:1.0",
+                "urn:ietf:params:netconf:capability:candidate:1.0",
+                "urn:ietf:params:netconf:capability:confirmed-commit:1.1",
+                "urn:ietf:params:netconf:capability:rollback-on-error:1.0",
+                "urn:ietf:params:netconf:capability:validate:1.1",
+                "urn:ietf:params:netconf:capability:startup:1.0",
+                "urn:ietf:params:netconf:capability:url:1.0?scheme=file",
+                "urn:ietf:params:netconf:capability:xpath:1.0",
+                "urn:ietf:params:netconf:capability:notification:1.0",
+                "urn:ietf:params:netconf:capability:interleave:1.0"));
+        Schema schema = server.schema();
+        for (Schema.ModuleInfo m : schema.modules()) {
+            caps.add(m.namespace() + "?module=" + m.name() + (m.revision() == null ? "" : "&revision=" + m.revision()));
+        }
+        return caps;
+    }
+
+    private void failed(String user, ServerSession session) {
+        String source = NetconfSubsystem.address(session.getClientAddress());
+        LOG.warn("NETCONF login failed for '{}' from {}", user, source);
+        EventAdmin ea = events;
+        if (ea != null) {
+            ea.postEvent(new Event(Topics.NETCONF_AUTH_FAILED, Map.of(Topics.PROP_SOURCE, source, "user", user)));
+        }
+    }
+
+    private static String prop(BundleContext ctx, String key, String fallback) {
+        String v = ctx.getProperty(key);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+}
