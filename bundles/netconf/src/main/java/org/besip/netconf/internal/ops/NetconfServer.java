@@ -519,7 +519,7 @@ public final class NetconfServer {
             if (!Objects.equals(new String(Datastores.serialize(a)), new String(Datastores.serialize(b)))) {
                 Schema.ModuleInfo m = schema.moduleByNamespace(ns);
                 if (m != null) {
-                    DataTrees.fillDefaults(schema, b);
+                    DataTrees.fillDefaults(schema, b, ns);
                     out.put(m.name(), b);
                 }
             }

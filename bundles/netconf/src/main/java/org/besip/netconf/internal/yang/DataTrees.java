@@ -109,6 +109,15 @@ public final class DataTrees {
         fill(schema.root(), root);
     }
 
+    /** Defaults of one module's top-level nodes only. */
+    public static void fillDefaults(Schema schema, Element root, String namespace) {
+        for (SchemaNode s : schema.root().children.values()) {
+            if (s.namespace.equals(namespace)) {
+                fillNode(s, root);
+            }
+        }
+    }
+
     private static void fill(SchemaNode schemaParent, Element element) {
         for (SchemaNode s : schemaParent.children.values()) {
             fillNode(s, element);

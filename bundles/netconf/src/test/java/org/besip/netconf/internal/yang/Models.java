@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Loads the product's and the tests' YANG modules. */
-final class Models {
+public final class Models {
 
     static final Path MAIN = Path.of("src/main/resources/yang");
     static final Path TEST = Path.of("src/test/resources/yang");
@@ -25,7 +25,7 @@ final class Models {
         return SchemaCompiler.compile(sources);
     }
 
-    static Schema systemAndTest() throws IOException, YangException {
+    public static Schema systemAndTest() throws IOException, YangException {
         return schema(MAIN.resolve("besip-system.yang"), TEST.resolve("besip-test.yang"));
     }
 
