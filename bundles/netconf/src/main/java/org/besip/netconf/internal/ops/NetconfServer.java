@@ -363,7 +363,7 @@ public final class NetconfServer {
         if (!problems.isEmpty()) {
             List<RpcError> errors = new ArrayList<>();
             for (var p : problems) {
-                errors.add(new RpcError("application", p.tag(), p.appTag(), p.path(), null, p.path() + ": " + p.message()));
+                errors.add(new RpcError("application", p.tag(), p.appTag(), p.path(), null, p.message()));
             }
             throw new RpcErrors(errors);
         }

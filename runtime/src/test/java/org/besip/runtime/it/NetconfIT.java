@@ -1,0 +1,80 @@
+package org.besip.runtime.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A real NETCONF client, ncclient (Debian python3-ncclient, installed by the test command), against
+ * the booted distribution: {@code src/test/python/netconf_interop.py} holds one check per case.
+ */
+class NetconfIT {
+
+    static final Path PYTHON = Path.of("/usr/bin/python3");
+    static final Path SCRIPT = Path.of("src/test/python/netconf_interop.py");
+    private static BesipProcess box;
+    private static Path work;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        work = Files.createTempDirectory("besip-netconf-it");
+        box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (box != null) {
+            box.close();
+        }
+    }
+
+    static String run(String check, String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(PYTHON.toString(), SCRIPT.toString(),
+                "127.0.0.1", String.valueOf(box.netconfPort()), box.password(), check));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(check + " hung:\n" + out);
+        }
+        assertEquals(0, p.exitValue(), check + ":\n" + out);
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "candidate_commit", "invalid_edit_is_refused", "locks_between_sessions",
+            "kill_session_frees_the_lock", "confirmed_commit_rolls_back", "notification_on_change",
+            "end_of_message_framing", "malformed_xml_gets_an_error" })
+    void ncclientCheck(String check) throws Exception {
+        assertTrue(Files.isExecutable(PYTHON), "needs Debian's python3 with python3-ncclient: run the README's test command");
+        assertTrue(run(check).contains("ok: "));
+    }
+
+    @Test
+    void aWrongPasswordIsRefusedAndReportedWithItsSource() throws Exception {
+        run("wrong_password_is_refused");
+        String log = Files.readString(box.data().resolve("logs/besip.log"));
+        assertTrue(log.contains("NETCONF login failed for 'admin' from 127.0.0.1"), log);
+    }
+
+    @Test
+    void theRunningConfigurationSurvivesARestart() throws Exception {
+        run("candidate_commit", "before-restart");
+        box.close();
+        box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort());
+        String running = Files.readString(box.data().resolve("netconf/running.xml"));
+        assertTrue(running.contains("before-restart"), running);
+        run("candidate_commit", "after-restart");
+    }
+}
