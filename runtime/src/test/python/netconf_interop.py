@@ -13,6 +13,7 @@ import paramiko
 from ncclient import manager
 from ncclient.operations import RPCError
 from ncclient.transport.errors import AuthenticationError
+from ncclient.xml_ import to_ele
 
 SYS = "urn:besip:params:xml:ns:yang:besip-system"
 HOST, PORT, PASSWORD, CHECK = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -162,6 +163,61 @@ def check_malformed_xml_gets_an_error():
             except Exception as e:  # the malformed-message reply has no message-id for ncclient to match
                 print("note:", e)
         fail("the session died after a malformed message")
+
+
+def check_monitoring_and_get_schema():
+    with connect() as m:
+        text = m.get_schema("besip-system").data
+        if "module besip-system" not in text:
+            fail("get-schema did not return the module text")
+        state = m.get(filter=("subtree", '<netconf-state xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring">'
+                                         '<sessions/><schemas/></netconf-state>')).data_xml
+        if "<session-id>%s</session-id>" % m.session_id not in state or "besip-system" not in state:
+            fail("netconf-state lacks this session or the schemas: " + state[:300])
+        lib = m.get(filter=("subtree", '<modules-state xmlns="urn:ietf:params:xml:ns:yang:ietf-yang-library"/>')).data_xml
+        if "<name>ietf-interfaces</name>" not in lib:
+            fail("yang-library lacks ietf-interfaces")
+        ifs = m.get(filter=("subtree", '<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>')).data_xml
+        if "<name>lo</name>" not in ifs:
+            fail("interfaces-state lacks lo: " + ifs[:300])
+        print("ok: get-schema, netconf-state, modules-state, interfaces-state")
+
+
+def check_install_module_rpc():
+    """args: module name, file: URL of the jar in the box's files folder, its sha256"""
+    name, url, sha = sys.argv[5], sys.argv[6], sys.argv[7]
+    rpc = '<install-module xmlns="%s"><name>%s</name><url>%s</url><sha256>%s</sha256></install-module>'
+    with connect() as m:
+        try:
+            m.dispatch(to_ele(rpc % (SYS, name, url, "0" * 64)))
+            fail("a wrong sha256 was accepted")
+        except RPCError as e:
+            if "SHA-256" not in e.message:
+                fail("unexpected error: " + e.message)
+        reply = m.dispatch(to_ele(rpc % (SYS, name, url, sha)))
+        if "<version>" not in reply.xml and "version>" not in reply.xml:
+            fail("no version in the reply: " + reply.xml)
+        print("ok: install-module refused a wrong digest, installed with the right one:", reply.xml[-160:])
+
+
+def check_disable_module_by_config():
+    """args: module name"""
+    name = sys.argv[5]
+    cfg = ('<config><system xmlns="%s"><modules><module><name>%s</name><enabled>false</enabled></module>'
+           '</modules></system></config>') % (SYS, name)
+    with connect() as m:
+        m.edit_config(target="candidate", config=cfg)
+        m.commit()
+        bad = ('<config><system xmlns="%s"><modules><module><name>nosuch</name></module></modules></system></config>') % SYS
+        m.edit_config(target="candidate", config=bad)
+        try:
+            m.commit()
+            fail("enabling a module that does not exist was accepted")
+        except RPCError as e:
+            if "no module 'nosuch'" not in e.message:
+                fail("unexpected error: " + e.message)
+        m.discard_changes()
+        print("ok: module", name, "disabled through besip-system; an unknown module refused by prepare")
 
 
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}

@@ -55,7 +55,7 @@ class NetconfIT {
     @ParameterizedTest
     @ValueSource(strings = { "candidate_commit", "invalid_edit_is_refused", "locks_between_sessions",
             "kill_session_frees_the_lock", "confirmed_commit_rolls_back", "notification_on_change",
-            "end_of_message_framing", "malformed_xml_gets_an_error" })
+            "end_of_message_framing", "malformed_xml_gets_an_error", "monitoring_and_get_schema" })
     void ncclientCheck(String check) throws Exception {
         assertTrue(Files.isExecutable(PYTHON), "needs Debian's python3 with python3-ncclient: run the README's test command");
         assertTrue(run(check).contains("ok: "));
@@ -66,6 +66,21 @@ class NetconfIT {
         run("wrong_password_is_refused");
         String log = Files.readString(box.data().resolve("logs/besip.log"));
         assertTrue(log.contains("NETCONF login failed for 'admin' from 127.0.0.1"), log);
+    }
+
+    @Test
+    void modulesAreInstalledByRpcAndDisabledByConfiguration() throws Exception {
+        Path jar = FixtureBundles.module(work.resolve("fx"), "omicron", "1.0.0");
+        Path files = box.data().resolve("netconf/files");
+        Files.copy(jar, files.resolve("omicron.jar"));
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(jar)));
+        run("install_module_rpc", "omicron", "file:///omicron.jar", sha);
+        String list = box.get("besip-modules.json", "admin", box.password()).body();
+        assertTrue(list.matches("(?s).*\"name\":\"omicron\",\"version\":\"1.0.0\",\"state\":\"ENABLED\".*"), list);
+        run("disable_module_by_config", "omicron");
+        list = box.get("besip-modules.json", "admin", box.password()).body();
+        assertTrue(list.matches("(?s).*\"name\":\"omicron\",\"version\":\"1.0.0\",\"state\":\"DISABLED\".*"), list);
     }
 
     @Test

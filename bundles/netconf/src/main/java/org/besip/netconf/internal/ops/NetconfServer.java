@@ -51,6 +51,11 @@ public final class NetconfServer {
     public static final String NC_NOTIFICATIONS = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications";
     static final long DEFAULT_CONFIRM_TIMEOUT_S = 600;
 
+    /** Adds state (config false) nodes to what {@code <get>} returns. */
+    public interface StateProvider {
+        void contribute(Element data);
+    }
+
     /** An RPC a module defines in YANG (e.g. besip-system:install-module). */
     public interface RpcHandler {
         /** @return the {@code <rpc-reply>} content, or null for {@code <ok/>} */
@@ -66,6 +71,13 @@ public final class NetconfServer {
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
     private final Set<Long> subscribers = ConcurrentHashMap.newKeySet();
     private final Map<String, RpcHandler> rpcHandlers = new ConcurrentHashMap<>();
+    private final List<StateProvider> stateProviders = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final Instant started = Instant.now();
+    final AtomicLong inSessions = new AtomicLong();
+    final AtomicLong inRpcs = new AtomicLong();
+    final AtomicLong inBadRpcs = new AtomicLong();
+    final AtomicLong outRpcErrors = new AtomicLong();
+    final AtomicLong outNotifications = new AtomicLong();
     private final AtomicLong transactions = new AtomicLong();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "netconf-confirmed-commit");
@@ -101,8 +113,32 @@ public final class NetconfServer {
         rpcHandlers.put(namespace + "|" + name, handler);
     }
 
+    public void addStateProvider(StateProvider p) {
+        stateProviders.add(p);
+    }
+
+    /** RFC 6241 §8 capabilities plus one per loaded YANG module (§8.1, RFC 7950 §5.6.4). */
+    public List<String> capabilities() {
+        List<String> caps = new ArrayList<>(List.of("urn:ietf:params:netconf:base:1.0", "urn:ietf:params:netconf:base:1.1",
+                "urn:ietf:params:netconf:capability:writable-running:1.0",
+                "urn:ietf:params:netconf:capability:candidate:1.0",
+                "urn:ietf:params:netconf:capability:confirmed-commit:1.1",
+                "urn:ietf:params:netconf:capability:rollback-on-error:1.0",
+                "urn:ietf:params:netconf:capability:validate:1.1",
+                "urn:ietf:params:netconf:capability:startup:1.0",
+                "urn:ietf:params:netconf:capability:url:1.0?scheme=file",
+                "urn:ietf:params:netconf:capability:xpath:1.0",
+                "urn:ietf:params:netconf:capability:notification:1.0",
+                "urn:ietf:params:netconf:capability:interleave:1.0"));
+        for (Schema.ModuleInfo m : schema.modules()) {
+            caps.add(m.namespace() + "?module=" + m.name() + (m.revision() == null ? "" : "&revision=" + m.revision()));
+        }
+        return caps;
+    }
+
     public void opened(Session s) {
         sessions.put(s.id(), s);
+        inSessions.incrementAndGet();
     }
 
     /** A session ended, however: its locks go; a confirmed commit it made without persist rolls back. */
@@ -164,8 +200,13 @@ public final class NetconfServer {
             }
         } catch (RpcError e) {
             root.appendChild(error(reply, e));
+            outRpcErrors.incrementAndGet();
+            if ("rpc".equals(e.type()) || "malformed-message".equals(e.tag())) {
+                inBadRpcs.incrementAndGet();
+            }
         } catch (RpcErrors e) {
             e.errors().forEach(err -> root.appendChild(error(reply, err)));
+            outRpcErrors.incrementAndGet();
         } catch (RuntimeException e) {
             LOG.error("NETCONF operation failed", e);
             root.appendChild(error(reply, RpcError.application("operation-failed", "internal error: " + e)));
@@ -174,6 +215,7 @@ public final class NetconfServer {
     }
 
     private List<Element> dispatch(Session s, Element op, Document reply) throws RpcError, RpcErrors {
+        inRpcs.incrementAndGet();
         String ns = DataTrees.nsOf(op);
         if (NC.equals(ns)) {
             return switch (op.getLocalName()) {
@@ -218,6 +260,11 @@ public final class NetconfServer {
 
     private Element get(Element op, boolean withState, Name source) throws RpcError {
         Element data = datastores.snapshot(source);
+        if (withState) {
+            for (StateProvider p : stateProviders) {
+                p.contribute(data);
+            }
+        }
         Element filter = DataTrees.child(op, NC, "filter");
         if (filter == null) {
             return data;
@@ -591,6 +638,7 @@ public final class NetconfServer {
             if (s != null) {
                 try {
                     s.send(bytes);
+                    outNotifications.incrementAndGet();
                 } catch (IOException e) {
                     subscribers.remove(id);
                 }

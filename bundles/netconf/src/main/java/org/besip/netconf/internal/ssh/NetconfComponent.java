@@ -19,10 +19,12 @@ import org.apache.sshd.server.session.ServerSession;
 import org.besip.core.api.auth.AdminAuthenticator;
 import org.besip.core.api.config.ConfigApplier;
 import org.besip.core.api.event.Topics;
+import org.besip.core.api.module.ModuleManager;
 import org.besip.netconf.internal.datastore.Datastores;
+import org.besip.netconf.internal.ops.InterfacesState;
+import org.besip.netconf.internal.ops.Monitoring;
 import org.besip.netconf.internal.ops.NetconfServer;
-import org.besip.netconf.internal.protocol.NetconfSession;
-import org.besip.netconf.internal.yang.Schema;
+import org.besip.netconf.internal.system.ModuleRpcs;
 import org.besip.netconf.internal.yang.SchemaRegistry;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -64,6 +66,9 @@ public class NetconfComponent {
     @Reference
     private AdminAuthenticator admin;
 
+    @Reference
+    private ModuleManager modules;
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
 
@@ -101,6 +106,9 @@ public class NetconfComponent {
         server = new NetconfServer(registry.schema(), datastores, m -> appliers.getOrDefault(m, List.of()), data.resolve("files"));
         registry.open();
         server.setSchema(registry.schema());
+        new Monitoring(server).register();
+        new InterfacesState(server).register();
+        new ModuleRpcs(modules, data.resolve("files")).register(server);
 
         int port = config.port() > 0 ? config.port() : Integer.parseInt(prop(ctx, "besip.netconf.port", "830"));
         String host = !config.host().isBlank() ? config.host() : prop(ctx, "besip.netconf.host", "0.0.0.0");
@@ -123,7 +131,7 @@ public class NetconfComponent {
                 "admin".equals(user) && authorizedKeys.authenticate(user, key, session));
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
-        sshd.setSubsystemFactories(List.of(new NetconfSubsystem(server, this::capabilities)));
+        sshd.setSubsystemFactories(List.of(new NetconfSubsystem(server, server::capabilities)));
         sshd.start();
         LOG.info("NETCONF over SSH on {}:{}", host, sshd.getPort());
     }
@@ -140,26 +148,6 @@ public class NetconfComponent {
         if (registry != null) {
             registry.close();
         }
-    }
-
-    /** RFC 6241 §8 capabilities plus one per loaded YANG module (§8.1, RFC 7950 §5.6.4). */
-    List<String> capabilities() {
-        List<String> caps = new ArrayList<>(List.of(NetconfSession.BASE_10, NetconfSession.BASE_11,
-                "urn:ietf:params:netconf:capability:writable-running:1.0",
-                "urn:ietf:params:netconf:capability:candidate:1.0",
-                "urn:ietf:params:netconf:capability:confirmed-commit:1.1",
-                "urn:ietf:params:netconf:capability:rollback-on-error:1.0",
-                "urn:ietf:params:netconf:capability:validate:1.1",
-                "urn:ietf:params:netconf:capability:startup:1.0",
-                "urn:ietf:params:netconf:capability:url:1.0?scheme=file",
-                "urn:ietf:params:netconf:capability:xpath:1.0",
-                "urn:ietf:params:netconf:capability:notification:1.0",
-                "urn:ietf:params:netconf:capability:interleave:1.0"));
-        Schema schema = server.schema();
-        for (Schema.ModuleInfo m : schema.modules()) {
-            caps.add(m.namespace() + "?module=" + m.name() + (m.revision() == null ? "" : "&revision=" + m.revision()));
-        }
-        return caps;
     }
 
     private void failed(String user, ServerSession session) {

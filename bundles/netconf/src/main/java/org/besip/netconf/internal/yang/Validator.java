@@ -125,6 +125,9 @@ public final class Validator {
     }
 
     private void semanticsOf(SchemaNode s, Element element, List<Element> kids, String path) {
+        if (!s.config) {
+            return; // state data is not in configuration datastores
+        }
         switch (s.kind) {
             case CHOICE -> choice(s, element, kids, path);
             case CASE -> {

@@ -24,7 +24,7 @@ class SchemaCompilerTest {
         SchemaNode port = system.dataChild(SYS, "http").dataChild(SYS, "port");
         assertEquals("uint16", port.type().builtin());
         assertEquals("port-number", port.type().name());
-        assertEquals("8080", port.defaultValue());
+        assertNull(port.defaultValue(), "absent means the port the box was started with");
         assertEquals(1, port.musts().size());
         assertEquals("/besip-system:system/http/port", port.path());
         assertNull(port.type().check("65535", null));
@@ -73,6 +73,26 @@ class SchemaCompilerTest {
         e = assertThrows(YangException.class, () -> Models.compile(
                 "module a { namespace urn:a; prefix a; leaf x { type string { pattern '[a-'; } } }"));
         assertTrue(e.getMessage().contains("not a valid regular expression"), e.getMessage());
+    }
+
+    @Test
+    void compilesEveryModuleTheBundleShipsIetfOnesIncluded() throws Exception {
+        java.util.List<java.nio.file.Path> files;
+        try (var list = java.nio.file.Files.list(Models.MAIN)) {
+            files = list.filter(f -> f.toString().endsWith(".yang")).sorted().toList();
+        }
+        Schema s = Models.schema(files.toArray(new java.nio.file.Path[0]));
+        assertNotNull(s.module("ietf-netconf-monitoring"));
+        assertNotNull(s.rpc("urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring", "get-schema"));
+        SchemaNode ifs = s.top("urn:ietf:params:xml:ns:yang:ietf-interfaces", "interfaces");
+        assertNotNull(ifs);
+        SchemaNode ip = s.top("urn:ietf:params:xml:ns:yang:ietf-interfaces", "interfaces-state");
+        assertFalse(ip.config(), "interfaces-state is state data");
+        SchemaNode addr = s.top("urn:ietf:params:xml:ns:yang:ietf-yang-library", "modules-state");
+        assertNotNull(addr);
+        var inet = s.top("urn:ietf:params:xml:ns:yang:ietf-interfaces", "interfaces").dataChild(
+                "urn:ietf:params:xml:ns:yang:ietf-interfaces", "interface");
+        assertEquals(List.of("name"), inet.keys());
     }
 
     @Test

@@ -1,0 +1,161 @@
+package org.besip.netconf.internal.system;
+
+import java.io.IOException;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.besip.core.api.config.ConfigApplier;
+import org.besip.core.api.config.ConfigRejectedException;
+import org.besip.core.api.module.ModuleException;
+import org.besip.core.api.module.ModuleInfo;
+import org.besip.core.api.module.ModuleManager;
+import org.besip.core.api.module.ModuleState;
+import org.besip.netconf.internal.yang.DataTrees;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.w3c.dom.Element;
+
+/**
+ * besip-system configuration made real: module enablement through the module manager, the
+ * NETCONF and Web Console ports through ConfigAdmin (applied a moment after the commit's reply, as
+ * the listener of the session that asked restarts), the host name recorded for the OS backend.
+ */
+@Component(service = ConfigApplier.class, property = ConfigApplier.YANG_MODULE + "=besip-system")
+public class SystemApplier implements ConfigApplier {
+
+    static final String SYS = "urn:besip:params:xml:ns:yang:besip-system";
+    private static final Logger LOG = LoggerFactory.getLogger(SystemApplier.class);
+
+    @Reference
+    private ModuleManager modules;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ConfigurationAdmin configAdmin;
+
+    private final Map<Long, Plan> prepared = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "besip-system-apply");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** What a transaction will do once applied. */
+    record Plan(Map<String, Boolean> enable, Integer netconfPort, Integer httpPort, String hostname) {
+    }
+
+    @Deactivate
+    void deactivate() {
+        later.shutdown();
+    }
+
+    @Override
+    public void prepare(long tx, Element config) throws ConfigRejectedException {
+        Element system = DataTrees.child(config, SYS, "system");
+        Map<String, Boolean> enable = new LinkedHashMap<>();
+        Integer netconfPort = null;
+        Integer httpPort = null;
+        String hostname = null;
+        if (system != null) {
+            hostname = text(system, "hostname");
+            netconfPort = port(DataTrees.child(system, SYS, "netconf"));
+            httpPort = port(DataTrees.child(system, SYS, "http"));
+            Element list = DataTrees.child(system, SYS, "modules");
+            if (list != null) {
+                for (Element m : DataTrees.children(list)) {
+                    String name = text(m, "name");
+                    ModuleInfo info = modules.get(name).orElse(null);
+                    String path = "/besip-system:system/modules/module[name='" + name + "']";
+                    if (info == null) {
+                        throw new ConfigRejectedException(path, "there is no module '" + name + "' on this box");
+                    }
+                    boolean on = !"false".equals(text(m, "enabled"));
+                    if (info.required() && !on) {
+                        throw new ConfigRejectedException(path, "module '" + name + "' is part of the base system and cannot be disabled");
+                    }
+                    if (info.state() == ModuleState.AVAILABLE) {
+                        throw new ConfigRejectedException(path, "module '" + name + "' is not installed; install it first");
+                    }
+                    if (!info.required()) {
+                        enable.put(name, on);
+                    }
+                }
+            }
+        }
+        prepared.put(tx, new Plan(enable, netconfPort, httpPort, hostname));
+    }
+
+    @Override
+    public void apply(long tx) {
+        Plan plan = prepared.remove(tx);
+        if (plan == null) {
+            return;
+        }
+        for (var e : plan.enable.entrySet()) {
+            try {
+                ModuleInfo info = modules.get(e.getKey()).orElseThrow();
+                boolean running = info.state() == ModuleState.ENABLED || info.state() == ModuleState.FAILED;
+                if (e.getValue() && !running) {
+                    modules.enable(e.getKey());
+                } else if (!e.getValue() && running) {
+                    modules.disable(e.getKey());
+                }
+            } catch (ModuleException | RuntimeException ex) {
+                LOG.error("module {}: {}", e.getKey(), ex.getMessage());
+            }
+        }
+        if (plan.hostname != null) {
+            LOG.info("host name is {}", plan.hostname);
+        }
+        // ports move after the reply has gone out on the old ones
+        later.schedule(() -> {
+            port("org.besip.netconf", "port", plan.netconfPort);
+            port("org.apache.felix.http", "org.osgi.service.http.port", plan.httpPort);
+        }, 1, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void abort(long tx) {
+        prepared.remove(tx);
+    }
+
+    private void port(String pid, String key, Integer port) {
+        ConfigurationAdmin cm = configAdmin;
+        if (cm == null || port == null) {
+            return;
+        }
+        try {
+            Configuration c = cm.getConfiguration(pid, "?");
+            Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+            if (!port.equals(props.get(key))) {
+                props.put(key, port);
+                c.update(props);
+                LOG.info("{} moves to port {}", pid, port);
+            }
+        } catch (IOException e) {
+            LOG.error("cannot move {} to port {}: {}", pid, port, e.getMessage());
+        }
+    }
+
+    private static Integer port(Element container) {
+        String p = container == null ? null : text(container, "port");
+        return p == null ? null : Integer.valueOf(p);
+    }
+
+    private static String text(Element e, String name) {
+        Element c = DataTrees.child(e, SYS, name);
+        return c == null ? null : c.getTextContent().trim();
+    }
+}
