@@ -220,6 +220,40 @@ def check_disable_module_by_config():
         print("ok: module", name, "disabled through besip-system; an unknown module refused by prepare")
 
 
+def check_configure_fixture():
+    """args: the fixture module's namespace, a greeting, and ok|refused"""
+    ns, greeting, expect = sys.argv[5], sys.argv[6], sys.argv[7]
+    cfg = '<config><settings xmlns="%s"><greeting>%s</greeting></settings></config>' % (ns, greeting)
+    with connect() as m:
+        deadline = time.time() + 20
+        while not any(ns in c for c in m.server_capabilities):
+            if time.time() > deadline:
+                fail("the module's YANG is not announced")
+            m.close_session()
+            time.sleep(0.3)
+            m = connect()
+        try:
+            m.edit_config(target="running", config=cfg)
+            if expect != "ok":
+                fail("the module's refusal was not reported")
+            print("ok: configured", greeting)
+        except RPCError as e:
+            if expect == "ok" or "refuses" not in e.message:
+                fail("unexpected error: " + e.message)
+            print("ok: refused:", e.message)
+
+
+def check_running_holds():
+    """args: text that running must hold"""
+    with connect() as m:
+        data = m.get_config(source="running").data_xml
+        if sys.argv[5] not in data:
+            fail("running lacks " + sys.argv[5] + ": " + data)
+        m.edit_config(target="candidate", config=hostname("holds-%d" % (time.time() % 100000)))
+        m.commit()
+        print("ok: running holds", sys.argv[5], "and still commits")
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail("unknown check " + CHECK + "; there are " + ", ".join(sorted(CHECKS)))

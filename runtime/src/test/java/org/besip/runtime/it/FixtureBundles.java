@@ -34,6 +34,62 @@ public final class FixtureBundles {
                 "org.besip.nowhere;version=\"[9,10)\"", true);
     }
 
+    /**
+     * A module with configuration: YANG module {@code fixture-<module>} (container {@code settings}
+     * with leaf {@code greeting}) and a ConfigApplier that records what it is given.
+     */
+    public static Path configurable(Path dir, String module, String version) throws IOException {
+        Path jar = dir.resolve(module + "-" + version + "-configurable.jar");
+        Files.createDirectories(dir);
+        Manifest mf = new Manifest();
+        Attributes a = mf.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Bundle-ManifestVersion", "2");
+        a.putValue("Bundle-SymbolicName", "org.besip.it." + module);
+        a.putValue("Bundle-Version", version);
+        a.putValue("Besip-Module", module);
+        a.putValue("Service-Component", "OSGI-INF/applier.xml");
+        a.putValue("Import-Package", "org.besip.core.api.config;version=\"[1.0,2)\",org.osgi.framework,org.w3c.dom,"
+                + "javax.xml.transform,javax.xml.transform.dom,javax.xml.transform.stream");
+        String yangModule = "fixture-" + module;
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, mf)) {
+            String cls = "org/besip/it/fixture/RecordingApplier.class";
+            j.putNextEntry(new JarEntry(cls));
+            j.write(classBytes(cls));
+            j.closeEntry();
+            j.putNextEntry(new JarEntry("OSGI-INF/applier.xml"));
+            j.write(("""
+                    <?xml version="1.0" encoding="UTF-8"?>
+                    <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" name="%s.applier" immediate="true">
+                      <implementation class="org.besip.it.fixture.RecordingApplier"/>
+                      <service><provide interface="org.besip.core.api.config.ConfigApplier"/></service>
+                      <property name="besip.yang.module" value="%s"/>
+                    </scr:component>
+                    """.formatted(module, yangModule)).getBytes(StandardCharsets.UTF_8));
+            j.closeEntry();
+            j.putNextEntry(new JarEntry("yang/" + yangModule + ".yang"));
+            j.write(("""
+                    module %s {
+                      yang-version 1.1;
+                      namespace "urn:besip:it:%s";
+                      prefix f;
+                      description "A test module's configuration.";
+                      revision 2026-11-26 { description "Initial revision."; }
+                      container settings {
+                        description "Settings.";
+                        leaf greeting {
+                          type string { length "1..20"; }
+                          default "hello";
+                          description "What the module says.";
+                        }
+                      }
+                    }
+                    """.formatted(yangModule, module)).getBytes(StandardCharsets.UTF_8));
+            j.closeEntry();
+        }
+        return jar;
+    }
+
     /** A jar whose manifest has no Bundle-SymbolicName. */
     public static Path notABundle(Path dir) throws IOException {
         return write(dir.resolve("plain.jar"), null, "1.0.0", null, false);

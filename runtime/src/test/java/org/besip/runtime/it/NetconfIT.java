@@ -84,6 +84,29 @@ class NetconfIT {
     }
 
     @Test
+    void aModuleGetsItsConfigurationWhenItArrivesAndKeepsItWhenItLeaves() throws Exception {
+        Path fx = work.resolve("fx");
+        var r = box.postJar("action=install", FixtureBundles.configurable(fx, "kappa", "1.0.0"));
+        assertEquals(200, r.statusCode(), r.body());
+        Path applied = box.data().resolve("applied-fixture-kappa.xml");
+        run("configure_fixture", "urn:besip:it:kappa", "hi", "ok");
+        assertTrue(Files.readString(applied).contains(">hi<"), "the module's applier received its configuration");
+        run("configure_fixture", "urn:besip:it:kappa", "refuse", "refused");
+        assertTrue(Files.readString(applied).contains(">hi<"), "a refused configuration is not applied");
+
+        assertEquals(200, box.post("action=remove&module=kappa", null, null, java.util.Map.of()).statusCode());
+        run("running_holds", "<greeting>hi</greeting>");
+        Files.delete(applied);
+        r = box.postJar("action=install", FixtureBundles.configurable(fx, "kappa", "1.0.0"));
+        assertEquals(200, r.statusCode(), r.body());
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!Files.exists(applied) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.readString(applied).contains(">hi<"), "re-installed, the module got its kept configuration");
+    }
+
+    @Test
     void theRunningConfigurationSurvivesARestart() throws Exception {
         run("candidate_commit", "before-restart");
         box.close();

@@ -554,6 +554,27 @@ public final class NetconfServer {
         }
     }
 
+    /** Gives a module that just arrived the configuration running holds for it. */
+    public synchronized void deliver(String module, ConfigApplier applier) {
+        Schema.ModuleInfo m = schema.module(module);
+        if (m == null) {
+            return;
+        }
+        Element data = moduleData(datastores.snapshot(Name.RUNNING), m.namespace());
+        DataTrees.fillDefaults(schema, data, m.namespace());
+        long tx = transactions.incrementAndGet();
+        try {
+            applier.prepare(tx, data);
+            applier.apply(tx);
+        } catch (ConfigRejectedException e) {
+            applier.abort(tx);
+            LOG.error("module {} refused the running configuration{}: {}", module, e.path() == null ? "" : " at " + e.path(),
+                    e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("module {} failed on the running configuration", module, e);
+        }
+    }
+
     /** Module name to its new configuration ({@code <data>} with its top-level nodes, defaults filled). */
     private Map<String, Element> changedModules(Element before, Element after) {
         Map<String, Element> out = new LinkedHashMap<>();

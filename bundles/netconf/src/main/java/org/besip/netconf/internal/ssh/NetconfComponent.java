@@ -35,6 +35,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -47,9 +49,10 @@ import org.slf4j.LoggerFactory;
  * and the datastores of {@code data/netconf/}. Failed logins are published on
  * {@code besip/netconf/auth/FAILED} with the source address, for the security module.
  */
-@Component(immediate = true, configurationPid = "org.besip.netconf")
+@Component(immediate = true, configurationPid = "org.besip.netconf", service = EventHandler.class,
+        property = EventConstants.EVENT_TOPIC + "=besip/*")
 @Designate(ocd = NetconfComponent.Config.class)
-public class NetconfComponent {
+public class NetconfComponent implements EventHandler {
 
     @ObjectClassDefinition(name = "besip NETCONF server", description = "NETCONF over SSH (RFC 6242)")
     public @interface Config {
@@ -75,7 +78,7 @@ public class NetconfComponent {
     private final Map<String, List<ConfigApplier>> appliers = new ConcurrentHashMap<>();
 
     private SshServer sshd;
-    private NetconfServer server;
+    private volatile NetconfServer server;
     private SchemaRegistry registry;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -83,6 +86,11 @@ public class NetconfComponent {
         Object module = props.get(ConfigApplier.YANG_MODULE);
         if (module != null) {
             appliers.computeIfAbsent(module.toString(), k -> new CopyOnWriteArrayList<>()).add(applier);
+            NetconfServer s = server;
+            if (s != null) {
+                // a module that arrives later gets the configuration running holds for it (design §4)
+                s.deliver(module.toString(), applier);
+            }
         }
     }
 
@@ -109,6 +117,7 @@ public class NetconfComponent {
         new Monitoring(server).register();
         new InterfacesState(server).register();
         new ModuleRpcs(modules, data.resolve("files")).register(server);
+        appliers.forEach((module, list) -> list.forEach(a -> server.deliver(module, a)));
 
         int port = config.port() > 0 ? config.port() : Integer.parseInt(prop(ctx, "besip.netconf.port", "830"));
         String host = !config.host().isBlank() ? config.host() : prop(ctx, "besip.netconf.host", "0.0.0.0");
@@ -148,6 +157,36 @@ public class NetconfComponent {
         if (registry != null) {
             registry.close();
         }
+    }
+
+    /** Every besip event becomes a besip-system:event notification (RFC 5277). */
+    @Override
+    public void handleEvent(Event event) {
+        NetconfServer s = server;
+        if (s == null) {
+            return;
+        }
+        org.w3c.dom.Document d = org.besip.netconf.internal.yang.DataTrees.newDocument();
+        String ns = "urn:besip:params:xml:ns:yang:besip-system";
+        org.w3c.dom.Element e = d.createElementNS(ns, "event");
+        d.appendChild(e);
+        org.w3c.dom.Element topic = d.createElementNS(ns, "topic");
+        topic.setTextContent(event.getTopic());
+        e.appendChild(topic);
+        for (String name : event.getPropertyNames()) {
+            if (name.equals(EventConstants.EVENT_TOPIC)) {
+                continue;
+            }
+            org.w3c.dom.Element p = d.createElementNS(ns, "property");
+            org.w3c.dom.Element n = d.createElementNS(ns, "name");
+            n.setTextContent(name);
+            org.w3c.dom.Element v = d.createElementNS(ns, "value");
+            v.setTextContent(String.valueOf(event.getProperty(name)));
+            p.appendChild(n);
+            p.appendChild(v);
+            e.appendChild(p);
+        }
+        s.notify(e);
     }
 
     private void failed(String user, ServerSession session) {
