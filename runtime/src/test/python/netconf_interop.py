@@ -14,6 +14,7 @@ from ncclient import manager
 from ncclient.operations import RPCError
 from ncclient.transport.errors import AuthenticationError
 from ncclient.xml_ import to_ele
+from lxml import etree
 
 SYS = "urn:besip:params:xml:ns:yang:besip-system"
 HOST, PORT, PASSWORD, CHECK = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -122,8 +123,8 @@ def check_notification_on_change():
         print("ok: notification", n.notification_xml[:120])
 
 
-def check_end_of_message_framing():
-    """A base:1.0-only client: besip must answer in ]]>]]> framing."""
+def raw_session():
+    """A base:1.0 client on a bare SSH channel, for what ncclient will not send."""
     t = paramiko.Transport((HOST, PORT))
     t.connect(username="admin", password=PASSWORD)
     ch = t.open_session()
@@ -134,14 +135,25 @@ def check_end_of_message_framing():
         buf += ch.recv(65536)
     ch.sendall(b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities>'
                b'<capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>')
-    ch.sendall(b'<rpc message-id="7" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get-config><source>'
-               b'<running/></source></get-config></rpc>]]>]]>')
+    return t, ch
+
+
+def raw_reply(ch):
     reply = b""
     while b"]]>]]>" not in reply:
         chunk = ch.recv(65536)
         if not chunk:
             break
         reply += chunk
+    return reply
+
+
+def check_end_of_message_framing():
+    """A base:1.0-only client: besip must answer in ]]>]]> framing."""
+    t, ch = raw_session()
+    ch.sendall(b'<rpc message-id="7" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get-config><source>'
+               b'<running/></source></get-config></rpc>]]>]]>')
+    reply = raw_reply(ch)
     t.close()
     if b'message-id="7"' not in reply or not reply.rstrip().endswith(b"]]>]]>"):
         fail("no end-of-message framed reply: %r" % reply[:200])
@@ -252,6 +264,98 @@ def check_running_holds():
         m.edit_config(target="candidate", config=hostname("holds-%d" % (time.time() % 100000)))
         m.commit()
         print("ok: running holds", sys.argv[5], "and still commits")
+
+
+def check_xxe_is_refused():
+    t, ch = raw_session()
+    ch.sendall(b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+               b'<rpc message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get-config><source><running/>'
+               b'</source><filter type="subtree"><system xmlns="urn:besip:params:xml:ns:yang:besip-system">&x;</system>'
+               b'</filter></get-config></rpc>]]>]]>')
+    reply = raw_reply(ch)
+    t.close()
+    if b"malformed-message" not in reply or b"root:" in reply:
+        fail("a DTD with an external entity was not refused: %r" % reply[:300])
+    print("ok: DTD/external entity refused with malformed-message")
+
+
+def check_wrong_namespace_is_an_unknown_element():
+    with connect() as m:
+        try:
+            m.edit_config(target="candidate", config='<config><system xmlns="urn:nowhere"><x>1</x></system></config>')
+            fail("a wrong namespace was accepted")
+        except RPCError as e:
+            if e.tag != "unknown-element":
+                fail("expected unknown-element, got " + e.tag)
+            print("ok: wrong namespace ->", e.tag, e.message)
+
+
+def check_oversize_message_ends_the_session():
+    """the box runs with besip.netconf.max-message-kib=64"""
+    t, ch = raw_session()
+    try:
+        ch.sendall(b"<rpc>" + b"x" * (200 * 1024))
+        ch.sendall(b"]]>]]>")
+    except Exception:
+        pass
+    deadline = time.time() + 15
+    while time.time() < deadline and not ch.exit_status_ready() and not ch.closed:
+        try:
+            if ch.recv(65536) == b"":
+                break
+        except socket.timeout:
+            pass
+    t.close()
+    with connect() as m:
+        m.get_config(source="running")
+    print("ok: an oversize message ended its session; the server still serves others")
+
+
+def check_stalled_half_frame_releases_its_lock():
+    """the box runs with besip.netconf.idle-timeout-s=3"""
+    t, ch = raw_session()
+    ch.sendall(b'<rpc message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><lock><target><running/>'
+               b'</target></lock></rpc>]]>]]>')
+    if b"<ok/>" not in raw_reply(ch):
+        fail("the raw session did not get the lock")
+    ch.sendall(b'<rpc message-id="2" xmlns="urn:ietf:p')  # half a message, then silence
+    with connect() as m:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                m.lock(target="running")
+                m.unlock(target="running")
+                print("ok: the stalled session was closed and its lock released")
+                t.close()
+                return
+            except RPCError as e:
+                if e.tag != "lock-denied":
+                    fail("unexpected " + e.tag)
+                time.sleep(0.5)
+    fail("the lock of a stalled session was never released")
+
+
+def check_export():
+    """args: file to write the running configuration to"""
+    with connect() as m:
+        m.edit_config(target="running", config=hostname("exported-box"))
+        data = m.get_config(source="running").data_ele
+        inner = "".join(etree.tostring(c).decode() for c in data)
+        open(sys.argv[5], "w").write(inner)
+        print("ok: exported", len(inner), "bytes")
+
+
+def check_import():
+    """args: file: URL, in the box's files folder, of an exported configuration"""
+    with connect() as m:
+        before = m.get_config(source="running").data_xml
+        if "exported-box" in before:
+            fail("this box already had the configuration")
+        m.copy_config(source=sys.argv[5], target="running")
+        after = m.get_config(source="running").data_xml
+        if "exported-box" not in after:
+            fail("import did not restore the configuration: " + after)
+        print("ok: imported onto a fresh box")
 
 
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}

@@ -38,8 +38,8 @@ public final class BesipProcess implements AutoCloseable {
     }
 
     /** Starts the box and waits until it says it is ready. */
-    public static BesipProcess boot(Path data, int port) throws Exception {
-        BesipProcess p = start(data, port, Map.of());
+    public static BesipProcess boot(Path data, int port, String... opts) throws Exception {
+        BesipProcess p = start(data, port, Map.of(), opts);
         p.awaitOutput("besip: ready in ");
         return p;
     }

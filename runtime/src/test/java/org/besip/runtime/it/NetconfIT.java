@@ -28,8 +28,11 @@ class NetconfIT {
     @BeforeAll
     static void boot() throws Exception {
         work = Files.createTempDirectory("besip-netconf-it");
-        box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort());
+        box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort(), OPTS);
     }
+
+    /** Small limits so that the bad-input checks run fast. */
+    static final String[] OPTS = { "-Dbesip.netconf.max-message-kib=64", "-Dbesip.netconf.idle-timeout-s=3" };
 
     @AfterAll
     static void stop() throws Exception {
@@ -55,7 +58,9 @@ class NetconfIT {
     @ParameterizedTest
     @ValueSource(strings = { "candidate_commit", "invalid_edit_is_refused", "locks_between_sessions",
             "kill_session_frees_the_lock", "confirmed_commit_rolls_back", "notification_on_change",
-            "end_of_message_framing", "malformed_xml_gets_an_error", "monitoring_and_get_schema" })
+            "end_of_message_framing", "malformed_xml_gets_an_error", "monitoring_and_get_schema", "xxe_is_refused",
+            "wrong_namespace_is_an_unknown_element", "oversize_message_ends_the_session",
+            "stalled_half_frame_releases_its_lock" })
     void ncclientCheck(String check) throws Exception {
         assertTrue(Files.isExecutable(PYTHON), "needs Debian's python3 with python3-ncclient: run the README's test command");
         assertTrue(run(check).contains("ok: "));
@@ -107,10 +112,28 @@ class NetconfIT {
     }
 
     @Test
+    void anExportedConfigurationIsImportedOnAFreshBox() throws Exception {
+        Path file = work.resolve("export.xml");
+        BesipProcess shared = box;
+        try (BesipProcess source = BesipProcess.boot(work.resolve("source-data"), BesipOptions.freePort(), OPTS)) {
+            box = source;
+            run("export", file.toString());
+        }
+        try (BesipProcess fresh = BesipProcess.boot(work.resolve("fresh-data"), BesipOptions.freePort(), OPTS)) {
+            box = fresh;
+            Files.writeString(fresh.data().resolve("netconf/files/backup.xml"),
+                    "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">" + Files.readString(file) + "</config>");
+            run("import", "file:///backup.xml");
+        } finally {
+            box = shared;
+        }
+    }
+
+    @Test
     void theRunningConfigurationSurvivesARestart() throws Exception {
         run("candidate_commit", "before-restart");
         box.close();
-        box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort());
+        box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort(), OPTS);
         String running = Files.readString(box.data().resolve("netconf/running.xml"));
         assertTrue(running.contains("before-restart"), running);
         run("candidate_commit", "after-restart");

@@ -27,7 +27,6 @@ public final class NetconfSession implements Session, Runnable {
 
     public static final String BASE_10 = "urn:ietf:params:netconf:base:1.0";
     public static final String BASE_11 = "urn:ietf:params:netconf:base:1.1";
-    static final int MAX_MESSAGE_BYTES = 16 << 20;
     private static final Logger LOG = LoggerFactory.getLogger(NetconfSession.class);
 
     private final long id;
@@ -43,7 +42,7 @@ public final class NetconfSession implements Session, Runnable {
     private volatile boolean running = true;
 
     public NetconfSession(long id, String user, String source, InputStream in, OutputStream out, NetconfServer server,
-            List<String> capabilities, Runnable onExit) {
+            List<String> capabilities, int maxMessageBytes, Runnable onExit) {
         this.id = id;
         this.user = user;
         this.source = source;
@@ -52,7 +51,7 @@ public final class NetconfSession implements Session, Runnable {
         this.server = server;
         this.capabilities = capabilities;
         this.onExit = onExit;
-        this.reader = new MessageReader(in, MAX_MESSAGE_BYTES);
+        this.reader = new MessageReader(in, maxMessageBytes);
         this.writer = new MessageWriter(out);
     }
 

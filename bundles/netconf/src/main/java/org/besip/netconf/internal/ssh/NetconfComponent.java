@@ -10,7 +10,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import java.time.Duration;
+
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
@@ -62,6 +65,14 @@ public class NetconfComponent implements EventHandler {
 
         @AttributeDefinition(name = "Listen address", description = "Empty takes besip.netconf.host (default all interfaces)")
         String host() default "";
+
+        @AttributeDefinition(name = "Largest message (KiB)", description = "A bigger message ends the session; "
+                + "0 takes besip.netconf.max-message-kib (default 16384)", min = "0")
+        int max_message_kib() default 0;
+
+        @AttributeDefinition(name = "Idle timeout (s)", description = "A session silent this long, even inside a "
+                + "message, is closed and its locks released; 0 takes besip.netconf.idle-timeout-s (default 600)", min = "0")
+        int idle_timeout_s() default 0;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(NetconfComponent.class);
@@ -140,7 +151,13 @@ public class NetconfComponent implements EventHandler {
                 "admin".equals(user) && authorizedKeys.authenticate(user, key, session));
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
-        sshd.setSubsystemFactories(List.of(new NetconfSubsystem(server, server::capabilities)));
+        int maxKib = config.max_message_kib() > 0 ? config.max_message_kib()
+                : Integer.parseInt(prop(ctx, "besip.netconf.max-message-kib", "16384"));
+        long idle = config.idle_timeout_s() > 0 ? config.idle_timeout_s()
+                : Long.parseLong(prop(ctx, "besip.netconf.idle-timeout-s", "600"));
+        CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ofSeconds(idle));
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, 6);
+        sshd.setSubsystemFactories(List.of(new NetconfSubsystem(server, server::capabilities, maxKib * 1024)));
         sshd.start();
         LOG.info("NETCONF over SSH on {}:{}", host, sshd.getPort());
     }

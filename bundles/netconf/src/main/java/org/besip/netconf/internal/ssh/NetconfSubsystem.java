@@ -22,10 +22,12 @@ final class NetconfSubsystem implements SubsystemFactory {
     private final NetconfServer server;
     private final Supplier<List<String>> capabilities;
     private final AtomicLong ids = new AtomicLong();
+    private final int maxMessageBytes;
 
-    NetconfSubsystem(NetconfServer server, Supplier<List<String>> capabilities) {
+    NetconfSubsystem(NetconfServer server, Supplier<List<String>> capabilities, int maxMessageBytes) {
         this.server = server;
         this.capabilities = capabilities;
+        this.maxMessageBytes = maxMessageBytes;
     }
 
     @Override
@@ -65,7 +67,7 @@ final class NetconfSubsystem implements SubsystemFactory {
             public void start(ChannelSession ch, Environment env) {
                 var ssh = ch.getSession();
                 session = new NetconfSession(ids.incrementAndGet(), ssh.getUsername(), address(ssh.getClientAddress()),
-                        in, out, server, capabilities.get(), () -> exit.onExit(0));
+                        in, out, server, capabilities.get(), maxMessageBytes, () -> exit.onExit(0));
                 Thread t = new Thread(session, "netconf-session-" + session.id());
                 t.setDaemon(true);
                 t.start();
