@@ -130,6 +130,21 @@ class NetconfIT {
     }
 
     @Test
+    void yangcliRunsAScriptOfGetConfigAndEditConfig() throws Exception {
+        Path yangcli = Path.of("/usr/bin/yangcli");
+        assertTrue(Files.isExecutable(yangcli), "needs Debian's yangcli: run the README's test command");
+        Process p = new ProcessBuilder(yangcli.toString(), "--server=127.0.0.1", "--ncport=" + box.netconfPort(),
+                "--user=admin", "--password=" + box.password(), "--batch-mode",
+                "--run-script=" + Path.of("src/test/resources/yangcli/edit-and-read.script").toAbsolutePath())
+                .directory(work.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("RPC OK Reply 3"), "commit answered ok:\n" + out);
+        assertTrue(out.matches("(?s).*hostname yangcli-box.*"), "the value reads back:\n" + out);
+    }
+
+    @Test
     void theRunningConfigurationSurvivesARestart() throws Exception {
         run("candidate_commit", "before-restart");
         box.close();

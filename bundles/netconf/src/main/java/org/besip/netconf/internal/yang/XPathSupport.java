@@ -37,13 +37,13 @@ public final class XPathSupport {
     /** Evaluates {@code expr} to a boolean with {@code node} as context and current node. */
     public static boolean test(String expr, Map<String, String> prefixes, String defaultNs, Node node)
             throws XPathExpressionException {
-        return (Boolean) xpath(prefixes, defaultNs, node).evaluate(rewrite(expr), node, XPathConstants.BOOLEAN);
+        return (Boolean) xpath(prefixes, defaultNs, node).evaluate(rewrite(expr, defaultNs.isEmpty()), node, XPathConstants.BOOLEAN);
     }
 
     /** The nodes {@code expr} selects from {@code node}. */
     public static NodeList select(String expr, Map<String, String> prefixes, String defaultNs, Node node)
             throws XPathExpressionException {
-        return (NodeList) xpath(prefixes, defaultNs, node).evaluate(rewrite(expr), node, XPathConstants.NODESET);
+        return (NodeList) xpath(prefixes, defaultNs, node).evaluate(rewrite(expr, defaultNs.isEmpty()), node, XPathConstants.NODESET);
     }
 
     private static XPath xpath(Map<String, String> prefixes, String defaultNs, Node current) {
@@ -107,7 +107,11 @@ public final class XPathSupport {
      * {@code current()} to the variable {@code $current}, {@code re-match(} to a prefixed function.
      * String literals are left alone.
      */
-    static String rewrite(String expr) {
+    /**
+     * @param anyNamespace unprefixed names match an element of that name in any namespace (for
+     *                     NETCONF xpath filters, where clients such as yangcli write {@code /system})
+     */
+    static String rewrite(String expr, boolean anyNamespace) {
         StringBuilder out = new StringBuilder();
         char quote = 0;
         for (int i = 0; i < expr.length(); i++) {
@@ -154,7 +158,14 @@ public final class XPathSupport {
                 boolean operator = operatorPosition(out) && (name.equals("and") || name.equals("or")
                         || name.equals("div") || name.equals("mod"));
                 boolean variable = out.length() > 0 && out.charAt(out.length() - 1) == '$';
-                if (!function && !axis && !operator && !variable && name.indexOf(':') < 0 && !isNodeType(name, expr, after)) {
+                boolean attribute = out.length() > 0 && out.charAt(out.length() - 1) == '@';
+                if (!function && !axis && !operator && !variable && !attribute && name.indexOf(':') < 0
+                        && !isNodeType(name, expr, after)) {
+                    if (anyNamespace) {
+                        out.append("*[local-name()='").append(name).append("']");
+                        i = end - 1;
+                        continue;
+                    }
                     out.append(DEFAULT_PREFIX).append(':');
                 }
                 out.append(name);
