@@ -190,11 +190,21 @@ public final class Datastores {
         }
     }
 
-    public static byte[] serialize(Element e) {
+    /** One serializer per thread: creating a TransformerFactory costs more than a small message. */
+    private static final ThreadLocal<Transformer> SERIALIZERS = ThreadLocal.withInitial(() -> {
         try {
             Transformer t = TransformerFactory.newInstance().newTransformer();
             t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
             t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
+            return t;
+        } catch (TransformerException ex) {
+            throw new IllegalStateException("no XML serializer: " + ex.getMessage(), ex);
+        }
+    });
+
+    public static byte[] serialize(Element e) {
+        try {
+            Transformer t = SERIALIZERS.get();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             t.transform(new DOMSource(e), new StreamResult(out));
             return out.toByteArray();

@@ -281,8 +281,9 @@ public final class NetconfServer {
         return out;
     }
 
+    /** Moves the (throwaway) snapshot into the reply rather than copying it again. */
     private static Element data(Document reply, Element data) {
-        return (Element) reply.importNode(data, true);
+        return (Element) reply.adoptNode(data);
     }
 
     // ---- edit-config and friends ----

@@ -21,7 +21,8 @@ public final class MessageReader {
     private boolean chunked;
 
     public MessageReader(InputStream in, int maxMessageBytes) {
-        this.in = in;
+        // framing is read a byte at a time; the SSH channel's stream locks on every read
+        this.in = new java.io.BufferedInputStream(in, 64 * 1024);
         this.maxMessageBytes = maxMessageBytes;
     }
 

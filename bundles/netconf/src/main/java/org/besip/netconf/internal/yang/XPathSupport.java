@@ -46,8 +46,10 @@ public final class XPathSupport {
         return (NodeList) xpath(prefixes, defaultNs, node).evaluate(rewrite(expr, defaultNs.isEmpty()), node, XPathConstants.NODESET);
     }
 
+    private static final ThreadLocal<XPathFactory> FACTORIES = ThreadLocal.withInitial(XPathFactory::newInstance);
+
     private static XPath xpath(Map<String, String> prefixes, String defaultNs, Node current) {
-        XPath xp = XPathFactory.newInstance().newXPath();
+        XPath xp = FACTORIES.get().newXPath();
         xp.setNamespaceContext(new NamespaceContext() {
             @Override
             public String getNamespaceURI(String prefix) {
