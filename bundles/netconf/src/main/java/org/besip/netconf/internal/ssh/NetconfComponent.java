@@ -114,6 +114,25 @@ public class NetconfComponent implements EventHandler {
 
     @Activate
     void activate(BundleContext ctx, Config config) throws IOException {
+        // MINA SSHD looks up security providers with the thread context class loader: make it
+        // this bundle's, not whatever the starting thread carries (a host class path may hold
+        // another copy of sshd, as under Pax Exam)
+        Thread t = Thread.currentThread();
+        ClassLoader previous = t.getContextClassLoader();
+        t.setContextClassLoader(NetconfComponent.class.getClassLoader());
+        try {
+            start(ctx, config);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            // SCR reports this only to the OSGi log; the operator reads besip.log
+            LOG.error("NETCONF server not started: {}", e.toString(), e);
+            deactivate();
+            throw e;
+        } finally {
+            t.setContextClassLoader(previous);
+        }
+    }
+
+    private void start(BundleContext ctx, Config config) throws IOException {
         Path data = Path.of(prop(ctx, "besip.data", "data")).resolve("netconf");
         Files.createDirectories(data.resolve("files"));
         Datastores datastores = new Datastores(data);
