@@ -54,11 +54,8 @@ public final class FixtureBundles {
         String yangModule = "fixture-" + module;
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, mf)) {
             String cls = "org/besip/it/fixture/RecordingApplier.class";
-            j.putNextEntry(new JarEntry(cls));
-            j.write(classBytes(cls));
-            j.closeEntry();
-            j.putNextEntry(new JarEntry("OSGI-INF/applier.xml"));
-            j.write(("""
+            entry(j, cls, classBytes(cls));
+            entry(j, "OSGI-INF/applier.xml", ("""
                     <?xml version="1.0" encoding="UTF-8"?>
                     <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" name="%s.applier" immediate="true">
                       <implementation class="org.besip.it.fixture.RecordingApplier"/>
@@ -66,9 +63,7 @@ public final class FixtureBundles {
                       <property name="besip.yang.module" value="%s"/>
                     </scr:component>
                     """.formatted(module, yangModule)).getBytes(StandardCharsets.UTF_8));
-            j.closeEntry();
-            j.putNextEntry(new JarEntry("yang/" + yangModule + ".yang"));
-            j.write(("""
+            entry(j, "yang/" + yangModule + ".yang", ("""
                     module %s {
                       yang-version 1.1;
                       namespace "urn:besip:it:%s";
@@ -85,9 +80,14 @@ public final class FixtureBundles {
                       }
                     }
                     """.formatted(yangModule, module)).getBytes(StandardCharsets.UTF_8));
-            j.closeEntry();
         }
         return jar;
+    }
+
+    private static void entry(JarOutputStream j, String name, byte[] content) throws IOException {
+        j.putNextEntry(new JarEntry(name));
+        j.write(content);
+        j.closeEntry();
     }
 
     /** A jar whose manifest has no Bundle-SymbolicName. */
@@ -112,12 +112,9 @@ public final class FixtureBundles {
         }
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, mf)) {
             String cls = "org/besip/it/fixture/Greeter.class";
-            j.putNextEntry(new JarEntry(cls));
-            j.write(classBytes(cls));
-            j.closeEntry();
+            entry(j, cls, classBytes(cls));
             if (osgi) {
-                j.putNextEntry(new JarEntry("OSGI-INF/greeter.xml"));
-                j.write(("""
+                entry(j, "OSGI-INF/greeter.xml", ("""
                         <?xml version="1.0" encoding="UTF-8"?>
                         <scr:component xmlns:scr="http://www.osgi.org/xmlns/scr/v1.3.0" name="%s.greeter" immediate="true">
                           <implementation class="org.besip.it.fixture.Greeter"/>
@@ -126,7 +123,6 @@ public final class FixtureBundles {
                           <property name="fixture.version" value="%s"/>
                         </scr:component>
                         """.formatted(module, module, version)).getBytes(StandardCharsets.UTF_8));
-                j.closeEntry();
             }
         }
         return jar;

@@ -322,14 +322,7 @@ public final class SchemaCompiler {
             throw new YangException(s.where() + ": groupings nest deeper than " + MAX_USES_DEPTH + " (a grouping that uses itself?)");
         }
         String ref = s.argument();
-        Statement grouping;
-        int colon = ref.indexOf(':');
-        if (colon >= 0 && !moduleFor(ref.substring(0, colon), scope.module, s).name.equals(scope.module.name)) {
-            ModuleContext other = moduleFor(ref.substring(0, colon), scope.module, s);
-            grouping = moduleScopes.get(other.name).groupings.get(ref.substring(colon + 1));
-        } else {
-            grouping = scope.grouping(local(ref));
-        }
+        Statement grouping = definition(ref, scope, s, false);
         if (grouping == null) {
             throw new YangException(s.where() + ": grouping '" + ref + "' is not defined");
         }
@@ -442,15 +435,8 @@ public final class SchemaCompiler {
             base = new YangType(name, name);
             base.prefixes = namespaces(scope.module);
         } else {
-            Statement def;
+            Statement def = definition(name, scope, t, true);
             Scope defScope;
-            int colon = name.indexOf(':');
-            if (colon >= 0 && !moduleFor(name.substring(0, colon), scope.module, t).name.equals(scope.module.name)) {
-                ModuleContext other = moduleFor(name.substring(0, colon), scope.module, t);
-                def = moduleScopes.get(other.name).typedefs.get(name.substring(colon + 1));
-            } else {
-                def = scope.typedef(local(name));
-            }
             if (def == null) {
                 throw new YangException(t.where() + ": type '" + name + "' is not defined");
             }
@@ -509,17 +495,36 @@ public final class SchemaCompiler {
         return r;
     }
 
-    private String typedefDefault(Statement type, Scope scope) {
+    /**
+     * A typedef or grouping named {@code ref}: unprefixed or with the module's own prefix, looked
+     * up through the enclosing scopes; with an import's prefix, at the top of that module.
+     */
+    private Statement definition(String ref, Scope scope, Statement at, boolean typedef) throws YangException {
+        int colon = ref.indexOf(':');
+        if (colon >= 0) {
+            ModuleContext owner = moduleFor(ref.substring(0, colon), scope.module, at);
+            if (!owner.name.equals(scope.module.name)) {
+                Scope top = moduleScopes.get(owner.name);
+                return (typedef ? top.typedefs : top.groupings).get(ref.substring(colon + 1));
+            }
+        }
+        return typedef ? scope.typedef(local(ref)) : scope.grouping(local(ref));
+    }
+
+    private String typedefDefault(Statement type, Scope scope) throws YangException {
         String name = type.argument();
         if (name.indexOf(':') < 0 && YangType.BUILTINS.contains(name)) {
             return null;
         }
-        Statement def = scope.typedef(local(name));
+        Statement def = definition(name, scope, type, true);
         if (def == null) {
             return null;
         }
-        return def.arg("default") != null ? def.arg("default")
-                : def.first("type").map(t -> typedefDefault(t, definedIn.get(def))).orElse(null);
+        if (def.arg("default") != null) {
+            return def.arg("default");
+        }
+        Statement inner = def.first("type").orElse(null);
+        return inner == null ? null : typedefDefault(inner, definedIn.get(def));
     }
 
     static String local(String qualified) {
