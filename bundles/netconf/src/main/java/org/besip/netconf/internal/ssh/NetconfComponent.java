@@ -175,6 +175,8 @@ public class NetconfComponent implements EventHandler {
         long idle = config.idle_timeout_s() > 0 ? config.idle_timeout_s()
                 : Long.parseLong(prop(ctx, "besip.netconf.idle-timeout-s", "600"));
         CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ofSeconds(idle));
+        // request/reply traffic: send each reply at once rather than wait for the previous ACK
+        CoreModuleProperties.TCP_NODELAY.set(sshd, true);
         CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, 6);
         sshd.setSubsystemFactories(List.of(new NetconfSubsystem(server, server::capabilities, maxKib * 1024)));
         sshd.start();
