@@ -358,6 +358,62 @@ def check_import():
         print("ok: imported onto a fresh box")
 
 
+def pbkdf2_hash(password):
+    import base64, hashlib, os
+    salt = os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 20000, 32)
+    return "pbkdf2-sha256:20000:%s:%s" % (base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
+
+
+def check_configured_user_and_key():
+    """args: public key algorithm, its Base64 blob, the private key file, a password for user 'operator'"""
+    algorithm, blob, private_key, op_password = sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8]
+    users = ('<config><system xmlns="%s"><authentication>'
+             '<user><name>admin</name><authorized-key><name>laptop</name><algorithm>%s</algorithm>'
+             '<key-data>%s</key-data></authorized-key></user>'
+             '<user><name>operator</name><password-hash>%s</password-hash></user>'
+             '</authentication></system></config>') % (SYS, algorithm, blob, pbkdf2_hash(op_password))
+    with connect() as m:
+        bad = users.replace(blob, "AAAAC3NzaC1lZDI1NTE5AAAAIBAD")
+        try:
+            m.edit_config(target="running", config=bad)
+            fail("a broken key was accepted")
+        except RPCError as e:
+            if "key-data" not in (e.path or "") or "not a valid" not in e.message:
+                fail("unexpected error: %s %s" % (e.path, e.message))
+        m.edit_config(target="running", config=users)
+    with manager.connect(host=HOST, port=PORT, username="admin", key_filename=private_key, hostkey_verify=False,
+                         allow_agent=False, look_for_keys=False, timeout=30) as m:
+        m.get_config(source="running")
+    with manager.connect(host=HOST, port=PORT, username="operator", password=op_password, hostkey_verify=False,
+                         allow_agent=False, look_for_keys=False, timeout=30) as m:
+        m.get_config(source="running")
+    try:
+        manager.connect(host=HOST, port=PORT, username="operator", password="wrong", hostkey_verify=False,
+                        allow_agent=False, look_for_keys=False, timeout=30).close_session()
+        fail("a wrong password for operator logged in")
+    except AuthenticationError:
+        pass
+    print("ok: admin logs in with the configured key, operator with the configured password; a broken key refused")
+
+
+def check_besip_event_notification():
+    """args: an installed, enabled module to disable through besip-system"""
+    name = sys.argv[5]
+    cfg = ('<config><system xmlns="%s"><modules><module><name>%s</name><enabled>false</enabled></module>'
+           '</modules></system></config>') % (SYS, name)
+    with connect() as listener, connect() as writer:
+        listener.create_subscription()
+        writer.edit_config(target="running", config=cfg)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            n = listener.take_notification(block=True, timeout=5)
+            if n is not None and "besip/core/module/DISABLED" in n.notification_xml and name in n.notification_xml:
+                print("ok: besip event as notification:", n.notification_xml[:200])
+                return
+        fail("no besip-system:event notification for the module being disabled")
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail("unknown check " + CHECK + "; there are " + ", ".join(sorted(CHECKS)))

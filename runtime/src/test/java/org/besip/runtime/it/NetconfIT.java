@@ -145,6 +145,23 @@ class NetconfIT {
     }
 
     @Test
+    void administratorsAndTheirKeysComeFromBesipSystem() throws Exception {
+        Path key = work.resolve("id_ecdsa");
+        Process kg = new ProcessBuilder("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key.toString())
+                .redirectErrorStream(true).start();
+        assertEquals(0, kg.waitFor(), new String(kg.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        String[] pub = Files.readString(Path.of(key + ".pub")).trim().split("\\s+");
+        run("configured_user_and_key", pub[0], pub[1], key.toString(), "op-secret-1");
+    }
+
+    @Test
+    void besipEventsArriveAsNotifications() throws Exception {
+        var r = box.postJar("action=install", FixtureBundles.module(work.resolve("fx"), "mu", "1.0.0"));
+        assertEquals(200, r.statusCode(), r.body());
+        run("besip_event_notification", "mu");
+    }
+
+    @Test
     void theRunningConfigurationSurvivesARestart() throws Exception {
         run("candidate_commit", "before-restart");
         box.close();

@@ -15,8 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
+import org.besip.core.api.auth.PasswordHashes;
 
 /**
  * The box's administrator credentials. At first boot a random password is made for user
@@ -29,7 +28,6 @@ public final class AdminCredentials {
     public static final String USER = "admin";
     public static final String PASSWORD_FILE = "admin-password.txt";
     public static final String CREDENTIALS_FILE = "admin-credentials";
-    static final int ITERATIONS = 20_000;
     private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     private static final int PASSWORD_LENGTH = 20;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -87,13 +85,7 @@ public final class AdminCredentials {
                 return true;
             }
         }
-        String[] parts = stored.split(":");
-        if (parts.length != 4 || !"pbkdf2-sha256".equals(parts[0])) {
-            return false;
-        }
-        byte[] salt = Base64.getDecoder().decode(parts[2]);
-        byte[] expected = Base64.getDecoder().decode(parts[3]);
-        boolean ok = MessageDigest.isEqual(expected, pbkdf2(password, salt, Integer.parseInt(parts[1])));
+        boolean ok = PasswordHashes.verify(stored, password);
         if (ok) {
             synchronized (recent) {
                 recent.put(key, Boolean.TRUE);
@@ -111,19 +103,7 @@ public final class AdminCredentials {
     }
 
     static String hash(char[] password) {
-        byte[] salt = new byte[16];
-        RANDOM.nextBytes(salt);
-        return "pbkdf2-sha256:" + ITERATIONS + ":" + Base64.getEncoder().encodeToString(salt) + ":"
-                + Base64.getEncoder().encodeToString(pbkdf2(password, salt, ITERATIONS));
-    }
-
-    private static byte[] pbkdf2(char[] password, byte[] salt, int iterations) {
-        try {
-            var spec = new PBEKeySpec(password, salt, iterations, 256);
-            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("PBKDF2WithHmacSHA256 is missing from this JVM", e);
-        }
+        return PasswordHashes.hash(password);
     }
 
     private static String digest(String user, char[] password) {

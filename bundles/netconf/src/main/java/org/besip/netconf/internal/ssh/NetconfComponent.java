@@ -28,6 +28,7 @@ import org.besip.netconf.internal.ops.InterfacesState;
 import org.besip.netconf.internal.ops.Monitoring;
 import org.besip.netconf.internal.ops.NetconfServer;
 import org.besip.netconf.internal.system.ModuleRpcs;
+import org.besip.netconf.internal.system.NetconfUsers;
 import org.besip.netconf.internal.yang.SchemaRegistry;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -82,6 +83,9 @@ public class NetconfComponent implements EventHandler {
 
     @Reference
     private ModuleManager modules;
+
+    @Reference
+    private NetconfUsers users;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
@@ -159,7 +163,7 @@ public class NetconfComponent implements EventHandler {
         keys.setKeySize(256);
         sshd.setKeyPairProvider(keys);
         sshd.setPasswordAuthenticator((user, password, session) -> {
-            boolean ok = admin.authenticate(user, password.toCharArray());
+            boolean ok = admin.authenticate(user, password.toCharArray()) || users.passwordMatches(user, password);
             if (!ok) {
                 failed(user, session);
             }
@@ -167,7 +171,7 @@ public class NetconfComponent implements EventHandler {
         });
         AuthorizedKeysAuthenticator authorizedKeys = new AuthorizedKeysAuthenticator(data.resolve("authorized_keys"));
         sshd.setPublickeyAuthenticator((String user, PublicKey key, ServerSession session) ->
-                "admin".equals(user) && authorizedKeys.authenticate(user, key, session));
+                ("admin".equals(user) && authorizedKeys.authenticate(user, key, session)) || users.keyMatches(user, key));
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
         int maxKib = config.max_message_kib() > 0 ? config.max_message_kib()

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 
 /**
- * besip-system configuration made real: module enablement through the module manager, the
- * NETCONF and Web Console ports through ConfigAdmin (applied a moment after the commit's reply, as
+ * besip-system configuration made real: module enablement through the module manager,
+ * administrators and their SSH keys for the NETCONF door, the NETCONF and Web Console ports through
+ * ConfigAdmin (applied a moment after the commit's reply, as
  * the listener of the session that asked restarts), the host name recorded for the OS backend.
  */
 @Component(service = ConfigApplier.class, property = ConfigApplier.YANG_MODULE + "=besip-system")
@@ -41,6 +42,9 @@ public class SystemApplier implements ConfigApplier {
 
     @Reference
     private ModuleManager modules;
+
+    @Reference
+    private NetconfUsers users;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ConfigurationAdmin configAdmin;
@@ -53,7 +57,8 @@ public class SystemApplier implements ConfigApplier {
     });
 
     /** What a transaction will do once applied. */
-    record Plan(Map<String, Boolean> enable, Integer netconfPort, Integer httpPort, String hostname) {
+    record Plan(Map<String, Boolean> enable, Integer netconfPort, Integer httpPort, String hostname,
+            Map<String, NetconfUsers.User> users) {
     }
 
     @Deactivate
@@ -68,7 +73,28 @@ public class SystemApplier implements ConfigApplier {
         Integer netconfPort = null;
         Integer httpPort = null;
         String hostname = null;
+        Map<String, NetconfUsers.User> configuredUsers = new LinkedHashMap<>();
         if (system != null) {
+            Element auth = DataTrees.child(system, SYS, "authentication");
+            if (auth != null) {
+                for (Element u : DataTrees.children(auth)) {
+                    String name = text(u, "name");
+                    java.util.List<java.security.PublicKey> keys = new java.util.ArrayList<>();
+                    for (Element k : DataTrees.children(u)) {
+                        if (!"authorized-key".equals(k.getLocalName())) {
+                            continue;
+                        }
+                        try {
+                            keys.add(NetconfUsers.parseKey(text(k, "algorithm"), text(k, "key-data")));
+                        } catch (Exception e) {
+                            throw new ConfigRejectedException("/besip-system:system/authentication/user[name='" + name
+                                    + "']/authorized-key[name='" + text(k, "name") + "']/key-data",
+                                    "not a valid " + text(k, "algorithm") + " public key: " + e.getMessage());
+                        }
+                    }
+                    configuredUsers.put(name, new NetconfUsers.User(text(u, "password-hash"), keys));
+                }
+            }
             hostname = text(system, "hostname");
             netconfPort = port(DataTrees.child(system, SYS, "netconf"));
             httpPort = port(DataTrees.child(system, SYS, "http"));
@@ -94,7 +120,7 @@ public class SystemApplier implements ConfigApplier {
                 }
             }
         }
-        prepared.put(tx, new Plan(enable, netconfPort, httpPort, hostname));
+        prepared.put(tx, new Plan(enable, netconfPort, httpPort, hostname, configuredUsers));
     }
 
     @Override
@@ -119,6 +145,7 @@ public class SystemApplier implements ConfigApplier {
         if (plan.hostname != null) {
             LOG.info("host name is {}", plan.hostname);
         }
+        users.replace(plan.users);
         // ports move after the reply has gone out on the old ones
         later.schedule(() -> {
             port("org.besip.netconf", "port", plan.netconfPort);
