@@ -175,6 +175,31 @@ class DistributionIT {
         assertOneLine(box.output(), "besip: cannot start: data directory " + file.resolve("data") + " cannot be created");
     }
 
+    @Test
+    void besipVqmAnalysesACaptureWithoutTheRuntime() throws Exception {
+        Path bin = BesipOptions.dist().resolve("bin/besip-vqm");
+        Path pcap = Path.of("../bundles/monitoring/src/test/resources/pcap/wsample_Asterisk_ZFONE_XLITE.pcap").toAbsolutePath();
+        Process p = new ProcessBuilder(bin.toString(), "analyze", pcap.toString(), "--json").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        // the stream with 64% loss and a 4.7 s gap (design §5), on RFC 3550's and on tshark's count
+        assertTrue(out.matches("(?s).*\"ssrc\": \"0xBEE0F2ED\", \"src\": \"192.168.10.41:64508\", \"dst\": "
+                + "\"192.168.10.40:49848\", \"codec\": \"PCMU\".*\"packets\": 205, \"expected\": 574, \"lost\": 369.*"), out);
+        assertTrue(out.contains("\"mos\": 1.00"), "64% loss scores the minimum: " + out);
+        assertTrue(out.matches("(?s).*\"ssrc\": \"0xB72A7104\".*\"lost\": 1,.*\"mos\": 4.40.*"), out);
+
+        Path junk = work.resolve("junk.pcap");
+        Files.writeString(junk, "not a capture");
+        Process bad = new ProcessBuilder(bin.toString(), "analyze", junk.toString()).redirectErrorStream(true).start();
+        String badOut = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(3, bad.waitFor());
+        assertOneLine(badOut, "besip-vqm: " + junk + ": not a pcap or pcapng capture");
+        Process usage = new ProcessBuilder(bin.toString(), "analyse").redirectErrorStream(true).start();
+        usage.getInputStream().readAllBytes();
+        assertEquals(2, usage.waitFor());
+    }
+
     private static void assertOneLine(String output, String start) {
         List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
         assertEquals(1, lines.size(), "one line, no stack trace:\n" + output);

@@ -1,0 +1,101 @@
+package org.besip.monitoring.internal.rtp;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sorts UDP datagrams into RTP streams and keeps their statistics. Heuristic detection (version
+ * 2, plausible payload type, header fits) admits a datagram; a stream is reported once it has
+ * two packets with close sequence numbers, so stray UDP that happens to parse is not. The stream
+ * table is bounded: past {@link #MAX_STREAMS} the stream idle longest is closed first.
+ */
+public final class RtpAnalyzer {
+
+    public static final int MAX_STREAMS = 4096;
+
+    private final Map<Integer, PayloadTypes.Codec> dynamic;
+    private final Map<StreamKey, RtpStream> streams = new LinkedHashMap<>(64, 0.75f, true);
+    private final List<StreamStats> closed = new ArrayList<>();
+    private long datagrams;
+    private long rtp;
+
+    public RtpAnalyzer(Map<Integer, PayloadTypes.Codec> dynamic) {
+        this.dynamic = dynamic;
+    }
+
+    /** One UDP payload seen at {@code time} (seconds). */
+    public void datagram(String srcIp, int srcPort, String dstIp, int dstPort, byte[] payload, int off, int len,
+            double time) {
+        datagrams++;
+        RtpPacket p = RtpPacket.parse(payload, off, len);
+        if (p == null) {
+            return;
+        }
+        rtp++;
+        StreamKey key = new StreamKey(p.ssrc(), srcIp, srcPort, dstIp, dstPort);
+        RtpStream s = streams.get(key);
+        if (s == null) {
+            if (streams.size() >= MAX_STREAMS) {
+                var eldest = streams.entrySet().iterator().next();
+                close(eldest.getValue());
+                streams.remove(eldest.getKey());
+            }
+            s = new RtpStream(key, dynamic);
+            streams.put(key, s);
+        }
+        s.add(p, time);
+    }
+
+    /** Closes streams silent for longer than {@code idleSeconds} at {@code now}; returns their scores. */
+    public List<StreamStats> expire(double now, double idleSeconds) {
+        List<StreamStats> out = new ArrayList<>();
+        var it = streams.values().iterator();
+        while (it.hasNext()) {
+            RtpStream s = it.next();
+            if (now - s.lastArrival() > idleSeconds) {
+                StreamStats st = s.stats();
+                if (real(st)) {
+                    out.add(st);
+                }
+                it.remove();
+            }
+        }
+        return out;
+    }
+
+    private void close(RtpStream s) {
+        StreamStats st = s.stats();
+        if (real(st)) {
+            closed.add(st);
+        }
+    }
+
+    /** Two or more packets, and a sequence span that fits their number: RTP, not noise. */
+    private static boolean real(StreamStats st) {
+        return st.packets() >= 2 && st.expected() <= st.packets() * 100L + 100;
+    }
+
+    /** Every stream, open ones included, by start time. */
+    public List<StreamStats> all() {
+        List<StreamStats> out = new ArrayList<>(closed);
+        for (RtpStream s : streams.values()) {
+            StreamStats st = s.stats();
+            if (real(st)) {
+                out.add(st);
+            }
+        }
+        out.sort(Comparator.comparingDouble(StreamStats::startS));
+        return out;
+    }
+
+    public long datagrams() {
+        return datagrams;
+    }
+
+    public long rtpDatagrams() {
+        return rtp;
+    }
+}
