@@ -414,6 +414,24 @@ def check_besip_event_notification():
         fail("no besip-system:event notification for the module being disabled")
 
 
+def check_configure_monitoring():
+    """args: enabled (true|false), interface, Zabbix port"""
+    enabled, interface, port = sys.argv[5], sys.argv[6], sys.argv[7]
+    cfg = ('<config><monitoring xmlns="urn:besip:params:xml:ns:yang:besip-monitoring"><enabled>%s</enabled>'
+           '<interface>%s</interface><idle-timeout>1</idle-timeout><zabbix><port>%s</port></zabbix></monitoring></config>'
+           % (enabled, interface, port))
+    with connect() as m:
+        deadline = time.time() + 20
+        while not any("besip-monitoring" in c for c in m.server_capabilities):
+            if time.time() > deadline:
+                fail("besip-monitoring is not announced")
+            m.close_session()
+            time.sleep(0.3)
+            m = connect()
+        m.edit_config(target="running", config=cfg)
+        print("ok: monitoring enabled=%s on %s" % (enabled, interface))
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail("unknown check " + CHECK + "; there are " + ", ".join(sorted(CHECKS)))

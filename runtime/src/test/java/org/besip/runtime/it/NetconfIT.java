@@ -42,8 +42,13 @@ class NetconfIT {
     }
 
     static String run(String check, String... args) throws Exception {
+        return runOn(box, check, args);
+    }
+
+    /** Runs one check of {@code netconf_interop.py} against {@code target}; fails the test if it fails. */
+    static String runOn(BesipProcess target, String check, String... args) throws Exception {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(PYTHON.toString(), SCRIPT.toString(),
-                "127.0.0.1", String.valueOf(box.netconfPort()), box.password(), check));
+                "127.0.0.1", String.valueOf(target.netconfPort()), target.password(), check));
         cmd.addAll(java.util.List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

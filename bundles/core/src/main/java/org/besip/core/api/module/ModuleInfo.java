@@ -6,7 +6,7 @@ import java.util.List;
  * What the box knows of one module.
  *
  * @param name     short name, e.g. {@code pbx}
- * @param version  version of the module's first bundle (the one that carries its code)
+ * @param version  the feature's version for a module from features/, the bundle's for an uploaded one
  * @param state    installed and running or not
  * @param required core modules cannot be disabled or removed
  * @param source   {@code feature} for a module described in {@code features/}, {@code upload}

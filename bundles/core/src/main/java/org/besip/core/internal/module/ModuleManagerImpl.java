@@ -177,8 +177,9 @@ public class ModuleManagerImpl implements ModuleManager {
                 state = notActive == null ? ModuleState.ENABLED : ModuleState.FAILED;
                 message = notActive == null ? "" : failures.getOrDefault(name, notActive);
             }
-            return new ModuleInfo(name, m.bundles().get(0).version(), state, false, m.source(), bundles,
-                    m.requires(), message);
+            // a feature module is versioned by its feature; a module from one uploaded bundle by that bundle
+            String version = "feature".equals(m.source()) && f != null ? f.version() : m.bundles().get(0).version();
+            return new ModuleInfo(name, version, state, false, m.source(), bundles, m.requires(), message);
         }
         if (f.required()) {
             List<BundleInfo> bundles = new ArrayList<>();

@@ -90,7 +90,8 @@ public final class PcapFile {
         }
     }
 
-    private static void datagram(Packet p, double time, RtpAnalyzer analyzer) {
+    /** Hands the UDP payload of {@code p}, if it has one, to the analyser. */
+    public static void datagram(Packet p, double time, RtpAnalyzer analyzer) {
         UdpPacket udp = p.get(UdpPacket.class);
         IpPacket ip = p.get(IpV4Packet.class);
         if (ip == null) {

@@ -1,0 +1,129 @@
+package org.besip.monitoring.internal.capture;
+
+import java.io.EOFException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.besip.monitoring.internal.pcap.PcapFile;
+import org.besip.monitoring.internal.rtp.RtpAnalyzer;
+import org.pcap4j.core.BpfProgram.BpfCompileMode;
+import org.pcap4j.core.NotOpenException;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.PcapNetworkInterface;
+import org.pcap4j.core.PcapNetworkInterface.PromiscuousMode;
+import org.pcap4j.core.Pcaps;
+import org.pcap4j.packet.Packet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Live capture with libpcap on the configured interfaces, one thread each, BPF filter
+ * {@code udp}: every datagram goes to the shared analyser (heuristic RTP detection there).
+ */
+public final class LiveCapture implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LiveCapture.class);
+
+    /** How long a capture thread rests when the interface has nothing (bounds the latency, not loss). */
+    static final long POLL_MS = 5;
+
+    private final List<PcapHandle> handles = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong packets = new AtomicLong();
+    private volatile boolean running = true;
+
+    /** Opens every interface first, so that a bad name fails before anything runs. */
+    public LiveCapture(List<String> interfaces, RtpAnalyzer analyzer) throws PcapNativeException {
+        PcapFile.locateLibpcap();
+        try {
+            for (String name : interfaces) {
+                PcapNetworkInterface nif = Pcaps.getDevByName(name);
+                if (nif == null) {
+                    throw new PcapNativeException("no interface named '" + name + "'");
+                }
+                PcapHandle h = nif.openLive(65536, PromiscuousMode.NONPROMISCUOUS, 200);
+                try {
+                    h.setFilter("udp", BpfCompileMode.OPTIMIZE);
+                    // on Linux a blocking read can wait forever on a quiet interface: poll instead,
+                    // so that stopping never hangs
+                    h.setBlockingMode(PcapHandle.BlockingMode.NONBLOCKING);
+                } catch (NotOpenException e) {
+                    throw new PcapNativeException(e.getMessage());
+                }
+                handles.add(h);
+            }
+        } catch (PcapNativeException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        for (PcapHandle h : handles) {
+            Thread t = new Thread(() -> loop(h, analyzer), "rtp-capture");
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+    }
+
+    private void loop(PcapHandle h, RtpAnalyzer analyzer) {
+        while (running) {
+            try {
+                Packet p = h.getNextPacketEx();
+                var ts = h.getTimestamp();
+                double t = Math.floorDiv(ts.getTime(), 1000L) + ts.getNanos() / 1e9;
+                packets.incrementAndGet();
+                synchronized (analyzer) {
+                    PcapFile.datagram(p, t, analyzer);
+                }
+            } catch (TimeoutException e) {
+                // nothing waiting: look at the running flag again shortly
+                try {
+                    Thread.sleep(POLL_MS);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            } catch (EOFException | NotOpenException e) {
+                return;
+            } catch (PcapNativeException e) {
+                if (running) {
+                    LOG.warn("capture error: {}", e.getMessage());
+                }
+                return;
+            }
+        }
+    }
+
+    public long packets() {
+        return packets.get();
+    }
+
+    /** Packets the kernel or libpcap dropped because capture could not keep up. */
+    public long dropped() {
+        long n = 0;
+        for (PcapHandle h : handles) {
+            try {
+                n += h.getStats().getNumPacketsDropped();
+            } catch (PcapNativeException | NotOpenException | UnsupportedOperationException e) {
+                // not available for this handle
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        for (Thread t : threads) {
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (PcapHandle h : handles) {
+            h.close();
+        }
+    }
+}

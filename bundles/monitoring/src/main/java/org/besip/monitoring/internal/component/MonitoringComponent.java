@@ -1,0 +1,252 @@
+package org.besip.monitoring.internal.component;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.besip.core.api.config.ConfigApplier;
+import org.besip.core.api.config.ConfigRejectedException;
+import org.besip.core.api.event.Topics;
+import org.besip.core.api.module.ModuleManager;
+import org.besip.core.api.storage.DataStores;
+import org.besip.monitoring.internal.capture.LiveCapture;
+import org.besip.monitoring.internal.emodel.QualityResult;
+import org.besip.monitoring.internal.rtp.RtpAnalyzer;
+import org.besip.monitoring.internal.rtp.StreamStats;
+import org.besip.monitoring.internal.store.QualityStore;
+import org.besip.monitoring.internal.zabbix.ZabbixAgent;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.w3c.dom.Element;
+
+/**
+ * The monitoring module: configured by besip-monitoring (NETCONF), it captures RTP, scores each
+ * stream when it goes idle, keeps the score in SQLite, publishes {@code besip/monitoring/QUALITY},
+ * and answers a Zabbix server while it runs.
+ */
+@Component(service = { ConfigApplier.class, MonitoringComponent.class },
+        property = ConfigApplier.YANG_MODULE + "=besip-monitoring", immediate = true)
+public class MonitoringComponent implements ConfigApplier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MonitoringComponent.class);
+
+    @Reference
+    private DataStores stores;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ModuleManager modules;
+
+    private final Map<Long, Settings> prepared = new ConcurrentHashMap<>();
+    private final long started = System.currentTimeMillis();
+    private QualityStore store;
+    private volatile Settings settings = Settings.defaults();
+    private volatile LiveCapture capture;
+    private volatile ZabbixAgent agent;
+    private RtpAnalyzer analyzer;
+    private ScheduledExecutorService ticker;
+
+    @Activate
+    void activate(BundleContext ctx) throws SQLException {
+        store = new QualityStore(stores.dataSource("monitoring"));
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        stop();
+    }
+
+    @Override
+    public void prepare(long tx, Element config) throws ConfigRejectedException {
+        Settings s = Settings.from(config);
+        if (s.enabled() && s.zabbix() && (agent == null || agent.port() != s.zabbixPort())) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(s.zabbixPort()));
+            } catch (IOException e) {
+                throw new ConfigRejectedException("/besip-monitoring:monitoring/zabbix/port", "port " + s.zabbixPort()
+                        + " is in use: " + e.getMessage());
+            }
+        }
+        prepared.put(tx, s);
+    }
+
+    @Override
+    public synchronized void apply(long tx) {
+        Settings s = prepared.remove(tx);
+        if (s == null) {
+            return;
+        }
+        stop();
+        settings = s;
+        if (s.enabled()) {
+            start(s);
+        }
+    }
+
+    @Override
+    public void abort(long tx) {
+        prepared.remove(tx);
+    }
+
+    public boolean running() {
+        return capture != null;
+    }
+
+    public long capturedPackets() {
+        LiveCapture c = capture;
+        return c == null ? 0 : c.packets();
+    }
+
+    public long droppedPackets() {
+        LiveCapture c = capture;
+        return c == null ? 0 : c.dropped();
+    }
+
+    public QualityStore store() {
+        return store;
+    }
+
+    private void start(Settings s) {
+        analyzer = new RtpAnalyzer(Map.of());
+        Thread t = Thread.currentThread();
+        ClassLoader previous = t.getContextClassLoader();
+        // Pcap4J finds its packet factory with ServiceLoader on the context class loader
+        t.setContextClassLoader(MonitoringComponent.class.getClassLoader());
+        try {
+            capture = new LiveCapture(s.interfaces(), analyzer);
+        } catch (Exception | LinkageError e) {
+            LOG.error("monitoring cannot capture on {}: {}", s.interfaces(), e.getMessage());
+            capture = null;
+        } finally {
+            t.setContextClassLoader(previous);
+        }
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread th = new Thread(r, "monitoring-score");
+            th.setDaemon(true);
+            return th;
+        });
+        ticker.scheduleWithFixedDelay(this::scoreIdle, 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(this::prune, 1, 3600, TimeUnit.SECONDS);
+        if (s.zabbix()) {
+            try {
+                agent = new ZabbixAgent(new InetSocketAddress(s.zabbixPort()), s.zabbixServers(), new ZabbixKeys(this, modules(), started));
+            } catch (IOException e) {
+                LOG.error("Zabbix agent cannot listen on {}: {}", s.zabbixPort(), e.getMessage());
+            }
+        }
+        LOG.info("monitoring is running on {}", s.interfaces());
+    }
+
+    private void stop() {
+        if (capture != null) {
+            capture.close();
+            capture = null;
+        }
+        if (ticker != null) {
+            ticker.shutdownNow();
+            ticker = null;
+        }
+        if (analyzer != null) {
+            scoreAll();
+            analyzer = null;
+        }
+        if (agent != null) {
+            try {
+                agent.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+            agent = null;
+        }
+    }
+
+    ModuleManager modules() {
+        return modules;
+    }
+
+    private void scoreIdle() {
+        RtpAnalyzer a = analyzer;
+        if (a == null) {
+            return;
+        }
+        List<StreamStats> done;
+        synchronized (a) {
+            done = a.expire(System.currentTimeMillis() / 1000.0, settings.idleTimeoutS());
+        }
+        done.forEach(this::record);
+    }
+
+    private void scoreAll() {
+        RtpAnalyzer a = analyzer;
+        List<StreamStats> all;
+        synchronized (a) {
+            all = a.expire(Double.MAX_VALUE, -1);
+        }
+        all.forEach(this::record);
+    }
+
+    private void record(StreamStats s) {
+        Settings st = settings;
+        QualityResult q = QualityResult.of(s, st.impairments(), st.networkDelayMs(), st.advantage());
+        try {
+            store.add(q, (long) (s.endS() * 1000), null);
+        } catch (SQLException e) {
+            LOG.error("cannot store a stream's quality: {}", e.getMessage());
+        }
+        EventAdmin ea = events;
+        if (ea != null) {
+            Map<String, Object> props = new HashMap<>();
+            props.put("ssrc", s.key().ssrcHex());
+            props.put("src", s.key().src());
+            props.put("dst", s.key().dst());
+            props.put("codec", s.codec());
+            props.put("loss_pct", s.lossPercent());
+            props.put("jitter_ms", s.jitterMs());
+            if (q.mos() != null) {
+                props.put("r", q.r());
+                props.put("mos", q.mos());
+            }
+            ea.postEvent(new Event(Topics.MONITORING_QUALITY, props));
+        }
+    }
+
+    private void prune() {
+        Settings s = settings;
+        try {
+            store.prune(System.currentTimeMillis(), s.maxAgeDays() * 86_400_000L, s.maxStreams());
+        } catch (SQLException e) {
+            LOG.warn("history retention: {}", e.getMessage());
+        }
+    }
+
+    static String uptime() {
+        try {
+            String u = Files.readString(Path.of("/proc/uptime")).trim().split("\\s+")[0];
+            return String.valueOf((long) Double.parseDouble(u));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}
