@@ -3,7 +3,6 @@ package org.besip.core.internal.web;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -23,6 +22,7 @@ import org.besip.core.api.module.BundleInfo;
 import org.besip.core.api.module.ModuleException;
 import org.besip.core.api.module.ModuleInfo;
 import org.besip.core.api.module.ModuleManager;
+import org.besip.core.api.web.RequestChecks;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.owasp.encoder.Encode;
@@ -59,7 +59,7 @@ public class ModulesPlugin extends AbstractServlet {
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (!sameOrigin(req)) {
+        if (!RequestChecks.sameOrigin(req.getHeader("Origin"), req.getHeader("Host"))) {
             error(resp, HttpServletResponse.SC_FORBIDDEN, "cross-site request refused (Origin does not match Host)");
             return;
         }
@@ -164,22 +164,6 @@ public class ModulesPlugin extends AbstractServlet {
             throw new BadRequest("parameter 'module' is missing");
         }
         return name;
-    }
-
-    /** CSRF defence: a browser always sends Origin on a POST; it must name this host. */
-    static boolean sameOrigin(HttpServletRequest req) {
-        String origin = req.getHeader("Origin");
-        if (origin == null) {
-            return true;
-        }
-        try {
-            URI o = URI.create(origin);
-            String host = req.getHeader("Host");
-            String originHost = o.getPort() < 0 ? o.getHost() : o.getHost() + ":" + o.getPort();
-            return host != null && host.equalsIgnoreCase(originHost);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     private static boolean isJson(HttpServletRequest req) {

@@ -555,6 +555,41 @@ public final class NetconfServer {
         }
     }
 
+    /**
+     * An edit of running from inside the box (no session): merged, validated and committed like
+     * an edit-config of running.
+     */
+    public void mergeIntoRunning(Element config) throws RpcError, RpcErrors {
+        Session internal = new Session() {
+            @Override
+            public long id() {
+                return 0;
+            }
+
+            @Override
+            public String user() {
+                return "besip";
+            }
+
+            @Override
+            public String sourceAddress() {
+                return "localhost";
+            }
+
+            @Override
+            public void send(byte[] message) {
+            }
+
+            @Override
+            public void terminate() {
+            }
+        };
+        Element work = datastores.snapshot(Name.RUNNING);
+        EditConfig.apply(schema, work, config, EditConfig.Op.MERGE, false);
+        validateOrThrow(work);
+        commitToRunning(internal, work);
+    }
+
     /** Gives a module that just arrived the configuration running holds for it. */
     public synchronized void deliver(String module, ConfigApplier applier) {
         Schema.ModuleInfo m = schema.module(module);

@@ -21,6 +21,8 @@ import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
 import org.apache.sshd.server.session.ServerSession;
 import org.besip.core.api.auth.AdminAuthenticator;
 import org.besip.core.api.config.ConfigApplier;
+import org.besip.core.api.config.ConfigEditor;
+import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
 import org.besip.core.api.module.ModuleManager;
 import org.besip.netconf.internal.datastore.Datastores;
@@ -53,10 +55,10 @@ import org.slf4j.LoggerFactory;
  * and the datastores of {@code data/netconf/}. Failed logins are published on
  * {@code besip/netconf/auth/FAILED} with the source address, for the security module.
  */
-@Component(immediate = true, configurationPid = "org.besip.netconf", service = EventHandler.class,
+@Component(immediate = true, configurationPid = "org.besip.netconf", service = { EventHandler.class, ConfigEditor.class },
         property = EventConstants.EVENT_TOPIC + "=besip/*")
 @Designate(ocd = NetconfComponent.Config.class)
-public class NetconfComponent implements EventHandler {
+public class NetconfComponent implements EventHandler, ConfigEditor {
 
     @ObjectClassDefinition(name = "besip NETCONF server", description = "NETCONF over SSH (RFC 6242)")
     public @interface Config {
@@ -198,6 +200,27 @@ public class NetconfComponent implements EventHandler {
         }
         if (registry != null) {
             registry.close();
+        }
+    }
+
+    @Override
+    public void merge(String config) throws ConfigRejectedException {
+        NetconfServer s = server;
+        if (s == null) {
+            throw new ConfigRejectedException(null, "the NETCONF server is not running");
+        }
+        try {
+            org.w3c.dom.Element root = org.besip.netconf.internal.yang.DataTrees.builder()
+                    .parse(new java.io.ByteArrayInputStream(("<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">" + config
+                            + "</config>").getBytes(java.nio.charset.StandardCharsets.UTF_8))).getDocumentElement();
+            s.mergeIntoRunning(root);
+        } catch (org.besip.netconf.internal.protocol.RpcError e) {
+            throw new ConfigRejectedException(e.path(), e.getMessage());
+        } catch (org.besip.netconf.internal.ops.RpcErrors e) {
+            var first = e.errors().get(0);
+            throw new ConfigRejectedException(first.path(), first.getMessage());
+        } catch (org.xml.sax.SAXException | IOException e) {
+            throw new ConfigRejectedException(null, "not well-formed XML: " + e.getMessage());
         }
     }
 

@@ -1,0 +1,93 @@
+package org.besip.runtime.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Headless Chromium on the "Speech quality" page: start monitoring from the page, see a call sent
+ * on loopback scored in the table and the chart, export CSV, stop again.
+ */
+class QualityPageBrowserIT {
+
+    @TempDir
+    Path work;
+
+    private BesipProcess box;
+    private WebDriver browser;
+
+    @BeforeEach
+    void start() throws Exception {
+        box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort());
+        assertEquals(200, box.post("action=enable&module=monitoring", null, null, Map.of()).statusCode());
+        NetconfIT.runOn(box, "configure_monitoring", "false", "lo", String.valueOf(BesipOptions.freePort()));
+        ChromeOptions options = new ChromeOptions().setBinary(ModulesPageBrowserIT.CHROMIUM.toFile()).addArguments("--headless=new",
+                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + work.resolve("chromium-profile"));
+        browser = new ChromeDriver(new ChromeDriverService.Builder()
+                .usingDriverExecutable(ModulesPageBrowserIT.CHROMEDRIVER.toFile()).usingAnyFreePort().build(), options);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (box != null) {
+            box.close();
+        }
+    }
+
+    @Test
+    void theOperatorStartsMonitoringAndSeesTheCallScored() throws Exception {
+        String page = "http://admin:" + box.password() + "@127.0.0.1:" + box.port() + "/system/console/besip-quality";
+        browser.get(page);
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        wait.until(d -> status().startsWith("Monitoring is stopped"));
+        browser.findElement(By.id("besip-quality-toggle")).click();
+        wait.until(d -> status().startsWith("Monitoring is running"));
+
+        MonitoringIT.sendCall(100, 50, 5);
+        WebDriverWait slow = new WebDriverWait(browser, Duration.ofSeconds(30));
+        slow.until(d -> {
+            d.navigate().refresh();
+            return !d.findElements(By.cssSelector("#besip-quality-table td.src")).isEmpty();
+        });
+        assertTrue(browser.findElement(By.cssSelector("#besip-quality-table td.src")).getText().startsWith("127.0.0.2:"));
+        String mos = browser.findElement(By.cssSelector("#besip-quality-table td.mos")).getText();
+        assertTrue(Double.parseDouble(mos) > 3.0 && Double.parseDouble(mos) < 4.2, "MOS " + mos);
+        assertEquals(1, browser.findElements(By.cssSelector("#besip-quality-chart polyline")).size(), "the chart has a line");
+
+        var csv = box.get("besip-quality.csv?minutes=60", "admin", box.password());
+        assertEquals(200, csv.statusCode());
+        assertTrue(csv.body().startsWith("time,source,destination,ssrc,codec,packets,loss_pct"), csv.body());
+        assertTrue(csv.body().contains(",127.0.0.2:"), csv.body());
+        assertEquals(400, box.get("besip-quality.csv?minutes=soon", "admin", box.password()).statusCode());
+
+        browser.findElement(By.id("besip-quality-toggle")).click();
+        wait.until(d -> status().startsWith("Monitoring is stopped"));
+    }
+
+    private String status() {
+        try {
+            return browser.findElement(By.id("besip-quality-status")).getText();
+        } catch (org.openqa.selenium.NoSuchElementException | org.openqa.selenium.StaleElementReferenceException e) {
+            return "";
+        }
+    }
+}
