@@ -68,9 +68,9 @@ public final class VqmCommand {
         ImpairmentTable table = ImpairmentTable.defaults(plc);
         List<QualityResult> results = new ArrayList<>();
         for (StreamStats s : analyzer.all()) {
-            results.add(QualityResult.of(s, table, delay, advantage));
+            results.add(QualityResult.of(s, table, analyzer.oneWayDelayMs(s.key()), delay, advantage));
         }
-        out.print(json ? json(results) : table(results));
+        out.print(json ? json(results, read.start()) : table(results, read.start()));
         return 0;
     }
 
@@ -89,7 +89,7 @@ public final class VqmCommand {
         }
     }
 
-    static String json(List<QualityResult> results) {
+    static String json(List<QualityResult> results, double captureStart) {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < results.size(); i++) {
             QualityResult q = results.get(i);
@@ -100,8 +100,8 @@ public final class VqmCommand {
             field(sb, "dst", s.key().dst(), false);
             field(sb, "codec", s.codec(), false);
             raw(sb, "payload_type", String.valueOf(s.payloadType()));
-            raw(sb, "start", fmt(s.startS(), 6));
-            raw(sb, "end", fmt(s.endS(), 6));
+            raw(sb, "start", fmt(s.startS() - captureStart, 6));
+            raw(sb, "end", fmt(s.endS() - captureStart, 6));
             raw(sb, "packets", String.valueOf(s.packets()));
             raw(sb, "expected", String.valueOf(s.expected()));
             raw(sb, "lost", String.valueOf(s.lost()));
@@ -115,6 +115,7 @@ public final class VqmCommand {
             raw(sb, "max_jitter_ms", fmt(s.maxJitterMs(), 3));
             raw(sb, "max_delta_ms", fmt(s.maxDeltaMs(), 3));
             raw(sb, "delay_ms", fmt(q.delayMs(), 1));
+            field(sb, "delay_source", q.delaySource(), false);
             raw(sb, "r", q.r() == null ? "null" : fmt(q.r(), 2));
             raw(sb, "mos", q.mos() == null ? "null" : fmt(q.mos(), 2));
             if (q.unscoredReason() != null) {
@@ -125,13 +126,13 @@ public final class VqmCommand {
         return sb.append(results.isEmpty() ? "]\n" : "\n]\n").toString();
     }
 
-    static String table(List<QualityResult> results) {
+    static String table(List<QualityResult> results, double captureStart) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-10s %-22s %-22s %-10s %-6s %7s %6s %7s %9s %8s %6s %5s%n",
                 "Start(s)", "Source", "Destination", "SSRC", "Codec", "Packets", "Lost", "Loss%", "Jitter ms", "Delay ms", "R", "MOS"));
         for (QualityResult q : results) {
             StreamStats s = q.stats();
             sb.append(String.format(Locale.ROOT, "%-10.3f %-22s %-22s %-10s %-6s %7d %6d %7.2f %9.3f %8.1f %6s %5s%n",
-                    s.startS(), s.key().src(), s.key().dst(), s.key().ssrcHex(), s.codec(), s.packets(), s.lost(),
+                    s.startS() - captureStart, s.key().src(), s.key().dst(), s.key().ssrcHex(), s.codec(), s.packets(), s.lost(),
                     s.lossPercent(), s.jitterMs(), q.delayMs(), q.r() == null ? "-" : fmt(q.r(), 1),
                     q.mos() == null ? "-" : fmt(q.mos(), 2)));
         }

@@ -195,7 +195,7 @@ public class MonitoringComponent implements ConfigApplier {
         synchronized (a) {
             done = a.expire(System.currentTimeMillis() / 1000.0, settings.idleTimeoutS());
         }
-        done.forEach(this::record);
+        done.forEach(st -> record(st, a));
     }
 
     private void scoreAll() {
@@ -204,12 +204,16 @@ public class MonitoringComponent implements ConfigApplier {
         synchronized (a) {
             all = a.expire(Double.MAX_VALUE, -1);
         }
-        all.forEach(this::record);
+        all.forEach(st -> record(st, a));
     }
 
-    private void record(StreamStats s) {
+    private void record(StreamStats s, RtpAnalyzer a) {
         Settings st = settings;
-        QualityResult q = QualityResult.of(s, st.impairments(), st.networkDelayMs(), st.advantage());
+        Double rtcp;
+        synchronized (a) {
+            rtcp = a.oneWayDelayMs(s.key());
+        }
+        QualityResult q = QualityResult.of(s, st.impairments(), rtcp, st.networkDelayMs(), st.advantage());
         try {
             store.add(q, (long) (s.endS() * 1000), null);
         } catch (SQLException e) {

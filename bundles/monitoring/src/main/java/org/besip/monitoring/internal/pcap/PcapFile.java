@@ -23,8 +23,11 @@ import org.pcap4j.packet.UdpPacket;
  */
 public final class PcapFile {
 
-    /** What reading a file came to: packets read, and why it stopped early if it did. */
-    public record Result(long packets, String truncated) {
+    /**
+     * What reading a file came to: packets read, the time of the first (Unix seconds; stream
+     * times are absolute), and why it stopped early if it did.
+     */
+    public record Result(long packets, double start, String truncated) {
     }
 
     private PcapFile() {
@@ -69,11 +72,11 @@ public final class PcapFile {
                 try {
                     p = h.getNextPacketEx();
                 } catch (EOFException e) {
-                    return new Result(n, null);
+                    return new Result(n, Double.isNaN(first) ? 0 : first, null);
                 } catch (TimeoutException e) {
                     continue;
                 } catch (PcapNativeException e) {
-                    return new Result(n, "stopped after packet " + n + ": " + e.getMessage());
+                    return new Result(n, Double.isNaN(first) ? 0 : first, "stopped after packet " + n + ": " + e.getMessage());
                 }
                 n++;
                 var ts = h.getTimestamp();
@@ -81,10 +84,10 @@ public final class PcapFile {
                 if (Double.isNaN(first)) {
                     first = t;
                 }
-                datagram(p, t - first, analyzer);
+                datagram(p, t, analyzer);
             }
         } catch (NotOpenException e) {
-            return new Result(n, "the capture was closed: " + e.getMessage());
+            return new Result(n, Double.isNaN(first) ? 0 : first, "the capture was closed: " + e.getMessage());
         } finally {
             h.close();
         }

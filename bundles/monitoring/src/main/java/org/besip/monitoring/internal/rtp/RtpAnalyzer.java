@@ -19,6 +19,15 @@ public final class RtpAnalyzer {
     private final Map<Integer, PayloadTypes.Codec> dynamic;
     private final Map<StreamKey, RtpStream> streams = new LinkedHashMap<>(64, 0.75f, true);
     private final List<StreamStats> closed = new ArrayList<>();
+    /** Smoothed RTCP round trip per SSRC, ms; bounded like the stream table. */
+    private final Map<Long, Double> rtt = new LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Double> eldest) {
+            return size() > MAX_STREAMS;
+        }
+    };
     private long datagrams;
     private long rtp;
 
@@ -30,6 +39,10 @@ public final class RtpAnalyzer {
     public void datagram(String srcIp, int srcPort, String dstIp, int dstPort, byte[] payload, int off, int len,
             double time) {
         datagrams++;
+        if (RtcpReports.isRtcp(payload, off, len)) {
+            RtcpReports.roundTrips(payload, off, len, time, rt -> rtt.merge(rt.ssrc(), rt.rttMs(), (a, b) -> a * 0.875 + b * 0.125));
+            return;
+        }
         RtpPacket p = RtpPacket.parse(payload, off, len);
         if (p == null) {
             return;
@@ -89,6 +102,12 @@ public final class RtpAnalyzer {
         }
         out.sort(Comparator.comparingDouble(StreamStats::startS));
         return out;
+    }
+
+    /** Half the smoothed RTCP round trip of the stream's SSRC, or null when no report gave one. */
+    public Double oneWayDelayMs(StreamKey key) {
+        Double r = rtt.get(key.ssrc());
+        return r == null ? null : r / 2;
     }
 
     public long datagrams() {
