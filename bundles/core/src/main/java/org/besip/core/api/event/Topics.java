@@ -28,6 +28,17 @@ public final class Topics {
     public static final String PROP_MODULE = "module";
     /** Event property: a version. */
     public static final String PROP_VERSION = "version";
+    /** Call events: the SIP Call-ID. */
+    public static final String PROP_CALL_ID = "call.id";
+    /** Call events: the caller's media address from its SDP, {@code ip:port}. */
+    public static final String PROP_MEDIA_CALLER = "media.caller";
+    /** Call events: the callee's media address from its SDP, {@code ip:port}. */
+    public static final String PROP_MEDIA_CALLEE = "media.callee";
+    /**
+     * Call events: the SDP's payload types, a {@code String[]} of rtpmap values such as
+     * {@code "0 PCMU/8000"} or {@code "101 telephone-event/8000"}.
+     */
+    public static final String PROP_PAYLOADS = "payloads";
 
     private Topics() {
     }

@@ -36,7 +36,7 @@ public final class LiveCapture implements AutoCloseable {
     private volatile boolean running = true;
 
     /** Opens every interface first, so that a bad name fails before anything runs. */
-    public LiveCapture(List<String> interfaces, RtpAnalyzer analyzer) throws PcapNativeException {
+    public LiveCapture(List<String> interfaces, String filter, RtpAnalyzer analyzer) throws PcapNativeException {
         PcapFile.locateLibpcap();
         try {
             for (String name : interfaces) {
@@ -46,7 +46,7 @@ public final class LiveCapture implements AutoCloseable {
                 }
                 PcapHandle h = nif.openLive(65536, PromiscuousMode.NONPROMISCUOUS, 200);
                 try {
-                    h.setFilter("udp", BpfCompileMode.OPTIMIZE);
+                    h.setFilter(filter, BpfCompileMode.OPTIMIZE);
                     // on Linux a blocking read can wait forever on a quiet interface: poll instead,
                     // so that stopping never hangs
                     h.setBlockingMode(PcapHandle.BlockingMode.NONBLOCKING);
@@ -91,6 +91,17 @@ public final class LiveCapture implements AutoCloseable {
                     LOG.warn("capture error: {}", e.getMessage());
                 }
                 return;
+            }
+        }
+    }
+
+    /** Replaces the BPF filter on every interface (call events announce new endpoints). */
+    public void filter(String expression) {
+        for (PcapHandle h : handles) {
+            try {
+                h.setFilter(expression, BpfCompileMode.OPTIMIZE);
+            } catch (PcapNativeException | NotOpenException e) {
+                LOG.warn("BPF filter '{}' not set: {}", expression, e.getMessage());
             }
         }
     }

@@ -19,6 +19,7 @@ import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
 import org.besip.core.api.module.ModuleManager;
 import org.besip.core.api.storage.DataStores;
+import org.besip.monitoring.internal.calls.CallRegistry;
 import org.besip.monitoring.internal.capture.LiveCapture;
 import org.besip.monitoring.internal.emodel.QualityResult;
 import org.besip.monitoring.internal.rtp.RtpAnalyzer;
@@ -34,6 +35,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
@@ -43,9 +46,10 @@ import org.w3c.dom.Element;
  * stream when it goes idle, keeps the score in SQLite, publishes {@code besip/monitoring/QUALITY},
  * and answers a Zabbix server while it runs.
  */
-@Component(service = { ConfigApplier.class, MonitoringComponent.class },
-        property = ConfigApplier.YANG_MODULE + "=besip-monitoring", immediate = true)
-public class MonitoringComponent implements ConfigApplier {
+@Component(service = { ConfigApplier.class, MonitoringComponent.class, EventHandler.class },
+        property = { ConfigApplier.YANG_MODULE + "=besip-monitoring", EventConstants.EVENT_TOPIC + "=besip/pbx/call/*" },
+        immediate = true)
+public class MonitoringComponent implements ConfigApplier, EventHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(MonitoringComponent.class);
 
@@ -59,6 +63,7 @@ public class MonitoringComponent implements ConfigApplier {
     private volatile ModuleManager modules;
 
     private final Map<Long, Settings> prepared = new ConcurrentHashMap<>();
+    private final CallRegistry calls = new CallRegistry();
     private final long started = System.currentTimeMillis();
     private QualityStore store;
     private volatile Settings settings = Settings.defaults();
@@ -129,13 +134,13 @@ public class MonitoringComponent implements ConfigApplier {
     }
 
     private void start(Settings s) {
-        analyzer = new RtpAnalyzer(Map.of());
+        analyzer = new RtpAnalyzer(calls.dynamicTypes());
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         // Pcap4J finds its packet factory with ServiceLoader on the context class loader
         t.setContextClassLoader(MonitoringComponent.class.getClassLoader());
         try {
-            capture = new LiveCapture(s.interfaces(), analyzer);
+            capture = new LiveCapture(s.interfaces(), s.heuristic() ? "udp" : calls.bpf(), analyzer);
         } catch (Exception | LinkageError e) {
             LOG.error("monitoring cannot capture on {}: {}", s.interfaces(), e.getMessage());
             capture = null;
@@ -214,8 +219,12 @@ public class MonitoringComponent implements ConfigApplier {
             rtcp = a.oneWayDelayMs(s.key());
         }
         QualityResult q = QualityResult.of(s, st.impairments(), rtcp, st.networkDelayMs(), st.advantage());
+        String callId = calls.callOf(s.key().dst());
+        if (callId == null) {
+            callId = calls.callOf(s.key().src());
+        }
         try {
-            store.add(q, (long) (s.endS() * 1000), null);
+            store.add(q, (long) (s.endS() * 1000), callId);
         } catch (SQLException e) {
             LOG.error("cannot store a stream's quality: {}", e.getMessage());
         }
@@ -228,11 +237,31 @@ public class MonitoringComponent implements ConfigApplier {
             props.put("codec", s.codec());
             props.put("loss_pct", s.lossPercent());
             props.put("jitter_ms", s.jitterMs());
+            if (callId != null) {
+                props.put(Topics.PROP_CALL_ID, callId);
+            }
             if (q.mos() != null) {
                 props.put("r", q.r());
                 props.put("mos", q.mos());
             }
             ea.postEvent(new Event(Topics.MONITORING_QUALITY, props));
+        }
+    }
+
+    /** The PBX's call events: media endpoints and SDP payload types of each call. */
+    @Override
+    public void handleEvent(Event event) {
+        String id = (String) event.getProperty(Topics.PROP_CALL_ID);
+        if (Topics.CALL_ENDED.equals(event.getTopic())) {
+            calls.ended(id);
+        } else {
+            Object payloads = event.getProperty(Topics.PROP_PAYLOADS);
+            calls.started(id, (String) event.getProperty(Topics.PROP_MEDIA_CALLER), (String) event.getProperty(Topics.PROP_MEDIA_CALLEE),
+                    payloads instanceof String[] p ? p : null);
+        }
+        LiveCapture c = capture;
+        if (c != null && !settings.heuristic()) {
+            c.filter(calls.bpf());
         }
     }
 

@@ -16,14 +16,14 @@ import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
 /** besip-monitoring configuration, read from its validated YANG subtree (defaults filled in). */
-record Settings(boolean enabled, List<String> interfaces, int idleTimeoutS, int networkDelayMs, double advantage,
+record Settings(boolean enabled, List<String> interfaces, boolean heuristic, int idleTimeoutS, int networkDelayMs, double advantage,
         ImpairmentTable impairments, long maxStreams, int maxAgeDays, boolean zabbix, int zabbixPort,
         Set<InetAddress> zabbixServers) {
 
     static final String NS = "urn:besip:params:xml:ns:yang:besip-monitoring";
 
     static Settings defaults() {
-        return new Settings(false, List.of("any"), 5, 20, 0, ImpairmentTable.defaults(true), 100_000, 90, true, 10050,
+        return new Settings(false, List.of("any"), true, 5, 20, 0, ImpairmentTable.defaults(true), 100_000, 90, true, 10050,
                 Set.of(InetAddress.getLoopbackAddress()));
     }
 
@@ -61,7 +61,7 @@ record Settings(boolean enabled, List<String> interfaces, int idleTimeoutS, int 
             servers.add(InetAddress.getLoopbackAddress());
         }
         return new Settings("true".equals(text(m, "enabled", "false")), ifs.isEmpty() ? List.of("any") : ifs,
-                Integer.parseInt(text(m, "idle-timeout", "5")), Integer.parseInt(text(m, "network-delay", "20")),
+                !"false".equals(text(m, "heuristic", "true")), Integer.parseInt(text(m, "idle-timeout", "5")), Integer.parseInt(text(m, "network-delay", "20")),
                 Double.parseDouble(text(m, "advantage", "0")), new ImpairmentTable(codecs),
                 history == null ? 100_000 : Long.parseLong(text(history, "max-streams", "100000")),
                 history == null ? 90 : Integer.parseInt(text(history, "max-age", "90")),
