@@ -93,11 +93,16 @@ public final class QualityStore {
                 while (rs.next()) {
                     rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             rs.getLong(6), rs.getDouble(7), rs.getDouble(8), rs.getDouble(9), rs.getDouble(10),
-                            (Double) rs.getObject(11, Double.class), (Double) rs.getObject(12, Double.class), rs.getString(13)));
+                            nullable(rs, 11), nullable(rs, 12), rs.getString(13)));
                 }
             }
         }
         return rows;
+    }
+
+    private static Double nullable(ResultSet rs, int column) throws SQLException {
+        double v = rs.getDouble(column);
+        return rs.wasNull() ? null : v;
     }
 
     /** Mean MOS of the streams scored since {@code since}; null when there are none. */
