@@ -3,7 +3,6 @@ package org.besip.runtime.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,9 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -27,9 +23,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ModulesPageBrowserIT {
 
-    static final Path CHROMIUM = Path.of(System.getProperty("besip.chromium", "/usr/bin/chromium"));
-    static final Path CHROMEDRIVER = Path.of(System.getProperty("besip.chromedriver", "/usr/bin/chromedriver"));
-
     @TempDir
     Path work;
 
@@ -38,18 +31,10 @@ class ModulesPageBrowserIT {
 
     @BeforeEach
     void start() throws Exception {
-        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "needs Debian's chromium and chromium-driver: run the README's test command, which installs them");
         box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort());
         var r = box.postJar("action=install", FixtureBundles.module(work.resolve("fx"), "alpha", "1.0.0"));
         assertEquals(200, r.statusCode(), r.body());
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new",
-                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + work.resolve("chromium-profile"));
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.start(work.resolve("chromium-profile"));
     }
 
     @AfterEach

@@ -13,9 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -35,12 +32,7 @@ class QualityPageBrowserIT {
         box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort());
         assertEquals(200, box.post("action=enable&module=monitoring", null, null, Map.of()).statusCode());
         NetconfIT.runOn(box, "configure_monitoring", "false", "lo", String.valueOf(BesipOptions.freePort()));
-        ChromeOptions options = new ChromeOptions().setBinary(ModulesPageBrowserIT.CHROMIUM.toFile()).addArguments("--headless=new",
-                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + work.resolve("chromium-profile"));
-        browser = new ChromeDriver(new ChromeDriverService.Builder()
-                .usingDriverExecutable(ModulesPageBrowserIT.CHROMEDRIVER.toFile()).usingAnyFreePort().build(), options);
+        browser = HeadlessChromium.start(work.resolve("chromium-profile"));
     }
 
     @AfterEach
