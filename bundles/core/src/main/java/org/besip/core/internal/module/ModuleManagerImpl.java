@@ -101,6 +101,8 @@ public class ModuleManagerImpl implements ModuleManager {
         t.setDaemon(true);
         return t;
     });
+    /** Identities of the base bundles' jars, read once instead of on every list(). */
+    private final Map<Path, BundleJar> baseJars = new ConcurrentHashMap<>();
     /** Why a module is failed, set by the last operation or the boot reconciliation. */
     private final Map<String, String> failures = new ConcurrentHashMap<>();
 
@@ -213,7 +215,11 @@ public class ModuleManagerImpl implements ModuleManager {
     private Bundle byFeatureBundle(FeatureBundle fb) {
         Path jar = paths.bundles().resolve(fb.fileName());
         try {
-            BundleJar id = BundleJar.read(jar, jar.toString());
+            BundleJar id = baseJars.get(jar);
+            if (id == null) {
+                id = BundleJar.read(jar, jar.toString());
+                baseJars.put(jar, id); // the distribution's jars do not change while the box runs
+            }
             for (Bundle b : ctx.getBundles()) {
                 if (id.symbolicName().equals(b.getSymbolicName()) && id.version().equals(b.getVersion().toString())) {
                     return b;
