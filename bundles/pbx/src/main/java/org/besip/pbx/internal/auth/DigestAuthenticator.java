@@ -1,0 +1,178 @@
+package org.besip.pbx.internal.auth;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * SIP digest authentication (RFC 3261 §22, RFC 7616, RFC 8760): MD5 and SHA-256, qop=auth.
+ * Nonces are stateless (time and an HMAC of it with a per-boot key) and expire; the last nonce
+ * count seen per nonce is kept, bounded, so a replayed response is refused. Unknown users get
+ * the same answer as wrong passwords: no user enumeration.
+ */
+public final class DigestAuthenticator {
+
+    /** What a request's credentials came to. */
+    public enum Outcome { OK, MISSING, WRONG, STALE, REPLAYED, MALFORMED }
+
+    /** A user's stored secret: the password, or HA1 per algorithm. */
+    public record Secret(String password, Map<String, String> ha1ByAlgorithm) {
+    }
+
+    static final int MAX_NONCES = 16_384;
+    private static final Pattern PARAM = Pattern.compile("([A-Za-z0-9_-]+)\\s*=\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|[^\\s,]+)");
+
+    private final String realm;
+    private final long nonceLifetimeMs;
+    private final byte[] key = new byte[32];
+    private final Map<String, Long> lastCount = new LinkedHashMap<>(256, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_NONCES;
+        }
+    };
+
+    public DigestAuthenticator(String realm, long nonceLifetimeMs) {
+        this.realm = realm;
+        this.nonceLifetimeMs = nonceLifetimeMs;
+        new SecureRandom().nextBytes(key);
+    }
+
+    /** WWW-Authenticate values for a 401: SHA-256 first (RFC 8760), then MD5. */
+    public String[] challenges(boolean stale, long now) {
+        String nonce = nonce(now);
+        String common = "realm=\"" + realm + "\", nonce=\"" + nonce + "\", qop=\"auth\"" + (stale ? ", stale=true" : "");
+        return new String[] { "Digest " + common + ", algorithm=SHA-256", "Digest " + common + ", algorithm=MD5" };
+    }
+
+    /** Checks an Authorization value for {@code method}; {@code secrets} finds a user's secret (null if unknown). */
+    public synchronized Outcome check(String authorization, String method, long now, Function<String, Secret> secrets) {
+        if (authorization == null) {
+            return Outcome.MISSING;
+        }
+        if (!authorization.regionMatches(true, 0, "Digest ", 0, 7)) {
+            return Outcome.MALFORMED;
+        }
+        Map<String, String> p = params(authorization.substring(7));
+        String user = p.get("username");
+        String nonce = p.get("nonce");
+        String uri = p.get("uri");
+        String response = p.get("response");
+        String algorithm = p.getOrDefault("algorithm", "MD5").toUpperCase(Locale.ROOT);
+        if (user == null || nonce == null || uri == null || response == null || !realm.equals(p.get("realm"))
+                || !(algorithm.equals("MD5") || algorithm.equals("SHA-256"))) {
+            return Outcome.MALFORMED;
+        }
+        Long issued = verifyNonce(nonce);
+        if (issued == null) {
+            return Outcome.WRONG;
+        }
+        String qop = p.get("qop");
+        String nc = p.get("nc");
+        String cnonce = p.get("cnonce");
+        if (qop != null && (!qop.equals("auth") || nc == null || cnonce == null || !nc.matches("[0-9a-fA-F]{8}"))) {
+            return Outcome.MALFORMED;
+        }
+        Secret secret = secrets.apply(user);
+        String expected = secret == null ? null : response(algorithm, secret, user, method, uri, nonce, qop, nc, cnonce);
+        if (expected == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+            return Outcome.WRONG;
+        }
+        if (now - issued > nonceLifetimeMs) {
+            return Outcome.STALE;
+        }
+        if (qop != null) {
+            long count = Long.parseLong(nc, 16);
+            Long last = lastCount.get(nonce);
+            if (last != null && count <= last) {
+                return Outcome.REPLAYED;
+            }
+            lastCount.put(nonce, count);
+        }
+        return Outcome.OK;
+    }
+
+    /** RFC 7616 §3.4.1 with qop=auth, or RFC 2069 style without qop; what a client would send. */
+    public String response(String algorithm, Secret secret, String user, String method, String uri, String nonce, String qop,
+            String nc, String cnonce) {
+        String ha1 = secret.password() != null ? hash(algorithm, user + ":" + realm + ":" + secret.password())
+                : secret.ha1ByAlgorithm().get(algorithm);
+        if (ha1 == null) {
+            return null;
+        }
+        String ha2 = hash(algorithm, method + ":" + uri);
+        return qop == null ? hash(algorithm, ha1 + ":" + nonce + ":" + ha2)
+                : hash(algorithm, ha1 + ":" + nonce + ":" + nc + ":" + cnonce + ":" + qop + ":" + ha2);
+    }
+
+    static String hash(String algorithm, String text) {
+        try {
+            MessageDigest md = MessageDigest.getInstance(algorithm.equals("SHA-256") ? "SHA-256" : "MD5");
+            return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    String nonce(long now) {
+        ByteBuffer b = ByteBuffer.allocate(8 + 16);
+        b.putLong(now);
+        b.put(mac(now), 0, 16);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+
+    /** The time a nonce of ours was issued, or null if it is not ours. */
+    private Long verifyNonce(String nonce) {
+        try {
+            byte[] raw = Base64.getUrlDecoder().decode(nonce);
+            if (raw.length != 24) {
+                return null;
+            }
+            ByteBuffer b = ByteBuffer.wrap(raw);
+            long t = b.getLong();
+            byte[] tag = new byte[16];
+            b.get(tag);
+            byte[] expected = new byte[16];
+            System.arraycopy(mac(t), 0, expected, 0, 16);
+            return MessageDigest.isEqual(tag, expected) ? t : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private byte[] mac(long t) {
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(new SecretKeySpec(key, "HmacSHA256"));
+            return m.doFinal(ByteBuffer.allocate(8).putLong(t).array());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Map<String, String> params(String s) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Matcher m = PARAM.matcher(s);
+        while (m.find()) {
+            String v = m.group(3) != null ? m.group(3).replaceAll("\\\\(.)", "$1") : m.group(2);
+            out.putIfAbsent(m.group(1).toLowerCase(Locale.ROOT), v);
+        }
+        return out;
+    }
+}
