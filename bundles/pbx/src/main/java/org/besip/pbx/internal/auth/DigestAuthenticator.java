@@ -37,6 +37,7 @@ public final class DigestAuthenticator {
 
     private final String realm;
     private final long nonceLifetimeMs;
+    private final java.util.List<String> algorithms;
     private final byte[] key = new byte[32];
     private final Map<String, Long> lastCount = new LinkedHashMap<>(256, 0.75f, true) {
         private static final long serialVersionUID = 1L;
@@ -47,17 +48,35 @@ public final class DigestAuthenticator {
         }
     };
 
+    /** Offers SHA-256, then MD5 (RFC 8760: most preferred first). */
     public DigestAuthenticator(String realm, long nonceLifetimeMs) {
+        this(realm, nonceLifetimeMs, java.util.List.of("SHA-256", "MD5"));
+    }
+
+    /**
+     * @param algorithms the challenges offered, in order; clients that take the first challenge
+     *                   without looking (sipp, older phones) need MD5 first
+     */
+    public DigestAuthenticator(String realm, long nonceLifetimeMs, java.util.List<String> algorithms) {
+        for (String a : algorithms) {
+            if (!a.equals("MD5") && !a.equals("SHA-256")) {
+                throw new IllegalArgumentException("digest algorithm " + a + " is not MD5 or SHA-256");
+            }
+        }
+        if (algorithms.isEmpty()) {
+            throw new IllegalArgumentException("at least one digest algorithm");
+        }
         this.realm = realm;
         this.nonceLifetimeMs = nonceLifetimeMs;
+        this.algorithms = java.util.List.copyOf(algorithms);
         new SecureRandom().nextBytes(key);
     }
 
-    /** WWW-Authenticate values for a 401: SHA-256 first (RFC 8760), then MD5. */
+    /** WWW-Authenticate values for a 401, one per algorithm offered, in order. */
     public String[] challenges(boolean stale, long now) {
         String nonce = nonce(now);
         String common = "realm=\"" + realm + "\", nonce=\"" + nonce + "\", qop=\"auth\"" + (stale ? ", stale=true" : "");
-        return new String[] { "Digest " + common + ", algorithm=SHA-256", "Digest " + common + ", algorithm=MD5" };
+        return algorithms.stream().map(a -> "Digest " + common + ", algorithm=" + a).toArray(String[]::new);
     }
 
     /** Checks an Authorization value for {@code method}; {@code secrets} finds a user's secret (null if unknown). */
@@ -75,7 +94,7 @@ public final class DigestAuthenticator {
         String response = p.get("response");
         String algorithm = p.getOrDefault("algorithm", "MD5").toUpperCase(Locale.ROOT);
         if (user == null || nonce == null || uri == null || response == null || !realm.equals(p.get("realm"))
-                || !(algorithm.equals("MD5") || algorithm.equals("SHA-256"))) {
+                || !algorithms.contains(algorithm)) {
             return Outcome.MALFORMED;
         }
         Long issued = verifyNonce(nonce);
@@ -130,7 +149,8 @@ public final class DigestAuthenticator {
         }
     }
 
-    String nonce(long now) {
+    /** A nonce issued at {@code now}; also what a test client uses. */
+    public String nonce(long now) {
         ByteBuffer b = ByteBuffer.allocate(8 + 16);
         b.putLong(now);
         b.put(mac(now), 0, 16);

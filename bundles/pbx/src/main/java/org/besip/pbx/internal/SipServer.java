@@ -1,0 +1,100 @@
+package org.besip.pbx.internal;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import org.besip.pbx.internal.registrar.Registrar;
+import org.besip.pbx.internal.sip.SipMessage;
+import org.besip.pbx.internal.sip.SipParseException;
+import org.besip.pbx.internal.sip.SipParser;
+
+/**
+ * What the box answers itself: REGISTER (registrar), OPTIONS (keep-alive, 200), and for now 501
+ * for the methods the proxy will route. Malformed requests get a 400 with the reason; malformed
+ * responses and anything unparseable without a Via are dropped.
+ */
+public final class SipServer {
+
+    /** Reports an authentication failure with its source (for besip/pbx/auth/FAILED). */
+    public interface AuthFailures {
+        void failed(String source, String reason);
+    }
+
+    static final String ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, MESSAGE, INFO, UPDATE, REFER";
+
+    private final Registrar registrar;
+    private final AuthFailures failures;
+
+    public SipServer(Registrar registrar, AuthFailures failures) {
+        this.registrar = registrar;
+        this.failures = failures;
+    }
+
+    public byte[] handle(byte[] data, int len, InetSocketAddress source) {
+        SipMessage m;
+        try {
+            m = SipParser.parse(data, 0, len);
+        } catch (SipParseException e) {
+            return badRequest(data, len, e.getMessage());
+        }
+        if (!m.isRequest()) {
+            return null; // responses belong to client transactions (proxy), not yet here
+        }
+        String cseq = m.first("CSeq");
+        if (m.first("Via") == null || m.first("Call-ID") == null || m.first("From") == null || m.first("To") == null
+                || cseq == null || !cseq.trim().endsWith(m.method())) {
+            return m.answer(400, "Missing Or Inconsistent Mandatory Header", null).toBytes();
+        }
+        String maxForwards = m.first("Max-Forwards");
+        if (maxForwards != null && maxForwards.trim().equals("0") && !m.method().equals("OPTIONS")) {
+            return m.answer(483, "Too Many Hops", null).toBytes();
+        }
+        String src = source.getAddress().getHostAddress() + ":" + source.getPort();
+        switch (m.method()) {
+            case "REGISTER" -> {
+                Registrar.Result r = registrar.register(m, src, System.currentTimeMillis());
+                if (r.authFailure() != null) {
+                    failures.failed(source.getAddress().getHostAddress(), r.authFailure());
+                }
+                return r.response().toBytes();
+            }
+            case "OPTIONS" -> {
+                SipMessage ok = m.answer(200, "OK", "besip");
+                ok.headers().add(new SipMessage.Header("Allow", ALLOW));
+                return ok.toBytes();
+            }
+            case "ACK" -> {
+                return null;
+            }
+            default -> {
+                SipMessage r = m.answer(501, "Not Implemented Yet", null);
+                r.headers().add(new SipMessage.Header("Allow", "OPTIONS, REGISTER"));
+                return r.toBytes();
+            }
+        }
+    }
+
+    /** A 400 when the request carries enough (a Via and the headers a response copies) to answer it. */
+    private static byte[] badRequest(byte[] data, int len, String reason) {
+        String text = new String(data, 0, Math.min(len, 8192), java.nio.charset.StandardCharsets.UTF_8);
+        if (text.startsWith("SIP/2.0")) {
+            return null;
+        }
+        List<SipMessage.Header> copied = new java.util.ArrayList<>();
+        for (String line : text.split("\r?\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                String name = line.substring(0, colon).trim();
+                for (String want : List.of("Via", "From", "To", "Call-ID", "CSeq")) {
+                    if (name.equalsIgnoreCase(want)) {
+                        copied.add(new SipMessage.Header(want, line.substring(colon + 1).trim()));
+                    }
+                }
+            }
+        }
+        if (copied.stream().noneMatch(h -> h.name().equals("Via"))) {
+            return null;
+        }
+        return SipMessage.response(400, reason.replaceAll("[\\r\\n]", " "), copied, new byte[0]).toBytes();
+    }
+}

@@ -1,0 +1,45 @@
+package org.besip.pbx.internal;
+
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.besip.pbx.internal.auth.DigestAuthenticator;
+import org.besip.pbx.internal.registrar.LocationService;
+import org.besip.pbx.internal.registrar.Registrar;
+import org.besip.pbx.internal.transport.UdpTransport;
+
+/**
+ * The registrar without the runtime, for the sipp tests and the stack benchmark:
+ * {@code java -cp ... StandaloneRegistrar HOST PORT USERS PASSWORD} registers users
+ * {@code user0..user<USERS-1>} with one password.
+ */
+public final class StandaloneRegistrar {
+
+    private StandaloneRegistrar() {
+    }
+
+    public static UdpTransport start(String host, int port, int users, String password) throws Exception {
+        return start(host, port, users, password, (src, why) -> { });
+    }
+
+    public static UdpTransport start(String host, int port, int users, String password, SipServer.AuthFailures failures)
+            throws Exception {
+        Map<String, DigestAuthenticator.Secret> secrets = new HashMap<>();
+        for (int i = 0; i < users; i++) {
+            secrets.put("user" + i, new DigestAuthenticator.Secret(password, Map.of()));
+        }
+        // MD5 first: sipp takes the first challenge and knows MD5 only
+        Registrar registrar = new Registrar(new DigestAuthenticator("besip", 300_000, List.of("MD5", "SHA-256")), secrets::get,
+                new LocationService(), "besip");
+        SipServer server = new SipServer(registrar, failures);
+        return new UdpTransport(new InetSocketAddress(host, port), List::of, server::handle);
+    }
+
+    public static void main(String[] args) throws Exception {
+        UdpTransport t = start(args[0], Integer.parseInt(args[1]), Integer.parseInt(args[2]), args[3]);
+        System.out.println("registrar on " + args[0] + ":" + t.port());
+        Thread.currentThread().join();
+    }
+}

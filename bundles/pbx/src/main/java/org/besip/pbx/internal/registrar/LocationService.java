@@ -1,0 +1,76 @@
+package org.besip.pbx.internal.registrar;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where each address of record can be reached (RFC 3261 §10): bindings with expiry, bounded per
+ * AOR and in total so that no remote peer can grow the table without limit.
+ */
+public final class LocationService {
+
+    public static final int MAX_PER_AOR = 10;
+    public static final int MAX_TOTAL = 100_000;
+
+    private final Map<String, List<Binding>> byAor = new HashMap<>();
+    private int total;
+
+    /** Current bindings of {@code aor} at {@code now}, expired ones dropped. */
+    public synchronized List<Binding> lookup(String aor, long now) {
+        List<Binding> list = byAor.get(aor);
+        if (list == null) {
+            return List.of();
+        }
+        int before = list.size();
+        list.removeIf(b -> b.expiresAtMs() <= now);
+        total -= before - list.size();
+        if (list.isEmpty()) {
+            byAor.remove(aor);
+        }
+        return List.copyOf(list);
+    }
+
+    /** Adds or refreshes a binding (same contact URI); false when a bound is reached. */
+    public synchronized boolean put(Binding b, long now) {
+        lookup(b.aor(), now);
+        List<Binding> list = byAor.computeIfAbsent(b.aor(), k -> new ArrayList<>());
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).contact().equals(b.contact())) {
+                list.set(i, b);
+                return true;
+            }
+        }
+        if (list.size() >= MAX_PER_AOR || total >= MAX_TOTAL) {
+            if (list.isEmpty()) {
+                byAor.remove(b.aor());
+            }
+            return false;
+        }
+        list.add(b);
+        total++;
+        return true;
+    }
+
+    public synchronized void remove(String aor, String contact) {
+        List<Binding> list = byAor.get(aor);
+        if (list != null && list.removeIf(b -> b.contact().equals(contact))) {
+            total--;
+            if (list.isEmpty()) {
+                byAor.remove(aor);
+            }
+        }
+    }
+
+    public synchronized void removeAll(String aor) {
+        List<Binding> list = byAor.remove(aor);
+        if (list != null) {
+            total -= list.size();
+        }
+    }
+
+    public synchronized int size() {
+        return total;
+    }
+}

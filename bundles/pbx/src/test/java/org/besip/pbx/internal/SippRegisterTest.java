@@ -1,0 +1,90 @@
+package org.besip.pbx.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.DatagramSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.besip.pbx.internal.transport.UdpTransport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * sipp (Debian sip-tester, installed by the test command) registers users with digest
+ * authentication against the registrar on UDP.
+ */
+class SippRegisterTest {
+
+    static final Path SCENARIO = Path.of("src/test/resources/sipp/register-auth.xml");
+
+    @TempDir
+    Path tmp;
+
+    static int freeUdpPort() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Runs sipp for {@code calls} registrations of users from {@code csv}; returns {successful, failed}. */
+    long[] sipp(int port, Path csv, int calls) throws Exception {
+        Process p = new ProcessBuilder("sipp", "-sf", SCENARIO.toAbsolutePath().toString(), "-inf", csv.toString(),
+                "127.0.0.1:" + port, "-i", "127.0.0.1", "-p", String.valueOf(freeUdpPort()), "-m", String.valueOf(calls),
+                "-r", "50", "-nostdin", "-timeout", "30s", "-recv_timeout", "3000")
+                .directory(tmp.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        return new long[] { count(out, "Successful call"), count(out, "Failed call") };
+    }
+
+    private static long count(String out, String label) {
+        Matcher m = Pattern.compile(label + "\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)").matcher(out);
+        long last = -1;
+        while (m.find()) {
+            last = Long.parseLong(m.group(1));
+        }
+        return last;
+    }
+
+    static Path users(Path dir, String password) throws Exception {
+        StringBuilder sb = new StringBuilder("SEQUENTIAL\n");
+        for (int i = 0; i < 20; i++) {
+            sb.append("user").append(i).append(";[authentication username=user").append(i).append(" password=").append(password)
+                    .append("]\n");
+        }
+        Path csv = dir.resolve("users-" + password + ".csv");
+        Files.writeString(csv, sb);
+        return csv;
+    }
+
+    @Test
+    void sippRegistersWithDigestAndEveryRegistrationSucceeds() throws Exception {
+        int port = freeUdpPort();
+        try (UdpTransport t = StandaloneRegistrar.start("127.0.0.1", port, 20, "s3cret")) {
+            long[] r = sipp(port, users(tmp, "s3cret"), 100);
+            assertEquals(100, r[0], "successful registrations");
+            assertEquals(0, r[1], "failed registrations");
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsChallengedAgainAndReportedWithItsSource() throws Exception {
+        int port = freeUdpPort();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        try (UdpTransport t = StandaloneRegistrar.start("127.0.0.1", port, 20, "s3cret", (src, why) -> failures.add(src + " " + why))) {
+            long[] r = sipp(port, users(tmp, "guess"), 5);
+            assertEquals(0, r[0]);
+            assertEquals(5, r[1], "each registration fails on the second 401");
+            assertEquals(5, failures.size(), failures.toString());
+            assertTrue(failures.get(0).startsWith("127.0.0.1 wrong credentials"), failures.get(0));
+        }
+    }
+}
