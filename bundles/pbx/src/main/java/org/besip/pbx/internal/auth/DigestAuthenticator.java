@@ -39,6 +39,7 @@ public final class DigestAuthenticator {
     private final long nonceLifetimeMs;
     private final java.util.List<String> algorithms;
     private final byte[] key = new byte[32];
+    private final java.util.concurrent.atomic.AtomicLong issued = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Long> lastCount = new LinkedHashMap<>(256, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -149,11 +150,15 @@ public final class DigestAuthenticator {
         }
     }
 
-    /** A nonce issued at {@code now}; also what a test client uses. */
+    /**
+     * A nonce issued at {@code now}; unique per challenge (a counter beside the time), so that
+     * two challenges in the same millisecond do not share replay state. Also what a test client uses.
+     */
     public String nonce(long now) {
-        ByteBuffer b = ByteBuffer.allocate(8 + 16);
+        ByteBuffer b = ByteBuffer.allocate(16 + 16);
         b.putLong(now);
-        b.put(mac(now), 0, 16);
+        b.putLong(issued.incrementAndGet());
+        b.put(mac(b.array(), 16), 0, 16);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
     }
 
@@ -161,26 +166,25 @@ public final class DigestAuthenticator {
     private Long verifyNonce(String nonce) {
         try {
             byte[] raw = Base64.getUrlDecoder().decode(nonce);
-            if (raw.length != 24) {
+            if (raw.length != 32) {
                 return null;
             }
-            ByteBuffer b = ByteBuffer.wrap(raw);
-            long t = b.getLong();
-            byte[] tag = new byte[16];
-            b.get(tag);
             byte[] expected = new byte[16];
-            System.arraycopy(mac(t), 0, expected, 0, 16);
-            return MessageDigest.isEqual(tag, expected) ? t : null;
+            System.arraycopy(mac(raw, 16), 0, expected, 0, 16);
+            byte[] tag = java.util.Arrays.copyOfRange(raw, 16, 32);
+            return MessageDigest.isEqual(tag, expected) ? ByteBuffer.wrap(raw).getLong() : null;
         } catch (IllegalArgumentException e) {
             return null;
         }
     }
 
-    private byte[] mac(long t) {
+    /** HMAC-SHA256 of the first {@code len} bytes of {@code data} with the per-boot key. */
+    private byte[] mac(byte[] data, int len) {
         try {
             Mac m = Mac.getInstance("HmacSHA256");
             m.init(new SecretKeySpec(key, "HmacSHA256"));
-            return m.doFinal(ByteBuffer.allocate(8).putLong(t).array());
+            m.update(data, 0, len);
+            return m.doFinal();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

@@ -65,6 +65,18 @@ class DigestAuthenticatorTest {
     }
 
     @Test
+    void challengesInTheSameMillisecondGetDifferentNonces() {
+        DigestAuthenticator a = new DigestAuthenticator("besip", 60_000);
+        var users = Map.of("alice", new Secret("s3cret", Map.of()));
+        String n1 = a.nonce(1000);
+        String n2 = a.nonce(1000);
+        assertEquals(false, n1.equals(n2));
+        assertEquals(Outcome.OK, a.check(authorization(a, "MD5", "alice", "s3cret", n1, "00000001"), "REGISTER", 2000, users::get));
+        assertEquals(Outcome.OK, a.check(authorization(a, "MD5", "alice", "s3cret", n2, "00000001"), "REGISTER", 2000, users::get),
+                "each client starts its own count at 1");
+    }
+
+    @Test
     void aStoredHa1IsEnoughNoPasswordNeeded() {
         DigestAuthenticator a = new DigestAuthenticator("besip", 60_000);
         String ha1 = DigestAuthenticator.hash("MD5", "alice:besip:s3cret");
