@@ -432,6 +432,25 @@ def check_configure_monitoring():
         print("ok: monitoring enabled=%s on %s" % (enabled, interface))
 
 
+def check_configure_pbx_users():
+    """args: user count, password; users user0..userN-1, MD5 offered first (sipp takes the first challenge)"""
+    count, password = int(sys.argv[5]), sys.argv[6]
+    users = "".join("<user><name>user%d</name><password>%s</password><extension>%d</extension></user>" % (i, password, 100 + i)
+                    for i in range(count))
+    cfg = ('<config><pbx xmlns="urn:besip:params:xml:ns:yang:besip-pbx"><authentication><algorithm>MD5</algorithm>'
+           '<algorithm>SHA-256</algorithm></authentication>%s</pbx></config>' % users)
+    with connect() as m:
+        deadline = time.time() + 20
+        while not any("besip-pbx" in c for c in m.server_capabilities):
+            if time.time() > deadline:
+                fail("besip-pbx is not announced")
+            m.close_session()
+            time.sleep(0.3)
+            m = connect()
+        m.edit_config(target="running", config=cfg)
+        print("ok: %d pbx users configured" % count)
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail("unknown check " + CHECK + "; there are " + ", ".join(sorted(CHECKS)))

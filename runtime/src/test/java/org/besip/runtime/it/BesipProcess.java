@@ -26,13 +26,15 @@ public final class BesipProcess implements AutoCloseable {
     private final Path data;
     private final int port;
     private final int netconfPort;
+    private final int sipPort;
     private final Path out;
     private final Process process;
 
-    private BesipProcess(Path data, int port, int netconfPort, Path out, Process process) {
+    private BesipProcess(Path data, int port, int netconfPort, int sipPort, Path out, Process process) {
         this.data = data;
         this.port = port;
         this.netconfPort = netconfPort;
+        this.sipPort = sipPort;
         this.out = out;
         this.process = process;
     }
@@ -49,8 +51,12 @@ public final class BesipProcess implements AutoCloseable {
         Path dist = BesipOptions.dist();
         Path out = Files.createTempFile("besip-out", ".txt");
         int netconfPort = BesipOptions.freePort();
+        int sipPort;
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
+            sipPort = s.getLocalPort();
+        }
         List<String> jvm = new ArrayList<>(List.of("-Dbesip.http.host=127.0.0.1", "-Dbesip.netconf.host=127.0.0.1",
-                "-Dbesip.netconf.port=" + netconfPort));
+                "-Dbesip.netconf.port=" + netconfPort, "-Dbesip.sip.host=127.0.0.1", "-Dbesip.sip.port=" + sipPort));
         if (port > 0) {
             jvm.add("-Dbesip.http.port=" + port);
         }
@@ -62,7 +68,7 @@ public final class BesipProcess implements AutoCloseable {
         pb.environment().put("BESIP_DATA", data.toString());
         pb.environment().put("BESIP_OPTS", String.join(" ", jvm));
         pb.environment().putAll(env);
-        return new BesipProcess(data, port, netconfPort, out, pb.start());
+        return new BesipProcess(data, port, netconfPort, sipPort, out, pb.start());
     }
 
     public void awaitOutput(String text) throws Exception {
@@ -103,6 +109,10 @@ public final class BesipProcess implements AutoCloseable {
 
     public int netconfPort() {
         return netconfPort;
+    }
+
+    public int sipPort() {
+        return sipPort;
     }
 
     public String password() throws IOException {

@@ -1,0 +1,181 @@
+package org.besip.pbx.internal.component;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.besip.core.api.config.ConfigApplier;
+import org.besip.core.api.config.ConfigRejectedException;
+import org.besip.core.api.event.Topics;
+import org.besip.core.api.traffic.TrafficInspector;
+import org.besip.pbx.internal.SipServer;
+import org.besip.pbx.internal.auth.DigestAuthenticator;
+import org.besip.pbx.internal.auth.DigestAuthenticator.Secret;
+import org.besip.pbx.internal.registrar.LocationService;
+import org.besip.pbx.internal.registrar.Registrar;
+import org.besip.pbx.internal.transport.UdpTransport;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+/**
+ * The PBX module (in progress): besip-pbx configuration over NETCONF, SIP over UDP with every
+ * registered {@link TrafficInspector} asked first, the registrar with digest authentication, and
+ * {@code besip/pbx/auth/FAILED} for each failure with its source.
+ */
+@Component(service = ConfigApplier.class, property = ConfigApplier.YANG_MODULE + "=besip-pbx", immediate = true)
+public class PbxComponent implements ConfigApplier {
+
+    static final String NS = "urn:besip:params:xml:ns:yang:besip-pbx";
+    private static final Logger LOG = LoggerFactory.getLogger(PbxComponent.class);
+
+    /** What a configuration asks for. */
+    record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
+            Map<String, Secret> users) {
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    private final List<TrafficInspector> inspectors = new CopyOnWriteArrayList<>();
+    private final Map<Long, Settings> prepared = new ConcurrentHashMap<>();
+    private final LocationService location = new LocationService();
+    private final List<UdpTransport> transports = new ArrayList<>();
+    private volatile SipServer server;
+    private InetSocketAddress defaultListen;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addInspector(TrafficInspector i) {
+        inspectors.add(i);
+    }
+
+    void removeInspector(TrafficInspector i) {
+        inspectors.remove(i);
+    }
+
+    @Activate
+    void activate(BundleContext ctx) {
+        String port = ctx.getProperty("besip.sip.port");
+        String host = ctx.getProperty("besip.sip.host");
+        defaultListen = new InetSocketAddress(host == null || host.isBlank() ? "0.0.0.0" : host,
+                port == null || port.isBlank() ? 5060 : Integer.parseInt(port.trim()));
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        closeTransports();
+    }
+
+    @Override
+    public void prepare(long tx, Element config) throws ConfigRejectedException {
+        Element pbx = child(config, "pbx");
+        List<InetSocketAddress> listen = new ArrayList<>();
+        String realm = "besip";
+        List<String> algorithms = new ArrayList<>();
+        int lifetime = 300;
+        Map<String, Secret> users = new HashMap<>();
+        if (pbx != null) {
+            for (Element l : children(pbx, "listen")) {
+                listen.add(new InetSocketAddress(text(l, "address"), Integer.parseInt(text(l, "port"))));
+            }
+            Element auth = child(pbx, "authentication");
+            if (auth != null) {
+                realm = text(auth, "realm") == null ? realm : text(auth, "realm");
+                for (Element a : children(auth, "algorithm")) {
+                    algorithms.add(a.getTextContent().trim());
+                }
+                lifetime = text(auth, "nonce-lifetime") == null ? lifetime : Integer.parseInt(text(auth, "nonce-lifetime"));
+            }
+            for (Element u : children(pbx, "user")) {
+                if ("false".equals(text(u, "enabled"))) {
+                    continue;
+                }
+                String ha1 = text(u, "ha1");
+                users.put(text(u, "name").toLowerCase(java.util.Locale.ROOT),
+                        new Secret(text(u, "password"), ha1 == null ? Map.of() : Map.of("MD5", ha1)));
+            }
+        }
+        if (listen.isEmpty()) {
+            listen.add(defaultListen);
+        }
+        prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? List.of("SHA-256", "MD5") : algorithms, lifetime, users));
+    }
+
+    @Override
+    public synchronized void apply(long tx) {
+        Settings s = prepared.remove(tx);
+        if (s == null) {
+            return;
+        }
+        DigestAuthenticator digest = new DigestAuthenticator(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms());
+        Registrar registrar = new Registrar(digest, s.users()::get, location, "besip");
+        server = new SipServer(registrar, this::authFailed);
+        closeTransports();
+        for (InetSocketAddress a : s.listen()) {
+            try {
+                transports.add(new UdpTransport(a, () -> inspectors, (data, len, src) -> server.handle(data, len, src)));
+                LOG.info("SIP over UDP on {}", a);
+            } catch (IOException e) {
+                LOG.error("SIP cannot listen on {}: {}", a, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void abort(long tx) {
+        prepared.remove(tx);
+    }
+
+    private void authFailed(String source, String reason) {
+        EventAdmin ea = events;
+        if (ea != null) {
+            ea.postEvent(new Event(Topics.PBX_AUTH_FAILED, Map.of(Topics.PROP_SOURCE, source, "reason", reason)));
+        }
+    }
+
+    private void closeTransports() {
+        for (UdpTransport t : transports) {
+            try {
+                t.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+        transports.clear();
+    }
+
+    private static Element child(Element e, String name) {
+        List<Element> c = children(e, name);
+        return c.isEmpty() ? null : c.get(0);
+    }
+
+    private static List<Element> children(Element e, String name) {
+        List<Element> out = new ArrayList<>();
+        for (Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element c && name.equals(c.getLocalName()) && NS.equals(c.getNamespaceURI())) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private static String text(Element e, String name) {
+        Element c = child(e, name);
+        return c == null ? null : c.getTextContent().trim();
+    }
+}

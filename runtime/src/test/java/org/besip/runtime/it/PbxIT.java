@@ -1,0 +1,46 @@
+package org.besip.runtime.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The PBX module in the running box (work in progress: the registrar): enabled on the Modules
+ * API, users configured over NETCONF, sipp (Debian sip-tester) registers them with digest.
+ */
+class PbxIT {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void usersConfiguredOverNetconfRegisterWithSipp() throws Exception {
+        try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
+            var r = box.post("action=enable&module=pbx", null, null, Map.of());
+            assertEquals(200, r.statusCode(), r.body());
+            NetconfIT.runOn(box, "configure_pbx_users", "20", "s3cret");
+            MonitoringIT.awaitLog(box, "SIP over UDP on /127.0.0.1:" + box.sipPort());
+
+            StringBuilder csv = new StringBuilder("SEQUENTIAL\n");
+            for (int i = 0; i < 20; i++) {
+                csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=s3cret]\n");
+            }
+            Files.writeString(work.resolve("users.csv"), csv);
+            Path scenario = Path.of("../bundles/pbx/src/test/resources/sipp/register-auth.xml").toAbsolutePath();
+            Process p = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", work.resolve("users.csv").toString(),
+                    "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1", "-p", "0", "-m", "40", "-r", "20", "-nostdin",
+                    "-timeout", "30s").directory(work.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+            assertEquals(0, p.exitValue(), "every registration succeeded:\n" + out);
+        }
+    }
+}
