@@ -22,7 +22,7 @@ class PbxIT {
     Path work;
 
     @Test
-    void usersConfiguredOverNetconfRegisterWithSipp() throws Exception {
+    void usersConfiguredOverNetconfRegisterWithSippAndTheirBindingsSurviveARestart() throws Exception {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             var r = box.post("action=enable&module=pbx", null, null, Map.of());
             assertEquals(200, r.statusCode(), r.body());
@@ -41,6 +41,9 @@ class PbxIT {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
             assertEquals(0, p.exitValue(), "every registration succeeded:\n" + out);
+        }
+        try (BesipProcess again = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
+            MonitoringIT.awaitLog(again, "restored 20 registrations");
         }
     }
 }

@@ -2,6 +2,7 @@ package org.besip.pbx.internal.component;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,10 +13,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.besip.core.api.config.ConfigApplier;
 import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
+import org.besip.core.api.storage.DataStores;
 import org.besip.core.api.traffic.TrafficInspector;
 import org.besip.pbx.internal.SipServer;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.auth.DigestAuthenticator.Secret;
+import org.besip.pbx.internal.registrar.Binding;
+import org.besip.pbx.internal.registrar.BindingTable;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.registrar.Registrar;
 import org.besip.pbx.internal.transport.UdpTransport;
@@ -52,9 +56,13 @@ public class PbxComponent implements ConfigApplier {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
 
+    @Reference
+    private DataStores stores;
+
     private final List<TrafficInspector> inspectors = new CopyOnWriteArrayList<>();
     private final Map<Long, Settings> prepared = new ConcurrentHashMap<>();
     private final LocationService location = new LocationService();
+    private BindingTable table;
     private final List<UdpTransport> transports = new ArrayList<>();
     private volatile SipServer server;
     private InetSocketAddress defaultListen;
@@ -69,7 +77,28 @@ public class PbxComponent implements ConfigApplier {
     }
 
     @Activate
-    void activate(BundleContext ctx) {
+    void activate(BundleContext ctx) throws SQLException {
+        table = new BindingTable(stores.dataSource("pbx"));
+        long now = System.currentTimeMillis();
+        List<Binding> saved = table.load(now);
+        for (Binding b : saved) {
+            location.put(b, now); // bindings survive a restart and a bundle update
+        }
+        LOG.info("restored {} registrations", saved.size());
+        location.listener(new LocationService.Listener() {
+            @Override
+            public void added(Binding b) {
+                table.added(b);
+                post(Topics.REGISTRATION_ADDED, Map.of("aor", b.aor(), "contact", b.contact(), Topics.PROP_SOURCE,
+                        b.source() == null ? "" : b.source()));
+            }
+
+            @Override
+            public void removed(String aor, String contact) {
+                table.removed(aor, contact);
+                post(Topics.REGISTRATION_REMOVED, Map.of("aor", aor, "contact", contact));
+            }
+        });
         String port = ctx.getProperty("besip.sip.port");
         String host = ctx.getProperty("besip.sip.host");
         defaultListen = new InetSocketAddress(host == null || host.isBlank() ? "0.0.0.0" : host,
@@ -77,8 +106,9 @@ public class PbxComponent implements ConfigApplier {
     }
 
     @Deactivate
-    synchronized void deactivate() {
+    synchronized void deactivate() throws InterruptedException {
         closeTransports();
+        table.close();
     }
 
     @Override
@@ -142,9 +172,14 @@ public class PbxComponent implements ConfigApplier {
     }
 
     private void authFailed(String source, String reason) {
+        post(Topics.PBX_AUTH_FAILED, Map.of(Topics.PROP_SOURCE, source, "reason", reason));
+    }
+
+    /** Asynchronous delivery: never blocks the SIP transport thread. */
+    private void post(String topic, Map<String, Object> props) {
         EventAdmin ea = events;
         if (ea != null) {
-            ea.postEvent(new Event(Topics.PBX_AUTH_FAILED, Map.of(Topics.PROP_SOURCE, source, "reason", reason)));
+            ea.postEvent(new Event(topic, props));
         }
     }
 

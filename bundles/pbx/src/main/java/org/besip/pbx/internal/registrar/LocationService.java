@@ -11,11 +11,31 @@ import java.util.Map;
  */
 public final class LocationService {
 
+    /** Told of every change, e.g. to persist it and to publish registration events. */
+    public interface Listener {
+        void added(Binding b);
+
+        void removed(String aor, String contact);
+    }
+
     public static final int MAX_PER_AOR = 10;
     public static final int MAX_TOTAL = 100_000;
 
     private final Map<String, List<Binding>> byAor = new HashMap<>();
     private int total;
+    private volatile Listener listener = new Listener() {
+        @Override
+        public void added(Binding b) {
+        }
+
+        @Override
+        public void removed(String aor, String contact) {
+        }
+    };
+
+    public void listener(Listener l) {
+        this.listener = l;
+    }
 
     /** Current bindings of {@code aor} at {@code now}, expired ones dropped. */
     public synchronized List<Binding> lookup(String aor, long now) {
@@ -24,7 +44,13 @@ public final class LocationService {
             return List.of();
         }
         int before = list.size();
-        list.removeIf(b -> b.expiresAtMs() <= now);
+        list.removeIf(b -> {
+            if (b.expiresAtMs() <= now) {
+                listener.removed(b.aor(), b.contact());
+                return true;
+            }
+            return false;
+        });
         total -= before - list.size();
         if (list.isEmpty()) {
             byAor.remove(aor);
@@ -39,6 +65,7 @@ public final class LocationService {
         for (int i = 0; i < list.size(); i++) {
             if (list.get(i).contact().equals(b.contact())) {
                 list.set(i, b);
+                listener.added(b);
                 return true;
             }
         }
@@ -50,6 +77,7 @@ public final class LocationService {
         }
         list.add(b);
         total++;
+        listener.added(b);
         return true;
     }
 
@@ -57,6 +85,7 @@ public final class LocationService {
         List<Binding> list = byAor.get(aor);
         if (list != null && list.removeIf(b -> b.contact().equals(contact))) {
             total--;
+            listener.removed(aor, contact);
             if (list.isEmpty()) {
                 byAor.remove(aor);
             }
@@ -67,6 +96,7 @@ public final class LocationService {
         List<Binding> list = byAor.remove(aor);
         if (list != null) {
             total -= list.size();
+            list.forEach(b -> listener.removed(aor, b.contact()));
         }
     }
 
