@@ -47,14 +47,25 @@ public final class BesipProcess implements AutoCloseable {
     }
 
     /** @param port the Web Console port, or 0 to leave it to the configuration file */
+    /** SIP listens on both UDP and TCP: a port free for both. */
+    static int freeUdpAndTcpPort() throws IOException {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            try (java.net.DatagramSocket u = new java.net.DatagramSocket(0)) {
+                try (java.net.ServerSocket t = new java.net.ServerSocket(u.getLocalPort())) {
+                    return u.getLocalPort();
+                } catch (IOException taken) {
+                    // try another
+                }
+            }
+        }
+        throw new IOException("no port free for both UDP and TCP");
+    }
+
     public static BesipProcess start(Path data, int port, Map<String, String> env, String... opts) throws IOException {
         Path dist = BesipOptions.dist();
         Path out = Files.createTempFile("besip-out", ".txt");
         int netconfPort = BesipOptions.freePort();
-        int sipPort;
-        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
-            sipPort = s.getLocalPort();
-        }
+        int sipPort = freeUdpAndTcpPort();
         List<String> jvm = new ArrayList<>(List.of("-Dbesip.http.host=127.0.0.1", "-Dbesip.netconf.host=127.0.0.1",
                 "-Dbesip.netconf.port=" + netconfPort, "-Dbesip.sip.host=127.0.0.1", "-Dbesip.sip.port=" + sipPort));
         if (port > 0) {

@@ -21,8 +21,19 @@ class PbxIT {
     @TempDir
     Path work;
 
+    /** sipp registers {@code calls} times over {@code transport} (u1: UDP, t1: one TCP connection); all must succeed. */
+    private void sipp(BesipProcess box, int calls, String transport) throws Exception {
+        Path scenario = Path.of("../bundles/pbx/src/test/resources/sipp/register-auth.xml").toAbsolutePath();
+        Process p = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", work.resolve("users.csv").toString(),
+                "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1", "-p", "0", "-m", String.valueOf(calls), "-r", "20", "-nostdin",
+                "-timeout", "30s", "-t", transport).directory(work.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), "every registration over " + transport + " succeeded:\n" + out);
+    }
+
     @Test
-    void usersConfiguredOverNetconfRegisterWithSippAndTheirBindingsSurviveARestart() throws Exception {
+    void usersConfiguredOverNetconfRegisterWithSippOverUdpAndTcpAndTheirBindingsSurviveARestart() throws Exception {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             var r = box.post("action=enable&module=pbx", null, null, Map.of());
             assertEquals(200, r.statusCode(), r.body());
@@ -34,13 +45,9 @@ class PbxIT {
                 csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=s3cret]\n");
             }
             Files.writeString(work.resolve("users.csv"), csv);
-            Path scenario = Path.of("../bundles/pbx/src/test/resources/sipp/register-auth.xml").toAbsolutePath();
-            Process p = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", work.resolve("users.csv").toString(),
-                    "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1", "-p", "0", "-m", "40", "-r", "20", "-nostdin",
-                    "-timeout", "30s").directory(work.toFile()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
-            assertEquals(0, p.exitValue(), "every registration succeeded:\n" + out);
+            sipp(box, 40, "u1");
+            MonitoringIT.awaitLog(box, "SIP over TCP on /127.0.0.1:" + box.sipPort());
+            sipp(box, 20, "t1");
         }
         try (BesipProcess again = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             MonitoringIT.awaitLog(again, "restored 20 registrations");

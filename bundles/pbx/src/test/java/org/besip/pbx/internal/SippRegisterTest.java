@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.besip.pbx.internal.transport.TcpTransport;
 import org.besip.pbx.internal.transport.UdpTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,9 +38,14 @@ class SippRegisterTest {
 
     /** Runs sipp for {@code calls} registrations of users from {@code csv}; returns {successful, failed}. */
     long[] sipp(int port, Path csv, int calls) throws Exception {
+        return sipp(port, csv, calls, "u1");
+    }
+
+    /** {@code transport}: sipp's -t mode, u1 (UDP) or t1 (one TCP connection). */
+    long[] sipp(int port, Path csv, int calls, String transport) throws Exception {
         Process p = new ProcessBuilder("sipp", "-sf", SCENARIO.toAbsolutePath().toString(), "-inf", csv.toString(),
                 "127.0.0.1:" + port, "-i", "127.0.0.1", "-p", String.valueOf(freeUdpPort()), "-m", String.valueOf(calls),
-                "-r", "50", "-nostdin", "-timeout", "30s", "-recv_timeout", "3000")
+                "-r", "50", "-nostdin", "-timeout", "30s", "-recv_timeout", "3000", "-t", transport)
                 .directory(tmp.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
@@ -72,6 +79,18 @@ class SippRegisterTest {
             long[] r = sipp(port, users(tmp, "s3cret"), 100);
             assertEquals(100, r[0], "successful registrations");
             assertEquals(0, r[1], "failed registrations");
+        }
+    }
+
+    @Test
+    void sippRegistersOverOneTcpConnection() throws Exception {
+        List<String> failures = new CopyOnWriteArrayList<>();
+        SipServer server = StandaloneRegistrar.server(20, "s3cret", (src, why) -> failures.add(src + " " + why));
+        try (TcpTransport t = new TcpTransport(new InetSocketAddress("127.0.0.1", 0), List::of, server::handle)) {
+            long[] r = sipp(t.port(), users(tmp, "s3cret"), 100, "t1");
+            assertEquals(100, r[0], "successful registrations");
+            assertEquals(0, r[1], "failed registrations");
+            assertEquals(List.of(), failures);
         }
     }
 

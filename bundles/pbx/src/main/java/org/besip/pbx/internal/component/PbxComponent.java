@@ -22,6 +22,7 @@ import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.BindingTable;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.registrar.Registrar;
+import org.besip.pbx.internal.transport.TcpTransport;
 import org.besip.pbx.internal.transport.UdpTransport;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -63,7 +64,7 @@ public class PbxComponent implements ConfigApplier {
     private final Map<Long, Settings> prepared = new ConcurrentHashMap<>();
     private final LocationService location = new LocationService();
     private BindingTable table;
-    private final List<UdpTransport> transports = new ArrayList<>();
+    private final List<AutoCloseable> transports = new ArrayList<>();
     private volatile SipServer server;
     private InetSocketAddress defaultListen;
 
@@ -157,11 +158,18 @@ public class PbxComponent implements ConfigApplier {
         server = new SipServer(registrar, this::authFailed);
         closeTransports();
         for (InetSocketAddress a : s.listen()) {
+            UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);
             try {
-                transports.add(new UdpTransport(a, () -> inspectors, (data, len, src) -> server.handle(data, len, src)));
+                transports.add(new UdpTransport(a, () -> inspectors, handler));
                 LOG.info("SIP over UDP on {}", a);
             } catch (IOException e) {
-                LOG.error("SIP cannot listen on {}: {}", a, e.getMessage());
+                LOG.error("SIP cannot listen on UDP {}: {}", a, e.getMessage());
+            }
+            try {
+                transports.add(new TcpTransport(a, () -> inspectors, handler));
+                LOG.info("SIP over TCP on {}", a);
+            } catch (IOException e) {
+                LOG.error("SIP cannot listen on TCP {}: {}", a, e.getMessage());
             }
         }
     }
@@ -184,10 +192,10 @@ public class PbxComponent implements ConfigApplier {
     }
 
     private void closeTransports() {
-        for (UdpTransport t : transports) {
+        for (AutoCloseable t : transports) {
             try {
                 t.close();
-            } catch (IOException e) {
+            } catch (Exception e) {
                 // closing anyway
             }
         }

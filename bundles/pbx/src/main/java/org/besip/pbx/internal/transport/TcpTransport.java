@@ -1,0 +1,268 @@
+package org.besip.pbx.internal.transport;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+import org.besip.core.api.traffic.TrafficInspector;
+import org.besip.core.api.traffic.Transport;
+import org.besip.core.api.traffic.Verdict;
+
+/**
+ * SIP over TCP (RFC 3261 §18.3): one NIO selector thread; messages are framed by the blank line
+ * and Content-Length; answers go back on the same connection. Bounded against hostile peers: at
+ * most {@link #MAX_CONNECTIONS} connections, {@link #MAX_MESSAGE} bytes per message, idle
+ * connections closed after {@link #IDLE_MS}. A message the inspectors DROP is discarded silently.
+ */
+public final class TcpTransport implements AutoCloseable {
+
+    static final int MAX_CONNECTIONS = 1024;
+    static final int MAX_MESSAGE = 65_535;
+    static final long IDLE_MS = 10 * 60_000;
+    static final int INITIAL_BUFFER = 4096;
+
+    private final Selector selector;
+    private final ServerSocketChannel server;
+    private final Thread loop;
+    private volatile boolean running = true;
+
+    /** Per connection: bytes read and not yet a whole message, replies waiting to be written. */
+    private static final class Conn {
+        ByteBuffer in = ByteBuffer.allocate(INITIAL_BUFFER); // grows to MAX_MESSAGE + 4 only for large messages
+        final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+        long lastActive = System.currentTimeMillis();
+    }
+
+    public TcpTransport(InetSocketAddress bind, Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler)
+            throws IOException {
+        selector = Selector.open();
+        server = ServerSocketChannel.open();
+        server.bind(bind, 128);
+        server.configureBlocking(false);
+        server.register(selector, SelectionKey.OP_ACCEPT);
+        loop = new Thread(() -> run(inspectors, handler), "sip-tcp-" + bind.getPort());
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    public int port() throws IOException {
+        return ((InetSocketAddress) server.getLocalAddress()).getPort();
+    }
+
+    private void run(Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler) {
+        long lastSweep = System.currentTimeMillis();
+        while (running) {
+            try {
+                selector.select(1000);
+                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    SelectionKey k = it.next();
+                    it.remove();
+                    try {
+                        if (!k.isValid()) {
+                            continue;
+                        }
+                        if (k.isAcceptable()) {
+                            accept();
+                        } else {
+                            if (k.isReadable()) {
+                                read(k, inspectors, handler);
+                            }
+                            if (k.isValid() && k.isWritable()) {
+                                write(k);
+                            }
+                        }
+                    } catch (IOException e) {
+                        close(k);
+                    }
+                }
+                long now = System.currentTimeMillis();
+                if (now - lastSweep > 5000) {
+                    lastSweep = now;
+                    for (SelectionKey k : selector.keys()) {
+                        if (k.attachment() instanceof Conn c && now - c.lastActive > IDLE_MS) {
+                            close(k);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                if (!running) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void accept() throws IOException {
+        SocketChannel ch = server.accept();
+        if (ch == null) {
+            return;
+        }
+        if (selector.keys().size() > MAX_CONNECTIONS) {
+            ch.close();
+            return;
+        }
+        ch.configureBlocking(false);
+        ch.register(selector, SelectionKey.OP_READ, new Conn());
+    }
+
+    private void read(SelectionKey k, Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler) throws IOException {
+        SocketChannel ch = (SocketChannel) k.channel();
+        Conn c = (Conn) k.attachment();
+        int n = ch.read(c.in);
+        if (n < 0) {
+            close(k);
+            return;
+        }
+        c.lastActive = System.currentTimeMillis();
+        InetSocketAddress source = (InetSocketAddress) ch.getRemoteAddress();
+        while (true) {
+            int len = messageLength(c.in);
+            if (len == 0) {
+                if (!c.in.hasRemaining()) {
+                    if (c.in.capacity() >= MAX_MESSAGE + 4) {
+                        close(k); // no whole message within the limit
+                        return;
+                    }
+                    ByteBuffer bigger = ByteBuffer.allocate(Math.min(c.in.capacity() * 4, MAX_MESSAGE + 4));
+                    c.in.flip();
+                    bigger.put(c.in);
+                    c.in = bigger;
+                    return; // level-triggered: the rest is read on the next select
+                }
+                return;
+            }
+            if (len < 0) {
+                close(k); // unframeable: no recovery on a stream
+                return;
+            }
+            byte[] msg = new byte[len];
+            c.in.flip();
+            c.in.get(msg);
+            c.in.compact();
+            if (!dropped(inspectors, source, msg)) {
+                byte[] reply = handler.handle(msg, msg.length, source);
+                if (reply != null) {
+                    c.out.add(ByteBuffer.wrap(reply));
+                    k.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                }
+            }
+        }
+    }
+
+    private static boolean dropped(Supplier<List<TrafficInspector>> inspectors, InetSocketAddress source, byte[] msg) {
+        for (TrafficInspector i : inspectors.get()) {
+            try {
+                if (i.inspect(source, Transport.TCP, ByteBuffer.wrap(msg).asReadOnlyBuffer()) == Verdict.DROP) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // a faulty inspector must not stop signalling
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The length of the first whole message in {@code buf} (write mode), 0 when more bytes are
+     * needed, -1 when the bytes cannot be a SIP message. Leading CRLF keep-alives are skipped.
+     */
+    static int messageLength(ByteBuffer buf) {
+        int end = buf.position();
+        int start = 0;
+        while (start + 1 < end && buf.get(start) == '\r' && buf.get(start + 1) == '\n') {
+            start += 2;
+        }
+        if (start > 0) {
+            buf.flip();
+            buf.position(start);
+            buf.compact();
+            end = buf.position();
+        }
+        for (int i = 0; i + 3 < end; i++) {
+            if (buf.get(i) == '\r' && buf.get(i + 1) == '\n' && buf.get(i + 2) == '\r' && buf.get(i + 3) == '\n') {
+                byte[] head = new byte[i];
+                for (int j = 0; j < i; j++) {
+                    head[j] = buf.get(j);
+                }
+                int body = contentLength(new String(head, StandardCharsets.ISO_8859_1));
+                if (body < 0) {
+                    return -1; // RFC 3261 §18.3: Content-Length is mandatory on streams
+                }
+                int total = i + 4 + body;
+                if (total > MAX_MESSAGE) {
+                    return -1;
+                }
+                return total <= end ? total : 0;
+            }
+        }
+        return 0;
+    }
+
+    private static int contentLength(String head) {
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                if (name.equals("content-length") || name.equals("l")) {
+                    try {
+                        int v = Integer.parseInt(line.substring(colon + 1).trim());
+                        return v >= 0 ? v : -1;
+                    } catch (NumberFormatException e) {
+                        return -1;
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    private void write(SelectionKey k) throws IOException {
+        SocketChannel ch = (SocketChannel) k.channel();
+        Conn c = (Conn) k.attachment();
+        while (!c.out.isEmpty()) {
+            ByteBuffer b = c.out.peek();
+            ch.write(b);
+            if (b.hasRemaining()) {
+                return;
+            }
+            c.out.poll();
+        }
+        k.interestOps(SelectionKey.OP_READ);
+    }
+
+    private static void close(SelectionKey k) {
+        k.cancel();
+        try {
+            k.channel().close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        running = false;
+        selector.wakeup();
+        try {
+            loop.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (SelectionKey k : selector.keys()) {
+            close(k);
+        }
+        selector.close();
+        server.close();
+    }
+}
