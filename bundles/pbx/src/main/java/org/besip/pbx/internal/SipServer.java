@@ -3,6 +3,7 @@ package org.besip.pbx.internal;
 import java.net.InetSocketAddress;
 import java.util.List;
 
+import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.registrar.Registrar;
 import org.besip.pbx.internal.sip.SipMessage;
 import org.besip.pbx.internal.sip.SipParseException;
@@ -24,10 +25,17 @@ public final class SipServer {
 
     private final Registrar registrar;
     private final AuthFailures failures;
+    private final Proxy proxy;
 
+    /** A registrar only: requests to route are answered 501. */
     public SipServer(Registrar registrar, AuthFailures failures) {
+        this(registrar, failures, null);
+    }
+
+    public SipServer(Registrar registrar, AuthFailures failures, Proxy proxy) {
         this.registrar = registrar;
         this.failures = failures;
+        this.proxy = proxy;
     }
 
     public byte[] handle(byte[] data, int len, InetSocketAddress source) {
@@ -38,7 +46,10 @@ public final class SipServer {
             return badRequest(data, len, e.getMessage());
         }
         if (!m.isRequest()) {
-            return null; // responses belong to client transactions (proxy), not yet here
+            if (proxy != null) {
+                proxy.response(m);
+            }
+            return null;
         }
         String cseq = m.first("CSeq");
         if (m.first("Via") == null || m.first("Call-ID") == null || m.first("From") == null || m.first("To") == null
@@ -58,20 +69,34 @@ public final class SipServer {
                 }
                 return r.response().toBytes();
             }
+            case "INVITE", "ACK", "BYE", "CANCEL", "MESSAGE", "INFO", "UPDATE", "REFER" -> {
+                if (proxy == null) {
+                    return m.method().equals("ACK") ? null : notImplemented(m);
+                }
+                SipMessage answer = proxy.request(m, source, System.currentTimeMillis());
+                return answer == null ? null : answer.toBytes();
+            }
             case "OPTIONS" -> {
+                if (proxy != null && proxy.forUser(m.uri())) {
+                    SipMessage answer = proxy.request(m, source, System.currentTimeMillis()); // to a user's phone; anything else is a keep-alive to the box
+                    return answer == null ? null : answer.toBytes();
+                }
                 SipMessage ok = m.answer(200, "OK", "besip");
                 ok.headers().add(new SipMessage.Header("Allow", ALLOW));
                 return ok.toBytes();
             }
-            case "ACK" -> {
-                return null;
-            }
             default -> {
-                SipMessage r = m.answer(501, "Not Implemented Yet", null);
-                r.headers().add(new SipMessage.Header("Allow", "OPTIONS, REGISTER"));
+                SipMessage r = m.answer(405, "Method Not Allowed", null);
+                r.headers().add(new SipMessage.Header("Allow", ALLOW));
                 return r.toBytes();
             }
         }
+    }
+
+    private static byte[] notImplemented(SipMessage m) {
+        SipMessage r = m.answer(501, "Not Implemented", null);
+        r.headers().add(new SipMessage.Header("Allow", "OPTIONS, REGISTER"));
+        return r.toBytes();
     }
 
     /** A 400 when the request carries enough (a Via and the headers a response copies) to answer it. */

@@ -22,6 +22,7 @@ import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.BindingTable;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.registrar.Registrar;
+import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.transport.TcpTransport;
 import org.besip.pbx.internal.transport.UdpTransport;
 import org.osgi.framework.BundleContext;
@@ -155,12 +156,23 @@ public class PbxComponent implements ConfigApplier {
         }
         DigestAuthenticator digest = new DigestAuthenticator(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms());
         Registrar registrar = new Registrar(digest, s.users()::get, location, "besip");
-        server = new SipServer(registrar, this::authFailed);
         closeTransports();
+        InetSocketAddress first = s.listen().get(0);
+        String host = advertised(first);
+        java.util.concurrent.atomic.AtomicReference<UdpTransport> out = new java.util.concurrent.atomic.AtomicReference<>();
+        Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), (data, to) -> {
+            UdpTransport t = out.get();
+            if (t != null) {
+                t.send(data, to);
+            }
+        });
+        server = new SipServer(registrar, this::authFailed, proxy);
         for (InetSocketAddress a : s.listen()) {
             UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);
             try {
-                transports.add(new UdpTransport(a, () -> inspectors, handler));
+                UdpTransport u = new UdpTransport(a, () -> inspectors, handler);
+                transports.add(u);
+                out.compareAndSet(null, u);
                 LOG.info("SIP over UDP on {}", a);
             } catch (IOException e) {
                 LOG.error("SIP cannot listen on UDP {}: {}", a, e.getMessage());
@@ -172,6 +184,28 @@ public class PbxComponent implements ConfigApplier {
                 LOG.error("SIP cannot listen on TCP {}: {}", a, e.getMessage());
             }
         }
+        LOG.info("SIP proxy as {}:{}", host, first.getPort());
+    }
+
+    /** The address put in Via and Record-Route: the listen address, or for a wildcard the first non-loopback IPv4. */
+    static String advertised(InetSocketAddress listen) {
+        if (!listen.getAddress().isAnyLocalAddress()) {
+            return listen.getAddress().getHostAddress();
+        }
+        try {
+            for (java.net.NetworkInterface n : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (n.isUp() && !n.isLoopback()) {
+                    for (java.net.InetAddress a : java.util.Collections.list(n.getInetAddresses())) {
+                        if (a instanceof java.net.Inet4Address) {
+                            return a.getHostAddress();
+                        }
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // fall through
+        }
+        return "127.0.0.1";
     }
 
     @Override

@@ -39,6 +39,15 @@ public final class UdpTransport implements AutoCloseable {
         return ((InetSocketAddress) channel.getLocalAddress()).getPort();
     }
 
+    /** Sends a datagram from this transport's port (requests and responses the proxy forwards). */
+    public void send(byte[] data, InetSocketAddress to) {
+        try {
+            channel.send(ByteBuffer.wrap(data), to);
+        } catch (IOException e) {
+            // UDP is lossy anyway: the sender's retransmission covers a failed send
+        }
+    }
+
     private void loop(Supplier<List<TrafficInspector>> inspectors, Handler handler) {
         ByteBuffer buf = ByteBuffer.allocate(65_535);
         while (running) {

@@ -1,0 +1,289 @@
+package org.besip.pbx.internal.proxy;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.besip.pbx.internal.registrar.Binding;
+import org.besip.pbx.internal.registrar.LocationService;
+import org.besip.pbx.internal.sip.SipMessage;
+import org.besip.pbx.internal.sip.SipMessage.Header;
+
+/**
+ * Routes requests between registered users as a transaction-stateless proxy (RFC 3261 §16.11):
+ * loose routing (our own Route removed, a remaining Route followed), Max-Forwards decremented,
+ * Record-Route on INVITE so the dialog stays on the box, our Via on top with a branch derived from
+ * the incoming top Via (retransmissions, CANCEL and the ACK of a failure take the same branch),
+ * responses sent back along the Via path (RFC 3581 received/rport honoured). A request for a user
+ * who is not configured is answered 404, for a configured user without a binding 480.
+ *
+ * <p>No state is kept per call, so nothing grows with traffic; forking, retransmission timers and
+ * 100 Trying come with the stateful transaction layer.
+ */
+public final class Proxy {
+
+    /** Puts bytes on the wire towards {@code to}; never blocks for long. */
+    public interface Sender {
+        void send(byte[] data, InetSocketAddress to);
+    }
+
+    static final String BRANCH_PREFIX = "z9hG4bK-bx-";
+    private static final Pattern HOST_PORT = Pattern.compile("^sips?:(?:[^@;>]*@)?(\\[[^\\]]+\\]|[^:;>?]+)(?::(\\d+))?",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern USER = Pattern.compile("^sips?:([^@;>]+)@", Pattern.CASE_INSENSITIVE);
+    private static final Pattern VIA = Pattern.compile("^SIP/2\\.0/[A-Za-z]+\\s+(\\[[^\\]]+\\]|[^:;\\s]+)(?::(\\d+))?(.*)$",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern ANGLE = Pattern.compile("<([^>]*)>");
+
+    private final LocationService location;
+    private final Predicate<String> configuredUser;
+    private final String host;
+    private final int port;
+    private final Sender sender;
+    private final byte[] key = new byte[16];
+
+    /**
+     * @param host the address the box puts in Via and Record-Route (and recognises in Route)
+     * @param port its SIP port
+     */
+    public Proxy(LocationService location, Predicate<String> configuredUser, String host, int port, Sender sender) {
+        this.location = location;
+        this.configuredUser = configuredUser;
+        this.host = host;
+        this.port = port;
+        this.sender = sender;
+        new SecureRandom().nextBytes(key);
+    }
+
+    /** Forwards a request; returns the answer to send back to its source, or null. */
+    public SipMessage request(SipMessage req, InetSocketAddress source, long now) {
+        boolean ack = req.method().equals("ACK");
+        int maxForwards = 70;
+        String mf = req.first("Max-Forwards");
+        if (mf != null) {
+            try {
+                maxForwards = Integer.parseInt(mf.trim());
+            } catch (NumberFormatException e) {
+                return ack ? null : req.answer(400, "Bad Max-Forwards", null);
+            }
+            if (maxForwards <= 0 || maxForwards > 255) {
+                return ack ? null : req.answer(483, "Too Many Hops", null);
+            }
+        }
+        List<Header> h = req.headers();
+        stampTopVia(h, source);
+        removeOwnRoute(h);
+
+        String uri = req.uri();
+        InetSocketAddress next;
+        String route = req.first("Route");
+        if (route != null) {
+            next = address(uriOf(route));
+            if (next == null) {
+                return ack ? null : req.answer(400, "Bad Route", null);
+            }
+        } else {
+            String user = user(uri);
+            if (user == null || !configuredUser.test(user)) {
+                return ack ? null : req.answer(404, "Not Found", null);
+            }
+            List<Binding> bindings = location.lookup(user, now);
+            if (bindings.isEmpty()) {
+                return ack ? null : req.answer(480, "Temporarily Unavailable", null);
+            }
+            Binding newest = bindings.get(0);
+            for (Binding b : bindings) {
+                if (b.expiresAtMs() > newest.expiresAtMs()) {
+                    newest = b;
+                }
+            }
+            uri = newest.contact();
+            next = address(uri);
+            if (next == null) {
+                return ack ? null : req.answer(480, "Contact Unreachable", null);
+            }
+        }
+        if (isUs(next)) {
+            return ack ? null : req.answer(482, "Loop Detected", null);
+        }
+
+        SipMessage out = SipMessage.request(req.method(), uri, List.of(), req.body());
+        List<Header> oh = out.headers();
+        oh.add(new Header("Via", "SIP/2.0/UDP " + host + ":" + port + ";branch=" + branch(firstValue(h, "Via"))));
+        if (req.method().equals("INVITE")) {
+            oh.add(new Header("Record-Route", "<sip:" + host + ":" + port + ";lr>"));
+        }
+        boolean mfWritten = false;
+        for (Header x : h) {
+            if (x.name().equalsIgnoreCase("Max-Forwards")) {
+                oh.add(new Header("Max-Forwards", String.valueOf(maxForwards - 1)));
+                mfWritten = true;
+            } else {
+                oh.add(x);
+            }
+        }
+        if (!mfWritten) {
+            oh.add(new Header("Max-Forwards", String.valueOf(maxForwards - 1)));
+        }
+        sender.send(out.toBytes(), next);
+        return null;
+    }
+
+    /** Whether {@code uri} names a configured user (so a request to it is routed, not answered by the box). */
+    public boolean forUser(String uri) {
+        String user = user(uri);
+        return user != null && configuredUser.test(user);
+    }
+
+    /** Sends a response on along the Via path when its top Via is ours; drops it otherwise. */
+    public void response(SipMessage res) {
+        List<Header> h = res.headers();
+        int top = -1;
+        for (int i = 0; i < h.size(); i++) {
+            if (h.get(i).name().equalsIgnoreCase("Via")) {
+                top = i;
+                break;
+            }
+        }
+        if (top < 0 || !isOurVia(h.get(top).value())) {
+            return;
+        }
+        h.remove(top);
+        String nextVia = firstValue(h, "Via");
+        if (nextVia == null) {
+            return;
+        }
+        InetSocketAddress to = viaAddress(nextVia);
+        if (to != null) {
+            sender.send(res.toBytes(), to);
+        }
+    }
+
+    private boolean isOurVia(String via) {
+        Matcher m = VIA.matcher(via.trim());
+        return m.matches() && m.group(1).equalsIgnoreCase(host) && (m.group(2) == null ? 5060 : Integer.parseInt(m.group(2))) == port
+                && param(m.group(3), "branch") != null && param(m.group(3), "branch").startsWith(BRANCH_PREFIX);
+    }
+
+    /** RFC 3581: received= always, rport= filled in when the client asked for it. */
+    private static void stampTopVia(List<Header> h, InetSocketAddress source) {
+        for (int i = 0; i < h.size(); i++) {
+            if (h.get(i).name().equalsIgnoreCase("Via")) {
+                String v = h.get(i).value();
+                String ip = source.getAddress().getHostAddress();
+                if (param(v, "received") == null) {
+                    v = v + ";received=" + ip;
+                }
+                v = v.replaceFirst("(?i);rport(?=;|$)", ";rport=" + source.getPort());
+                h.set(i, new Header(h.get(i).name(), v));
+                return;
+            }
+        }
+    }
+
+    private void removeOwnRoute(List<Header> h) {
+        for (int i = 0; i < h.size(); i++) {
+            if (h.get(i).name().equalsIgnoreCase("Route")) {
+                InetSocketAddress a = address(uriOf(h.get(i).value()));
+                if (a != null && isUs(a)) {
+                    h.remove(i);
+                }
+                return; // only the topmost Route can be ours
+            }
+        }
+    }
+
+    private boolean isUs(InetSocketAddress a) {
+        return a.getPort() == port && a.getHostString().equalsIgnoreCase(host);
+    }
+
+    private String branch(String topVia) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(key);
+            md.update(topVia.getBytes(StandardCharsets.UTF_8));
+            return BRANCH_PREFIX + HexFormat.of().formatHex(md.digest(), 0, 10);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String firstValue(List<Header> h, String name) {
+        for (Header x : h) {
+            if (x.name().equalsIgnoreCase(name)) {
+                return x.value();
+            }
+        }
+        return null;
+    }
+
+    static String uriOf(String nameAddr) {
+        Matcher m = ANGLE.matcher(nameAddr);
+        return m.find() ? m.group(1).trim() : nameAddr.trim();
+    }
+
+    static String user(String uri) {
+        Matcher m = USER.matcher(uri.trim());
+        return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
+    }
+
+    /** host:port of a SIP URI (5060 when absent), or null when it is not one. */
+    static InetSocketAddress address(String uri) {
+        Matcher m = HOST_PORT.matcher(uri.trim());
+        if (!m.find()) {
+            return null;
+        }
+        String host = m.group(1).startsWith("[") ? m.group(1).substring(1, m.group(1).length() - 1) : m.group(1);
+        int p = m.group(2) == null ? 5060 : Integer.parseInt(m.group(2));
+        return literal(host, p);
+    }
+
+    /** Where a response goes: received/rport when present, else the Via's sent-by. */
+    static InetSocketAddress viaAddress(String via) {
+        Matcher m = VIA.matcher(via.trim());
+        if (!m.matches()) {
+            return null;
+        }
+        String params = m.group(3);
+        String host = param(params, "received");
+        if (host == null) {
+            host = m.group(1).startsWith("[") ? m.group(1).substring(1, m.group(1).length() - 1) : m.group(1);
+        }
+        String rport = param(params, "rport");
+        int p;
+        try {
+            p = rport != null && !rport.isEmpty() ? Integer.parseInt(rport) : m.group(2) == null ? 5060 : Integer.parseInt(m.group(2));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        return literal(host, p);
+    }
+
+    /** An address from an IP literal; names are not resolved on the signalling path (no blocking DNS). */
+    private static InetSocketAddress literal(String host, int port) {
+        boolean v4 = host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        boolean v6 = host.contains(":") && host.matches("[0-9a-fA-F:.]+");
+        if (port < 1 || port > 65535 || !(v4 || v6)) {
+            return null;
+        }
+        return new InetSocketAddress(host, port);
+    }
+
+    private static String param(String params, String name) {
+        for (String p : params.split(";")) {
+            String[] kv = p.trim().split("=", 2);
+            if (kv[0].trim().equalsIgnoreCase(name)) {
+                return kv.length > 1 ? kv[1].trim() : "";
+            }
+        }
+        return null;
+    }
+}

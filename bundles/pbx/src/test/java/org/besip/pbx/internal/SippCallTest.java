@@ -1,0 +1,63 @@
+package org.besip.pbx.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.besip.pbx.internal.auth.DigestAuthenticator;
+import org.besip.pbx.internal.proxy.Proxy;
+import org.besip.pbx.internal.registrar.Binding;
+import org.besip.pbx.internal.registrar.LocationService;
+import org.besip.pbx.internal.registrar.Registrar;
+import org.besip.pbx.internal.transport.UdpTransport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two real SIP peers (sipp's built-in uac and uas) call each other through the proxy: INVITE,
+ * 180, 200, ACK, BYE, 200 all cross the box.
+ */
+class SippCallTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sippCallsARegisteredUserThroughTheProxyAndEveryCallCompletes() throws Exception {
+        int box = SippRegisterTest.freeUdpPort();
+        int uas = SippRegisterTest.freeUdpPort();
+        LocationService location = new LocationService();
+        long now = System.currentTimeMillis();
+        location.put(new Binding("bob", "sip:bob@127.0.0.1:" + uas, now + 3_600_000, "reg-1", 1, "sipp", "127.0.0.1:" + uas), now);
+        Registrar registrar = new Registrar(new DigestAuthenticator("besip", 300_000), Map.<String, DigestAuthenticator.Secret>of()::get,
+                location, "besip");
+        AtomicReference<UdpTransport> transport = new AtomicReference<>();
+        Proxy proxy = new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, (data, to) -> transport.get().send(data, to));
+        SipServer server = new SipServer(registrar, (src, why) -> { }, proxy);
+        transport.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
+        Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "10", "-nostdin",
+                "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
+        try (UdpTransport t = transport.get()) {
+            Thread.sleep(300); // sipp binds its port
+            Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-s", "bob", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
+                    String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "10", "-r", "10", "-d", "200", "-nostdin", "-timeout", "30s",
+                    "-recv_timeout", "5000").directory(tmp.toFile()).redirectErrorStream(true).start();
+            String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
+            assertEquals(0, caller.exitValue(), "every call through the proxy completed:\n" + out);
+            String calleeOut = new String(callee.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(callee.waitFor(30, TimeUnit.SECONDS), calleeOut);
+            assertEquals(0, callee.exitValue(), "the callee saw every call:\n" + calleeOut);
+        } finally {
+            callee.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package org.besip.pbx.internal.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.besip.pbx.internal.registrar.Binding;
+import org.besip.pbx.internal.registrar.LocationService;
+import org.besip.pbx.internal.sip.SipMessage;
+import org.besip.pbx.internal.sip.SipParseException;
+import org.besip.pbx.internal.sip.SipParser;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ProxyTest {
+
+    record Sent(SipMessage message, InetSocketAddress to) {
+    }
+
+    static final InetSocketAddress ALICE = new InetSocketAddress("127.0.0.2", 5070);
+    final List<Sent> sent = new ArrayList<>();
+    final LocationService location = new LocationService();
+    Proxy proxy;
+
+    @BeforeEach
+    void setUp() {
+        proxy = new Proxy(location, Set.of("alice", "bob", "carol")::contains, "127.0.0.1", 5060,
+                (data, to) -> sent.add(new Sent(parse(data), to)));
+        location.put(new Binding("bob", "sip:bob@127.0.0.3:5080;transport=udp", System.currentTimeMillis() + 60_000, "c1", 1, "phone",
+                "127.0.0.3:5080"), System.currentTimeMillis());
+    }
+
+    static SipMessage parse(String text) {
+        return parse(text.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    static SipMessage parse(byte[] b) {
+        try {
+            return SipParser.parse(b, 0, b.length);
+        } catch (SipParseException e) {
+            throw new AssertionError("the proxy sent something unparseable: " + e.getMessage(), e);
+        }
+    }
+
+    static String invite(String uri, String extra) {
+        return "INVITE " + uri + " SIP/2.0\n"
+                + "Via: SIP/2.0/UDP 10.0.0.9:5070;branch=z9hG4bKa1;rport\n"
+                + "Max-Forwards: 70\n"
+                + "From: <sip:alice@box>;tag=1\n"
+                + "To: <sip:bob@box>\n"
+                + "Call-ID: call-1\n"
+                + "CSeq: 1 INVITE\n"
+                + extra
+                + "Content-Type: application/sdp\n"
+                + "Content-Length: 3\n\nv=0";
+    }
+
+    @Test
+    void anInviteToARegisteredUserGoesToItsContactWithOurViaAndRecordRoute() {
+        assertNull(proxy.request(parse(invite("sip:bob@127.0.0.1", "")), ALICE, System.currentTimeMillis()));
+        assertEquals(1, sent.size());
+        Sent s = sent.get(0);
+        assertEquals(new InetSocketAddress("127.0.0.3", 5080), s.to());
+        assertEquals("sip:bob@127.0.0.3:5080;transport=udp", s.message().uri());
+        List<String> via = s.message().all("Via");
+        assertEquals(2, via.size());
+        assertTrue(via.get(0).startsWith("SIP/2.0/UDP 127.0.0.1:5060;branch=" + Proxy.BRANCH_PREFIX), via.get(0));
+        assertTrue(via.get(1).contains("received=127.0.0.2") && via.get(1).contains("rport=5070"), via.get(1));
+        assertEquals("<sip:127.0.0.1:5060;lr>", s.message().first("Record-Route"));
+        assertEquals("69", s.message().first("Max-Forwards"));
+        assertEquals("v=0", new String(s.message().body(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aCancelTakesTheBranchOfItsInviteAndANewTransactionAnother() {
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "")), ALICE, 0);
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("INVITE sip", "CANCEL sip").replace("1 INVITE", "1 CANCEL")),
+                ALICE, 0);
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("z9hG4bKa1", "z9hG4bKa2")), ALICE, 0);
+        String b0 = sent.get(0).message().all("Via").get(0);
+        assertEquals(b0, sent.get(1).message().all("Via").get(0));
+        assertNotEquals(b0, sent.get(2).message().all("Via").get(0));
+        assertNull(sent.get(1).message().first("Record-Route"), "Record-Route on INVITE only");
+    }
+
+    @Test
+    void unknownUsersAre404AndUsersWithoutBindings480() {
+        assertEquals(404, proxy.request(parse(invite("sip:mallory@127.0.0.1", "")), ALICE, 0).status());
+        assertEquals(480, proxy.request(parse(invite("sip:carol@127.0.0.1", "")), ALICE, 0).status());
+        assertNull(proxy.request(parse(invite("sip:carol@127.0.0.1", "").replace("INVITE sip", "ACK sip").replace("1 INVITE", "1 ACK")),
+                ALICE, 0), "an ACK is never answered");
+        assertEquals(List.of(), sent);
+    }
+
+    @Test
+    void maxForwardsIsEnforced() {
+        assertEquals(483, proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("Max-Forwards: 70", "Max-Forwards: 0")), ALICE, 0)
+                .status());
+        assertEquals(400, proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("Max-Forwards: 70", "Max-Forwards: many")), ALICE,
+                0).status());
+    }
+
+    @Test
+    void ourRouteIsRemovedAndTheNextRouteFollowed() {
+        String bye = invite("sip:bob@127.0.0.3:5080", "Route: <sip:127.0.0.1:5060;lr>, <sip:127.0.0.4:5090;lr>\n")
+                .replace("INVITE sip", "BYE sip").replace("1 INVITE", "2 BYE");
+        proxy.request(parse(bye), ALICE, 0);
+        Sent s = sent.get(0);
+        assertEquals(new InetSocketAddress("127.0.0.4", 5090), s.to());
+        assertEquals(List.of("<sip:127.0.0.4:5090;lr>"), s.message().all("Route"));
+        assertEquals("sip:bob@127.0.0.3:5080", s.message().uri(), "loose routing keeps the Request-URI");
+    }
+
+    @Test
+    void aRequestThatWouldComeBackToUsIsALoop() {
+        String looped = invite("sip:bob@127.0.0.1", "Route: <sip:127.0.0.1:5060;lr>, <sip:127.0.0.1:5060;lr>\n");
+        assertEquals(482, proxy.request(parse(looped), ALICE, 0).status());
+    }
+
+    @Test
+    void aResponseGoesBackAlongTheViaPathAndOnlyWhenTheTopViaIsOurs() {
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "")), ALICE, 0);
+        SipMessage forwarded = sent.get(0).message();
+        SipMessage ringing = forwarded.answer(180, "Ringing", "b1");
+        proxy.response(ringing);
+        Sent back = sent.get(1);
+        assertEquals(new InetSocketAddress("127.0.0.2", 5070), back.to(), "received and rport, not the Via's sent-by");
+        assertEquals(1, back.message().all("Via").size());
+        assertEquals(180, back.message().status());
+
+        SipMessage stray = parse("SIP/2.0 200 OK\nVia: SIP/2.0/UDP 127.0.0.9:5060;branch=z9hG4bKx\nVia: SIP/2.0/UDP 127.0.0.2:5070;branch=z9hG4bKy\n"
+                + "From: <sip:a@b>;tag=1\nTo: <sip:b@b>;tag=2\nCall-ID: x\nCSeq: 1 INVITE\nContent-Length: 0\n\n");
+        proxy.response(stray);
+        assertEquals(2, sent.size(), "a response whose top Via is not ours is dropped");
+    }
+
+    @Test
+    void namesAreNeverResolvedOnTheSignallingPath() {
+        location.put(new Binding("carol", "sip:carol@phone.example.com:5060", System.currentTimeMillis() + 60_000, "c2", 1, "phone",
+                "127.0.0.5:5060"), System.currentTimeMillis());
+        assertEquals(480, proxy.request(parse(invite("sip:carol@127.0.0.1", "")), ALICE, System.currentTimeMillis()).status());
+    }
+}
