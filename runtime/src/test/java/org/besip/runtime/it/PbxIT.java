@@ -23,17 +23,22 @@ class PbxIT {
 
     /** sipp registers {@code calls} times over {@code transport} (u1: UDP, t1: one TCP connection); all must succeed. */
     private void sipp(BesipProcess box, int calls, String transport) throws Exception {
+        sipp(box, calls, transport, 0);
+    }
+
+    /** {@code localPort}: where sipp sends from and so what the binding's Contact names (0: any). */
+    private void sipp(BesipProcess box, int calls, String transport, int localPort) throws Exception {
         Path scenario = Path.of("../bundles/pbx/src/test/resources/sipp/register-auth.xml").toAbsolutePath();
         Process p = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", work.resolve("users.csv").toString(),
-                "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1", "-p", "0", "-m", String.valueOf(calls), "-r", "20", "-nostdin",
-                "-timeout", "30s", "-t", transport).directory(work.toFile()).redirectErrorStream(true).start();
+                "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1", "-p", String.valueOf(localPort), "-m", String.valueOf(calls), "-r", "20",
+                "-nostdin", "-timeout", "30s", "-t", transport).directory(work.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
         assertEquals(0, p.exitValue(), "every registration over " + transport + " succeeded:\n" + out);
     }
 
     @Test
-    void usersConfiguredOverNetconfRegisterWithSippOverUdpAndTcpAndTheirBindingsSurviveARestart() throws Exception {
+    void usersConfiguredOverNetconfRegisterWithSippOverUdpAndTcpCallEachOtherAndTheirBindingsSurviveARestart() throws Exception {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             var r = box.post("action=enable&module=pbx", null, null, Map.of());
             assertEquals(200, r.statusCode(), r.body());
@@ -48,9 +53,31 @@ class PbxIT {
             sipp(box, 40, "u1");
             MonitoringIT.awaitLog(box, "SIP over TCP on /127.0.0.1:" + box.sipPort());
             sipp(box, 20, "t1");
+
+            // a phone registers as user0 from a port, then answers calls there; another phone calls user0 via the box
+            int phone;
+            try (java.net.DatagramSocket free = new java.net.DatagramSocket(0)) {
+                phone = free.getLocalPort();
+            }
+            sipp(box, 1, "u1", phone);
+            Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(phone), "-m", "5",
+                    "-nostdin", "-timeout", "60s").directory(work.toFile()).redirectErrorStream(true).start();
+            try {
+                Thread.sleep(300); // sipp binds its port
+                Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-s", "user0", "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1",
+                        "-p", "0", "-m", "5", "-r", "5", "-d", "200", "-nostdin", "-timeout", "30s", "-recv_timeout", "5000")
+                        .directory(work.toFile()).redirectErrorStream(true).start();
+                String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
+                assertEquals(0, caller.exitValue(), "every call to the registered phone completed:\n" + out);
+                assertTrue(callee.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, callee.exitValue(), "the registered phone answered every call");
+            } finally {
+                callee.destroyForcibly();
+            }
         }
         try (BesipProcess again = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
-            MonitoringIT.awaitLog(again, "restored 20 registrations");
+            MonitoringIT.awaitLog(again, "restored 21 registrations"); // 20 users, user0 twice (its phone)
         }
     }
 }
