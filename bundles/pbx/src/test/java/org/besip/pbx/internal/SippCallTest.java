@@ -5,14 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.besip.core.api.event.Topics;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
+import org.besip.pbx.internal.call.CallTracker;
+import org.besip.pbx.internal.call.CdrStore;
 import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.LocationService;
@@ -20,10 +26,11 @@ import org.besip.pbx.internal.registrar.Registrar;
 import org.besip.pbx.internal.transport.UdpTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteDataSource;
 
 /**
  * Two real SIP peers (sipp's built-in uac and uas) call each other through the proxy: INVITE,
- * 180, 200, ACK, BYE, 200 all cross the box.
+ * 180, 200, ACK, BYE, 200 all cross the box, and each call gives its events and one CDR.
  */
 class SippCallTest {
 
@@ -40,7 +47,16 @@ class SippCallTest {
         Registrar registrar = new Registrar(new DigestAuthenticator("besip", 300_000), Map.<String, DigestAuthenticator.Secret>of()::get,
                 location, "besip");
         AtomicReference<UdpTransport> transport = new AtomicReference<>();
-        Proxy proxy = new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, (data, to) -> transport.get().send(data, to));
+        SQLiteDataSource ds = new SQLiteDataSource();
+        ds.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
+        CdrStore cdrs = new CdrStore(ds);
+        List<Map<String, Object>> events = new CopyOnWriteArrayList<>();
+        CallTracker calls = new CallTracker(cdrs, (topic, props) -> {
+            Map<String, Object> p = new HashMap<>(props);
+            p.put("topic", topic);
+            events.add(p);
+        });
+        Proxy proxy = new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, (data, to) -> transport.get().send(data, to), calls);
         SipServer server = new SipServer(registrar, (src, why) -> { }, proxy);
         transport.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
         Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "10", "-nostdin",
@@ -56,6 +72,25 @@ class SippCallTest {
             String calleeOut = new String(callee.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(callee.waitFor(30, TimeUnit.SECONDS), calleeOut);
             assertEquals(0, callee.exitValue(), "the callee saw every call:\n" + calleeOut);
+
+            // every call followed: events with both sides' media from sipp's SDP, one answered CDR each
+            assertEquals(0, calls.active());
+            for (String topic : List.of(Topics.CALL_STARTED, Topics.CALL_ANSWERED, Topics.CALL_ENDED)) {
+                assertEquals(10, events.stream().filter(e -> e.get("topic").equals(topic)).count(), topic + " " + events);
+            }
+            Map<String, Object> answered = events.stream().filter(e -> e.get("topic").equals(Topics.CALL_ANSWERED)).findFirst().get();
+            assertTrue(((String) answered.get(Topics.PROP_MEDIA_CALLER)).matches("127\\.0\\.0\\.1:\\d+"), answered.toString());
+            assertTrue(((String) answered.get(Topics.PROP_MEDIA_CALLEE)).matches("127\\.0\\.0\\.1:\\d+"), answered.toString());
+            assertTrue(List.of((String[]) answered.get(Topics.PROP_PAYLOADS)).contains("0 PCMU/8000"), answered.toString());
+            cdrs.close();
+            StringWriter csv = new StringWriter();
+            new CdrStore(ds).csv(0, Long.MAX_VALUE, csv);
+            String[] rows = csv.toString().split("\r\n");
+            assertEquals(11, rows.length, csv.toString());
+            for (int i = 1; i < rows.length; i++) {
+                assertTrue(rows[i].matches("[^,]+,sip:sipp@127\\.0\\.0\\.1:\\d+,sip:bob@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
+                        + "\\d+,\\d+,\\d+,0,answered,caller,,"), rows[i]);
+            }
         } finally {
             callee.destroyForcibly();
         }

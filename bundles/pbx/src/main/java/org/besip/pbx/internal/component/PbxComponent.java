@@ -22,6 +22,8 @@ import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.BindingTable;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.registrar.Registrar;
+import org.besip.pbx.internal.call.CallTracker;
+import org.besip.pbx.internal.call.CdrStore;
 import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.transport.TcpTransport;
 import org.besip.pbx.internal.transport.UdpTransport;
@@ -65,6 +67,8 @@ public class PbxComponent implements ConfigApplier {
     private final Map<Long, Settings> prepared = new ConcurrentHashMap<>();
     private final LocationService location = new LocationService();
     private BindingTable table;
+    private CdrStore cdrs;
+    private CallTracker calls;
     private final List<AutoCloseable> transports = new ArrayList<>();
     private volatile SipServer server;
     private InetSocketAddress defaultListen;
@@ -101,6 +105,12 @@ public class PbxComponent implements ConfigApplier {
                 post(Topics.REGISTRATION_REMOVED, Map.of("aor", aor, "contact", contact));
             }
         });
+        cdrs = new CdrStore(stores.dataSource("pbx"));
+        int interrupted = cdrs.closeInterrupted(System.currentTimeMillis());
+        if (interrupted > 0) {
+            LOG.info("{} calls in progress at the last stop closed as interrupted", interrupted);
+        }
+        calls = new CallTracker(cdrs, this::post);
         String port = ctx.getProperty("besip.sip.port");
         String host = ctx.getProperty("besip.sip.host");
         defaultListen = new InetSocketAddress(host == null || host.isBlank() ? "0.0.0.0" : host,
@@ -110,6 +120,8 @@ public class PbxComponent implements ConfigApplier {
     @Deactivate
     synchronized void deactivate() throws InterruptedException {
         closeTransports();
+        calls.close();
+        cdrs.close();
         table.close();
     }
 
@@ -165,7 +177,7 @@ public class PbxComponent implements ConfigApplier {
             if (t != null) {
                 t.send(data, to);
             }
-        });
+        }, calls);
         server = new SipServer(registrar, this::authFailed, proxy);
         for (InetSocketAddress a : s.listen()) {
             UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);

@@ -35,6 +35,32 @@ public final class Proxy {
         void send(byte[] data, InetSocketAddress to);
     }
 
+    /** Sees what the proxy does, for call tracking and CDRs; called on the transport thread, must not block. */
+    public interface Observer {
+        /** A request was sent on. */
+        void forwarded(SipMessage req, InetSocketAddress source, long now);
+
+        /** The box answered a request itself with a final {@code status}. */
+        void refused(SipMessage req, int status, InetSocketAddress source, long now);
+
+        /** A response was sent back towards the caller. */
+        void responded(SipMessage res, long now);
+    }
+
+    private static final Observer NONE = new Observer() {
+        @Override
+        public void forwarded(SipMessage req, InetSocketAddress source, long now) {
+        }
+
+        @Override
+        public void refused(SipMessage req, int status, InetSocketAddress source, long now) {
+        }
+
+        @Override
+        public void responded(SipMessage res, long now) {
+        }
+    };
+
     static final String BRANCH_PREFIX = "z9hG4bK-bx-";
     private static final Pattern HOST_PORT = Pattern.compile("^sips?:(?:[^@;>]*@)?(\\[[^\\]]+\\]|[^:;>?]+)(?::(\\d+))?",
             Pattern.CASE_INSENSITIVE);
@@ -48,6 +74,7 @@ public final class Proxy {
     private final String host;
     private final int port;
     private final Sender sender;
+    private final Observer observer;
     private final byte[] key = new byte[16];
 
     /**
@@ -55,6 +82,11 @@ public final class Proxy {
      * @param port its SIP port
      */
     public Proxy(LocationService location, Predicate<String> configuredUser, String host, int port, Sender sender) {
+        this(location, configuredUser, host, port, sender, NONE);
+    }
+
+    public Proxy(LocationService location, Predicate<String> configuredUser, String host, int port, Sender sender, Observer observer) {
+        this.observer = observer;
         this.location = location;
         this.configuredUser = configuredUser;
         this.host = host;
@@ -65,6 +97,18 @@ public final class Proxy {
 
     /** Forwards a request; returns the answer to send back to its source, or null. */
     public SipMessage request(SipMessage req, InetSocketAddress source, long now) {
+        SipMessage answer = route(req, source, now);
+        if (answer != null) {
+            try {
+                observer.refused(req, answer.status(), source, now);
+            } catch (RuntimeException e) {
+                // call tracking must never stop signalling
+            }
+        }
+        return answer;
+    }
+
+    private SipMessage route(SipMessage req, InetSocketAddress source, long now) {
         boolean ack = req.method().equals("ACK");
         int maxForwards = 70;
         String mf = req.first("Max-Forwards");
@@ -134,6 +178,11 @@ public final class Proxy {
             oh.add(new Header("Max-Forwards", String.valueOf(maxForwards - 1)));
         }
         sender.send(out.toBytes(), next);
+        try {
+            observer.forwarded(req, source, now);
+        } catch (RuntimeException e) {
+            // call tracking must never stop signalling
+        }
         return null;
     }
 
@@ -164,6 +213,11 @@ public final class Proxy {
         InetSocketAddress to = viaAddress(nextVia);
         if (to != null) {
             sender.send(res.toBytes(), to);
+            try {
+                observer.responded(res, System.currentTimeMillis());
+            } catch (RuntimeException e) {
+                // call tracking must never stop signalling
+            }
         }
     }
 

@@ -1,0 +1,250 @@
+package org.besip.pbx.internal.call;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.besip.core.api.event.Topics;
+import org.besip.pbx.internal.proxy.Proxy;
+import org.besip.pbx.internal.sip.SipMessage;
+
+/**
+ * Follows the calls that cross the proxy (dialog state only, keyed by Call-ID): publishes
+ * {@code besip/pbx/call/STARTED|ANSWERED|ENDED} with the SDP media of both sides and writes one CDR
+ * per call attempt. Bounded: at most {@link #MAX_CALLS} calls followed at once; a call that never
+ * gets a final answer, or whose BYE never comes, is closed as {@code timeout}.
+ */
+public final class CallTracker implements Proxy.Observer, AutoCloseable {
+
+    /** Where call events go (EventAdmin in the box). */
+    public interface Publisher {
+        void publish(String topic, Map<String, Object> props);
+    }
+
+    /** One call in progress. */
+    public static final class Call {
+        private final String callId;
+        private final String from;
+        private final String to;
+        private final String source;
+        private final String fromTag;
+        private final long startMs;
+        private long answerMs;
+        private String callerMedia;
+        private String calleeMedia;
+        private final List<String> payloads = new ArrayList<>();
+
+        Call(String callId, String from, String to, String source, String fromTag, long startMs) {
+            this.callId = callId;
+            this.from = from;
+            this.to = to;
+            this.source = source;
+            this.fromTag = fromTag;
+            this.startMs = startMs;
+        }
+
+        public String callId() {
+            return callId;
+        }
+
+        public String from() {
+            return from;
+        }
+
+        public String to() {
+            return to;
+        }
+
+        public String source() {
+            return source;
+        }
+
+        public long startMs() {
+            return startMs;
+        }
+
+        public long answerMs() {
+            return answerMs;
+        }
+    }
+
+    public static final int MAX_CALLS = 10_000;
+    static final long RING_TIMEOUT_MS = 5 * 60_000;
+    static final long CALL_TIMEOUT_MS = 24 * 3_600_000L;
+    private static final Pattern TAG = Pattern.compile(";\\s*tag=([^;\\s>]+)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern NAME_ADDR = Pattern.compile("<([^>]*)>");
+
+    private final Map<String, Call> calls = new LinkedHashMap<>();
+    private final CdrStore cdrs;
+    private final Publisher publisher;
+    private long lastSweep;
+
+    public CallTracker(CdrStore cdrs, Publisher publisher) {
+        this.cdrs = cdrs;
+        this.publisher = publisher;
+    }
+
+    public synchronized int active() {
+        return calls.size();
+    }
+
+    @Override
+    public synchronized void forwarded(SipMessage req, InetSocketAddress source, long now) {
+        sweep(now);
+        String callId = req.first("Call-ID");
+        switch (req.method()) {
+            case "INVITE" -> {
+                if (tag(req.first("To")) != null || calls.containsKey(callId) || calls.size() >= MAX_CALLS) {
+                    return; // a re-INVITE, a retransmission, or too many calls to follow
+                }
+                Call c = new Call(callId, uri(req.first("From")), uri(req.first("To")), address(source), tag(req.first("From")), now);
+                Sdp sdp = Sdp.parse(req.body());
+                if (sdp != null) {
+                    c.callerMedia = sdp.media();
+                    c.payloads.addAll(sdp.payloads());
+                }
+                calls.put(callId, c);
+                cdrs.started(c);
+                publish(Topics.CALL_STARTED, c, null);
+            }
+            case "BYE" -> {
+                Call c = calls.remove(callId);
+                if (c != null) {
+                    String hangup = c.fromTag != null && c.fromTag.equals(tag(req.first("From"))) ? "caller" : "callee";
+                    end(c, now, c.answerMs > 0 ? "answered" : "cancelled", hangup);
+                }
+            }
+            default -> {
+                // CANCEL ends the call through its 487; the rest stays inside a dialog
+            }
+        }
+    }
+
+    @Override
+    public synchronized void refused(SipMessage req, int status, InetSocketAddress source, long now) {
+        if (!req.method().equals("INVITE") || tag(req.first("To")) != null) {
+            return;
+        }
+        Call c = new Call(req.first("Call-ID"), uri(req.first("From")), uri(req.first("To")), address(source), null, now);
+        cdrs.started(c);
+        end(c, now, disposition(status), "box");
+    }
+
+    @Override
+    public synchronized void responded(SipMessage res, long now) {
+        String cseq = res.first("CSeq");
+        if (cseq == null || !cseq.trim().endsWith("INVITE")) {
+            return;
+        }
+        Call c = calls.get(res.first("Call-ID"));
+        if (c == null) {
+            return;
+        }
+        int status = res.status();
+        if (status >= 200 && status < 300) {
+            if (c.answerMs == 0) {
+                c.answerMs = now;
+                Sdp sdp = Sdp.parse(res.body());
+                if (sdp != null) {
+                    c.calleeMedia = sdp.media();
+                    for (String p : sdp.payloads()) {
+                        if (!c.payloads.contains(p)) {
+                            c.payloads.add(p);
+                        }
+                    }
+                }
+                publish(Topics.CALL_ANSWERED, c, null);
+            }
+        } else if (status >= 300 && c.answerMs == 0) {
+            calls.remove(c.callId);
+            end(c, now, disposition(status), "callee");
+        }
+    }
+
+    private void end(Call c, long now, String disposition, String hangup) {
+        cdrs.ended(c, now, disposition, hangup);
+        publish(Topics.CALL_ENDED, c, disposition);
+    }
+
+    private void sweep(long now) {
+        if (now - lastSweep < 10_000) {
+            return;
+        }
+        lastSweep = now;
+        for (Iterator<Call> it = calls.values().iterator(); it.hasNext();) {
+            Call c = it.next();
+            if (c.answerMs == 0 ? now - c.startMs > RING_TIMEOUT_MS : now - c.answerMs > CALL_TIMEOUT_MS) {
+                it.remove();
+                end(c, now, "timeout", "box");
+            }
+        }
+    }
+
+    /** Calls still in progress when the module stops are closed as {@code interrupted}. */
+    @Override
+    public synchronized void close() {
+        long now = System.currentTimeMillis();
+        for (Call c : calls.values()) {
+            end(c, now, "interrupted", "box");
+        }
+        calls.clear();
+    }
+
+    static String disposition(int status) {
+        return switch (status) {
+            case 486, 600 -> "busy";
+            case 603 -> "declined";
+            case 487 -> "cancelled";
+            case 404, 484, 604 -> "not-found";
+            case 408, 480 -> "no-answer";
+            case 402, 403 -> "refused";
+            default -> "failed";
+        };
+    }
+
+    private void publish(String topic, Call c, String disposition) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(Topics.PROP_CALL_ID, c.callId);
+        put(p, "from", c.from);
+        put(p, "to", c.to);
+        put(p, Topics.PROP_SOURCE, c.source);
+        put(p, Topics.PROP_MEDIA_CALLER, c.callerMedia);
+        put(p, Topics.PROP_MEDIA_CALLEE, c.calleeMedia);
+        p.put(Topics.PROP_PAYLOADS, c.payloads.toArray(String[]::new));
+        put(p, "disposition", disposition);
+        publisher.publish(topic, p);
+    }
+
+    private static void put(Map<String, Object> p, String k, Object v) {
+        if (v != null) {
+            p.put(k, v);
+        }
+    }
+
+    static String tag(String nameAddr) {
+        if (nameAddr == null) {
+            return null;
+        }
+        int gt = nameAddr.lastIndexOf('>');
+        Matcher m = TAG.matcher(gt >= 0 ? nameAddr.substring(gt) : nameAddr);
+        return m.find() ? m.group(1) : null;
+    }
+
+    static String uri(String nameAddr) {
+        if (nameAddr == null) {
+            return null;
+        }
+        Matcher m = NAME_ADDR.matcher(nameAddr);
+        return m.find() ? m.group(1) : nameAddr.split(";")[0].trim();
+    }
+
+    private static String address(InetSocketAddress a) {
+        return a == null ? null : a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+}

@@ -1,0 +1,128 @@
+package org.besip.pbx.internal.call;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Call detail records in SQLite ({@code cdr} table of the pbx store): a row is written when a call
+ * starts (no end yet) and completed when it ends, so a call in progress when the box stops, even by
+ * a crash, is not lost: the next start closes it with disposition {@code interrupted}. Writes go
+ * through one background thread with a bounded queue, never on the SIP transport thread.
+ */
+public final class CdrStore implements AutoCloseable {
+
+    static final int MAX_PENDING = 10_000;
+    private static final Logger LOG = LoggerFactory.getLogger(CdrStore.class);
+    static final String COLUMNS = "call_id, from_uri, to_uri, source, start_ms, answer_ms, end_ms, duration_s, disposition, hangup,"
+            + " trunk, cost";
+
+    private final DataSource ds;
+    private final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(MAX_PENDING),
+            r -> {
+                Thread t = new Thread(r, "pbx-cdr");
+                t.setDaemon(true);
+                return t;
+            }, (r, e) -> LOG.warn("CDR store busy: a write was dropped"));
+
+    public CdrStore(DataSource ds) throws SQLException {
+        this.ds = ds;
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table if not exists cdr (id integer primary key autoincrement, call_id text not null, from_uri text,"
+                    + " to_uri text, source text, start_ms integer not null, answer_ms integer, end_ms integer, duration_s integer,"
+                    + " disposition text, hangup text, trunk text, cost real)");
+            st.execute("create index if not exists cdr_start on cdr (start_ms)");
+        }
+    }
+
+    /** Closes the rows of calls that were in progress when the box last stopped; returns how many. */
+    public int closeInterrupted(long now) throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("update cdr set end_ms = ?, disposition = 'interrupted',"
+                        + " duration_s = case when answer_ms is null then 0 else (? - answer_ms) / 1000 end where end_ms is null")) {
+            ps.setLong(1, now);
+            ps.setLong(2, now);
+            return ps.executeUpdate();
+        }
+    }
+
+    public void started(CallTracker.Call call) {
+        writer.execute(() -> write("insert into cdr (call_id, from_uri, to_uri, source, start_ms) values (?,?,?,?,?)", call.callId(),
+                call.from(), call.to(), call.source(), call.startMs()));
+    }
+
+    public void ended(CallTracker.Call call, long endMs, String disposition, String hangup) {
+        Long answer = call.answerMs() > 0 ? call.answerMs() : null;
+        long duration = answer == null ? 0 : Math.max(0, (endMs - answer) / 1000);
+        writer.execute(() -> write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?"
+                + " where call_id = ? and start_ms = ? and end_ms is null", answer, endMs, duration, disposition, hangup, call.callId(),
+                call.startMs()));
+    }
+
+    /** Writes every CDR started in [{@code fromMs}, {@code toMs}) as CSV (RFC 4180), oldest first. */
+    public void csv(long fromMs, long toMs, Writer out) throws SQLException, IOException {
+        out.write(COLUMNS.replace(" ", "") + "\r\n");
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("select " + COLUMNS + " from cdr where start_ms >= ? and start_ms < ? order by id")) {
+            ps.setLong(1, fromMs);
+            ps.setLong(2, toMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                int n = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    for (int i = 1; i <= n; i++) {
+                        if (i > 1) {
+                            out.write(',');
+                        }
+                        Object v = rs.getObject(i);
+                        out.write(v == null ? "" : quote(v.toString()));
+                    }
+                    out.write("\r\n");
+                }
+            }
+        }
+    }
+
+    private static String quote(String v) {
+        boolean needs = v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0;
+        // a leading = + - @ would be a formula in a spreadsheet (CSV injection): quote and prefix
+        if (!v.isEmpty() && "=+-@".indexOf(v.charAt(0)) >= 0 && !v.matches("-?\\d+(\\.\\d+)?")) {
+            v = "'" + v;
+            needs = true;
+        }
+        return needs ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
+    }
+
+    private void write(String sql, Object... args) {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            LOG.warn("CDR write failed: {}", e.getMessage());
+        }
+    }
+
+    /** Waits for pending writes (bounded), then stops the writer. */
+    @Override
+    public void close() throws InterruptedException {
+        writer.shutdown();
+        if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
+            LOG.warn("CDR writes still pending at stop; those calls are closed as interrupted at the next start");
+            writer.shutdownNow();
+        }
+    }
+}

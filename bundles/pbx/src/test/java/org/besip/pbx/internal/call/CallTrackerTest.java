@@ -1,0 +1,155 @@
+package org.besip.pbx.internal.call;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.besip.core.api.event.Topics;
+import org.besip.pbx.internal.sip.SipMessage;
+import org.besip.pbx.internal.sip.SipParseException;
+import org.besip.pbx.internal.sip.SipParser;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteDataSource;
+
+class CallTrackerTest {
+
+    record Published(String topic, Map<String, Object> props) {
+    }
+
+    static final InetSocketAddress ALICE = new InetSocketAddress("127.0.0.2", 5070);
+    static final String OFFER = "v=0\r\no=a 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+            + "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+    static final String ANSWER = "v=0\r\no=b 1 1 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+            + "m=audio 5000 RTP/AVP 8\r\nc=IN IP4 127.0.0.3\r\na=rtpmap:8 PCMA/8000\r\nm=video 5002 RTP/AVP 96\r\nc=IN IP4 127.0.0.9\r\n";
+
+    @TempDir
+    Path dir;
+    SQLiteDataSource ds;
+    CdrStore cdrs;
+    final List<Published> events = new ArrayList<>();
+    CallTracker calls;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        ds = new SQLiteDataSource();
+        ds.setUrl("jdbc:sqlite:" + dir.resolve("pbx.db"));
+        cdrs = new CdrStore(ds);
+        calls = new CallTracker(cdrs, (topic, props) -> events.add(new Published(topic, props)));
+    }
+
+    static SipMessage msg(String startLine, String callId, String to, String cseq, String body) {
+        String text = startLine + "\r\nVia: SIP/2.0/UDP 127.0.0.2:5070;branch=z9hG4bK1\r\nFrom: <sip:alice@box>;tag=a1\r\nTo: " + to
+                + "\r\nCall-ID: " + callId + "\r\nCSeq: " + cseq + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        try {
+            return SipParser.parse(b, 0, b.length);
+        } catch (SipParseException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    String csv() throws Exception {
+        cdrs.close(); // flushes the writer
+        StringWriter w = new StringWriter();
+        new CdrStore(ds).csv(0, Long.MAX_VALUE, w);
+        return w.toString();
+    }
+
+    @Test
+    void anAnsweredCallHasItsMediaInTheEventsAndOneCdrWithDurationAndHangupSide() throws Exception {
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c1", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 1_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c1", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 1_100); // retransmission
+        calls.responded(msg("SIP/2.0 180 Ringing", "c1", "<sip:bob@box>;tag=b1", "1 INVITE", ""), 2_000);
+        calls.responded(msg("SIP/2.0 200 OK", "c1", "<sip:bob@box>;tag=b1", "1 INVITE", ANSWER), 3_000);
+        assertEquals(1, calls.active());
+        calls.forwarded(bye("c1", "b1"), new InetSocketAddress("127.0.0.3", 5080), 63_500);
+
+        assertEquals(List.of(Topics.CALL_STARTED, Topics.CALL_ANSWERED, Topics.CALL_ENDED), events.stream().map(Published::topic).toList());
+        Map<String, Object> answered = events.get(1).props();
+        assertEquals("c1", answered.get(Topics.PROP_CALL_ID));
+        assertEquals("127.0.0.2:4000", answered.get(Topics.PROP_MEDIA_CALLER));
+        assertEquals("127.0.0.3:5000", answered.get(Topics.PROP_MEDIA_CALLEE), "media-level c= wins over the session's");
+        assertArrayEquals(new String[] { "0 PCMU/8000", "101 telephone-event/8000", "8 PCMA/8000" },
+                (String[]) answered.get(Topics.PROP_PAYLOADS));
+        assertNull(events.get(0).props().get(Topics.PROP_MEDIA_CALLEE));
+        assertEquals("answered", events.get(2).props().get("disposition"));
+        assertEquals(0, calls.active());
+
+        String csv = csv();
+        assertEquals("call_id,from_uri,to_uri,source,start_ms,answer_ms,end_ms,duration_s,disposition,hangup,trunk,cost\r\n"
+                + "c1,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,3000,63500,60,answered,callee,,\r\n", csv);
+    }
+
+    /** A BYE from the callee: its From carries the callee's tag. */
+    static SipMessage bye(String callId, String fromTag) {
+        String text = "BYE sip:alice@127.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.3:5080;branch=z9hG4bK9\r\nFrom: <sip:bob@box>;tag="
+                + fromTag + "\r\nTo: <sip:alice@box>;tag=a1\r\nCall-ID: " + callId + "\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n";
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        try {
+            return SipParser.parse(b, 0, b.length);
+        } catch (SipParseException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void failedAndRefusedAttemptsAreCdrsToo() throws Exception {
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c2", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 1_000);
+        calls.responded(msg("SIP/2.0 486 Busy Here", "c2", "<sip:bob@box>;tag=b1", "1 INVITE", ""), 2_000);
+        calls.refused(msg("INVITE sip:nobody@box SIP/2.0", "c3", "<sip:nobody@box>", "1 INVITE", OFFER), 404, ALICE, 3_000);
+        calls.refused(msg("OPTIONS sip:nobody@box SIP/2.0", "c4", "<sip:nobody@box>", "1 OPTIONS", ""), 404, ALICE, 3_000);
+        String csv = csv();
+        assertTrue(csv.contains("c2,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,,2000,0,busy,callee,,\r\n"), csv);
+        assertTrue(csv.contains("c3,sip:alice@box,sip:nobody@box,127.0.0.2:5070,3000,,3000,0,not-found,box,,\r\n"), csv);
+        assertEquals(3, csv.split("\r\n").length, "header and two calls; an OPTIONS is no call");
+    }
+
+    @Test
+    void callsInProgressAtStopAreInterruptedAndSoAreThoseOfACrashAtTheNextStart() throws Exception {
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c5", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 1_000);
+        calls.close();
+        calls = new CallTracker(cdrs, (t, p) -> { });
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c6", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 2_000);
+        cdrs.close(); // the box dies: c6 was never closed
+        CdrStore next = new CdrStore(ds);
+        assertEquals(1, next.closeInterrupted(9_000));
+        StringWriter w = new StringWriter();
+        next.csv(0, Long.MAX_VALUE, w);
+        assertTrue(w.toString().contains("c5,") && w.toString().contains(",interrupted,box,,"), w.toString());
+        assertTrue(w.toString().contains("c6,sip:alice@box,sip:bob@box,127.0.0.2:5070,2000,,9000,0,interrupted,,,"), w.toString());
+    }
+
+    @Test
+    void aCallThatNeverGetsAFinalAnswerTimesOut() throws Exception {
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c7", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 100_000);
+        calls.forwarded(msg("INVITE sip:carol@box SIP/2.0", "c8", "<sip:carol@box>", "1 INVITE", ""), ALICE,
+                100_000 + CallTracker.RING_TIMEOUT_MS + 20_000);
+        assertEquals(1, calls.active(), "c7 swept");
+        assertTrue(csv().contains("c7,sip:alice@box,sip:bob@box,127.0.0.2:5070,100000,,"));
+    }
+
+    @Test
+    void spreadsheetFormulasInCdrFieldsAreDefused() throws Exception {
+        calls.refused(msg("INVITE sip:x@box SIP/2.0", "=HYPERLINK(\"http://evil\")", "<sip:x@box>", "1 INVITE", ""), 404, ALICE, 1);
+        assertTrue(csv().contains("\"'=HYPERLINK(\"\"http://evil\"\")\""), "quoted and prefixed");
+    }
+
+    @Test
+    void sdpWithoutAudioOrWithGarbageIsNoMedia() {
+        assertNull(Sdp.parse("v=0\r\nm=video 5000 RTP/AVP 96\r\nc=IN IP4 1.2.3.4\r\n".getBytes(StandardCharsets.UTF_8)));
+        assertNull(Sdp.parse("m=audio many RTP/AVP 0\r\nc=IN IP4 1.2.3.4\r\n".getBytes(StandardCharsets.UTF_8)));
+        assertNull(Sdp.parse(new byte[0]));
+        assertEquals(new Sdp("1.2.3.4:4000", List.of()), Sdp.parse("c=IN IP4 1.2.3.4\nm=audio 4000 RTP/AVP 0\n".getBytes(StandardCharsets.UTF_8)));
+    }
+}
