@@ -75,6 +75,20 @@ class PbxIT {
             } finally {
                 callee.destroyForcibly();
             }
+
+            // the PBX page: registrations and CDRs, the CDRs as CSV, a clear 400 for a bad range
+            var page = box.get("besip-pbx", "admin", box.password());
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().contains("Registrations (21)") && page.body().contains(":" + phone), page.body());
+            var cdrs = box.get("besip-pbx.csv", "admin", box.password());
+            assertEquals(200, cdrs.statusCode(), cdrs.body());
+            String[] rows = cdrs.body().split("\r\n");
+            assertEquals(6, rows.length, cdrs.body());
+            for (int i = 1; i < rows.length; i++) {
+                assertTrue(rows[i].contains(",sip:user0@127.0.0.1:" + box.sipPort() + ",") && rows[i].contains(",answered,caller,"), rows[i]);
+            }
+            assertEquals(400, box.get("besip-pbx.csv?from=yesterday", "admin", box.password()).statusCode());
+            assertEquals(401, box.get("besip-pbx.csv", null, null).statusCode(), "CDRs only behind the admin credentials");
         }
         try (BesipProcess again = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             MonitoringIT.awaitLog(again, "restored 21 registrations"); // 20 users, user0 twice (its phone)

@@ -90,6 +90,15 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         this.publisher = publisher;
     }
 
+    /** A call in progress as the web page shows it. */
+    public record Active(String callId, String from, String to, long startMs, long answerMs) {
+    }
+
+    /** The calls in progress, oldest first. */
+    public synchronized List<Active> inProgress() {
+        return calls.values().stream().map(c -> new Active(c.callId, c.from, c.to, c.startMs, c.answerMs)).toList();
+    }
+
     public synchronized int active() {
         return calls.size();
     }

@@ -95,6 +95,33 @@ public final class CdrStore implements AutoCloseable {
         }
     }
 
+    /** One CDR as the web page shows it. */
+    public record Row(String callId, String from, String to, String source, long startMs, Long answerMs, Long endMs, Long durationS,
+            String disposition, String hangup) {
+    }
+
+    /** The newest {@code limit} CDRs, newest first. */
+    public java.util.List<Row> recent(int limit) throws SQLException {
+        java.util.List<Row> out = new java.util.ArrayList<>();
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("select call_id, from_uri, to_uri, source, start_ms, answer_ms, end_ms,"
+                        + " duration_s, disposition, hangup from cdr order by id desc limit ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                            (Long) nullable(rs, 6), (Long) nullable(rs, 7), (Long) nullable(rs, 8), rs.getString(9), rs.getString(10)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Object nullable(ResultSet rs, int i) throws SQLException {
+        long v = rs.getLong(i);
+        return rs.wasNull() ? null : v;
+    }
+
     private static String quote(String v) {
         boolean needs = v.indexOf(',') >= 0 || v.indexOf('"') >= 0 || v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0;
         // a leading = + - @ would be a formula in a spreadsheet (CSV injection): quote and prefix

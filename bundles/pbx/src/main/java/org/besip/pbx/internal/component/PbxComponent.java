@@ -46,7 +46,7 @@ import org.w3c.dom.Node;
  * registered {@link TrafficInspector} asked first, the registrar with digest authentication, and
  * {@code besip/pbx/auth/FAILED} for each failure with its source.
  */
-@Component(service = ConfigApplier.class, property = ConfigApplier.YANG_MODULE + "=besip-pbx", immediate = true)
+@Component(service = { ConfigApplier.class, PbxComponent.class }, property = ConfigApplier.YANG_MODULE + "=besip-pbx", immediate = true)
 public class PbxComponent implements ConfigApplier {
 
     static final String NS = "urn:besip:params:xml:ns:yang:besip-pbx";
@@ -72,6 +72,21 @@ public class PbxComponent implements ConfigApplier {
     private final List<AutoCloseable> transports = new ArrayList<>();
     private volatile SipServer server;
     private InetSocketAddress defaultListen;
+
+    /** The registrations, for the web page. */
+    public LocationService location() {
+        return location;
+    }
+
+    /** The calls in progress, for the web page. */
+    public CallTracker calls() {
+        return calls;
+    }
+
+    /** The call detail records, for the web page. */
+    public CdrStore cdrs() {
+        return cdrs;
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addInspector(TrafficInspector i) {

@@ -100,6 +100,20 @@ public final class LocationService {
         }
     }
 
+    /** Every binding valid at {@code now}, for display. */
+    public synchronized List<Binding> all(long now) {
+        List<Binding> out = new java.util.ArrayList<>();
+        for (List<Binding> l : byAor.values()) {
+            for (Binding b : l) {
+                if (b.expiresAtMs() > now) {
+                    out.add(b);
+                }
+            }
+        }
+        out.sort(java.util.Comparator.comparing(Binding::aor).thenComparing(Binding::contact));
+        return out;
+    }
+
     public synchronized int size() {
         return total;
     }

@@ -1,0 +1,123 @@
+package org.besip.pbx.internal.web;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+import jakarta.servlet.Servlet;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.apache.felix.webconsole.servlet.AbstractServlet;
+import org.apache.felix.webconsole.servlet.ServletConstants;
+import org.besip.pbx.internal.call.CallTracker;
+import org.besip.pbx.internal.call.CdrStore;
+import org.besip.pbx.internal.component.PbxComponent;
+import org.besip.pbx.internal.registrar.Binding;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.owasp.encoder.Encode;
+
+/**
+ * The Web Console page "PBX" ({@code /system/console/besip-pbx}): registrations, calls in
+ * progress, the last CDRs, and the CDRs as CSV ({@code besip-pbx.csv?from=&to=}, epoch
+ * milliseconds, both optional). Accounts and credit come with prepaid accounting.
+ */
+@Component(service = Servlet.class, property = {
+        ServletConstants.PLUGIN_LABEL + "=" + PbxPage.LABEL,
+        ServletConstants.PLUGIN_TITLE + "=PBX",
+        ServletConstants.PLUGIN_CATEGORY + "=besip" })
+public class PbxPage extends AbstractServlet {
+
+    static final String LABEL = "besip-pbx";
+    static final int LAST_CDRS = 50;
+    private static final long serialVersionUID = 1L;
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    @Reference
+    private transient PbxComponent pbx;
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        if (req.getRequestURI().endsWith(".csv")) {
+            long from;
+            long to;
+            try {
+                from = bound(req.getParameter("from"), 0);
+                to = bound(req.getParameter("to"), Long.MAX_VALUE);
+            } catch (NumberFormatException e) {
+                resp.sendError(HttpServletResponse.SC_BAD_REQUEST, "from and to must be times in epoch milliseconds (0 or more)");
+                return;
+            }
+            resp.setContentType("text/csv");
+            resp.setCharacterEncoding("UTF-8");
+            resp.setHeader("Content-Disposition", "attachment; filename=\"cdr.csv\"");
+            try {
+                pbx.cdrs().csv(from, to, resp.getWriter());
+            } catch (SQLException e) {
+                resp.reset();
+                resp.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "CDRs unavailable: " + e.getMessage());
+            }
+            return;
+        }
+        super.doGet(req, resp);
+    }
+
+    static long bound(String v, long absent) {
+        if (v == null || v.isBlank()) {
+            return absent;
+        }
+        long n = Long.parseLong(v.trim());
+        if (n < 0) {
+            throw new NumberFormatException();
+        }
+        return n;
+    }
+
+    @Override
+    public void renderContent(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        PrintWriter out = resp.getWriter();
+        long now = System.currentTimeMillis();
+        out.println("<div id='besip-pbx'>");
+        List<Binding> regs = pbx.location().all(now);
+        out.println("<h2>Registrations (" + regs.size() + ")</h2>");
+        out.println("<table class='nicetable' id='besip-pbx-registrations'><thead><tr><th>User</th><th>Contact</th>"
+                + "<th>Expires in s</th><th>User agent</th><th>Source</th></tr></thead><tbody>");
+        for (Binding b : regs) {
+            out.println("<tr><td>" + Encode.forHtml(b.aor()) + "</td><td>" + Encode.forHtml(b.contact()) + "</td><td>"
+                    + (b.expiresAtMs() - now) / 1000 + "</td><td>" + Encode.forHtml(String.valueOf(b.userAgent())) + "</td><td>"
+                    + Encode.forHtml(String.valueOf(b.source())) + "</td></tr>");
+        }
+        out.println("</tbody></table>");
+        List<CallTracker.Active> calls = pbx.calls().inProgress();
+        out.println("<h2>Calls in progress (" + calls.size() + ")</h2>");
+        out.println("<table class='nicetable' id='besip-pbx-calls'><thead><tr><th>Started (UTC)</th><th>From</th><th>To</th>"
+                + "<th>State</th></tr></thead><tbody>");
+        for (CallTracker.Active c : calls) {
+            out.println("<tr><td>" + TIME.format(Instant.ofEpochMilli(c.startMs())) + "</td><td>" + Encode.forHtml(String.valueOf(c.from()))
+                    + "</td><td>" + Encode.forHtml(String.valueOf(c.to())) + "</td><td>"
+                    + (c.answerMs() > 0 ? "answered " + (now - c.answerMs()) / 1000 + " s ago" : "ringing") + "</td></tr>");
+        }
+        out.println("</tbody></table>");
+        out.println("<h2>Last calls <a id='besip-pbx-csv' href='" + LABEL + ".csv'>CSV</a></h2>");
+        out.println("<table class='nicetable' id='besip-pbx-cdrs'><thead><tr><th>Started (UTC)</th><th>From</th><th>To</th>"
+                + "<th>Source</th><th>Duration s</th><th>Disposition</th><th>Hung up by</th></tr></thead><tbody>");
+        try {
+            for (CdrStore.Row r : pbx.cdrs().recent(LAST_CDRS)) {
+                out.println("<tr><td>" + TIME.format(Instant.ofEpochMilli(r.startMs())) + "</td><td>" + Encode.forHtml(String.valueOf(r.from()))
+                        + "</td><td>" + Encode.forHtml(String.valueOf(r.to())) + "</td><td>" + Encode.forHtml(String.valueOf(r.source()))
+                        + "</td><td>" + (r.durationS() == null ? "" : r.durationS()) + "</td><td class='disposition'>"
+                        + Encode.forHtml(r.disposition() == null ? "in progress" : r.disposition()) + "</td><td>"
+                        + Encode.forHtml(r.hangup() == null ? "" : r.hangup()) + "</td></tr>");
+            }
+        } catch (SQLException e) {
+            out.println("<tr><td colspan='7' class='ui-state-error'>CDRs unavailable: " + Encode.forHtml(e.getMessage()) + "</td></tr>");
+        }
+        out.println("</tbody></table></div>");
+    }
+}
