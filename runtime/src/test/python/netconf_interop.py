@@ -451,6 +451,39 @@ def check_configure_pbx_users():
         print("ok: %d pbx users configured" % count)
 
 
+def cdr_csv(reply, ns):
+    from lxml import etree
+    el = etree.fromstring(reply.xml.encode()).find(".//{%s}csv" % ns)
+    return (el.text or "").strip() if el is not None else ""
+
+
+def check_export_cdrs():
+    """args: expected number of CDRs, text every CDR row must contain; prints the CSV"""
+    expected, must = int(sys.argv[5]), sys.argv[6]
+    ns = "urn:besip:params:xml:ns:yang:besip-pbx"
+    with connect() as m:
+        try:
+            m.dispatch(to_ele('<export-cdrs xmlns="%s"><from>yesterday</from></export-cdrs>' % ns))
+            fail("a bad date-time was accepted")
+        except RPCError as e:
+            if "RFC 3339" not in e.message:
+                fail("unexpected error: " + e.message)
+        reply = m.dispatch(to_ele('<export-cdrs xmlns="%s"><from>2000-01-01T00:00:00Z</from></export-cdrs>' % ns))
+        text = cdr_csv(reply, ns)
+        rows = [r for r in text.splitlines() if r]
+        if not rows or not rows[0].startswith("call_id,from_uri,to_uri"):
+            fail("no CSV header in the reply: " + reply.xml)
+        if len(rows) - 1 != expected:
+            fail("%d CDRs, expected %d: %s" % (len(rows) - 1, expected, text))
+        for r in rows[1:]:
+            if must not in r:
+                fail("a CDR without %r: %s" % (must, r))
+        empty = m.dispatch(to_ele('<export-cdrs xmlns="%s"><to>2000-01-01T00:00:00Z</to></export-cdrs>' % ns))
+        if len([r for r in cdr_csv(empty, ns).splitlines() if r]) != 1:
+            fail("CDRs before 2000: " + empty.xml)
+        print("ok: export-cdrs gave %d CDRs and refused a bad date-time" % expected)
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail("unknown check " + CHECK + "; there are " + ", ".join(sorted(CHECKS)))

@@ -89,6 +89,8 @@ class PbxIT {
             }
             assertEquals(400, box.get("besip-pbx.csv?from=yesterday", "admin", box.password()).statusCode());
             assertEquals(401, box.get("besip-pbx.csv", null, null).statusCode(), "CDRs only behind the admin credentials");
+            // and the same CDRs over NETCONF (ncclient), with a clear rpc-error for a bad date-time
+            NetconfIT.runOn(box, "export_cdrs", "5", ",answered,caller,");
         }
         try (BesipProcess again = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             MonitoringIT.awaitLog(again, "restored 21 registrations"); // 20 users, user0 twice (its phone)

@@ -113,6 +113,10 @@ public final class NetconfServer {
         rpcHandlers.put(namespace + "|" + name, handler);
     }
 
+    public void unregisterRpc(String namespace, String name) {
+        rpcHandlers.remove(namespace + "|" + name);
+    }
+
     public void addStateProvider(StateProvider p) {
         stateProviders.add(p);
     }
@@ -193,7 +197,7 @@ public final class NetconfServer {
                 throw RpcError.protocol("malformed-message", "an <rpc> holds exactly one operation, found " + ops.size());
             }
             List<Element> out = dispatch(session, ops.get(0), reply);
-            if (out == null) {
+            if (out == null || out.isEmpty()) {
                 root.appendChild(reply.createElementNS(NC, "ok"));
             } else {
                 out.forEach(root::appendChild);

@@ -23,12 +23,14 @@ import org.besip.core.api.auth.AdminAuthenticator;
 import org.besip.core.api.config.ConfigApplier;
 import org.besip.core.api.config.ConfigEditor;
 import org.besip.core.api.config.ConfigRejectedException;
+import org.besip.core.api.config.ModuleRpc;
 import org.besip.core.api.event.Topics;
 import org.besip.core.api.module.ModuleManager;
 import org.besip.netconf.internal.datastore.Datastores;
 import org.besip.netconf.internal.ops.InterfacesState;
 import org.besip.netconf.internal.ops.Monitoring;
 import org.besip.netconf.internal.ops.NetconfServer;
+import org.besip.netconf.internal.protocol.RpcError;
 import org.besip.netconf.internal.system.ModuleRpcs;
 import org.besip.netconf.internal.system.NetconfUsers;
 import org.besip.netconf.internal.yang.SchemaRegistry;
@@ -118,6 +120,51 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
         }
     }
 
+    private final Map<ModuleRpc, Map<String, Object>> moduleRpcs = new ConcurrentHashMap<>();
+
+    /** A module's RPCs (design §4): routed by namespace and name while its service is there. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindModuleRpc(ModuleRpc rpc, Map<String, Object> props) {
+        moduleRpcs.put(rpc, props);
+        NetconfServer s = server;
+        if (s != null) {
+            routeModuleRpc(s, rpc, props, true);
+        }
+    }
+
+    void unbindModuleRpc(ModuleRpc rpc, Map<String, Object> props) {
+        moduleRpcs.remove(rpc);
+        NetconfServer s = server;
+        if (s != null) {
+            routeModuleRpc(s, rpc, props, false);
+        }
+    }
+
+    private static void routeModuleRpc(NetconfServer s, ModuleRpc rpc, Map<String, Object> props, boolean add) {
+        Object ns = props.get(ModuleRpc.NAMESPACE);
+        Object names = props.get(ModuleRpc.NAMES);
+        if (ns == null || names == null) {
+            LOG.warn("a ModuleRpc service without {} and {} is ignored", ModuleRpc.NAMESPACE, ModuleRpc.NAMES);
+            return;
+        }
+        for (String name : names instanceof String[] a ? a : new String[] { names.toString() }) {
+            if (!add) {
+                s.unregisterRpc(ns.toString(), name);
+                continue;
+            }
+            s.registerRpc(ns.toString(), name, (in, reply, session) -> {
+                try {
+                    return rpc.invoke(name, in, reply);
+                } catch (ConfigRejectedException e) {
+                    throw new RpcError("application", "invalid-value", null, e.path(), null, e.getMessage());
+                } catch (RuntimeException e) {
+                    LOG.warn("RPC {} failed: {}", name, e.toString(), e);
+                    throw RpcError.application("operation-failed", name + " failed: " + e.getMessage());
+                }
+            });
+        }
+    }
+
     @Activate
     void activate(BundleContext ctx, Config config) throws IOException {
         // MINA SSHD looks up security providers with the thread context class loader: make it
@@ -154,6 +201,7 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
         new InterfacesState(server).register();
         new ModuleRpcs(modules, data.resolve("files")).register(server);
         appliers.forEach((module, list) -> list.forEach(a -> server.deliver(module, a)));
+        moduleRpcs.forEach((rpc, props) -> routeModuleRpc(server, rpc, props, true));
 
         int port = config.port() > 0 ? config.port() : Integer.parseInt(prop(ctx, "besip.netconf.port", "830"));
         String host = !config.host().isBlank() ? config.host() : prop(ctx, "besip.netconf.host", "0.0.0.0");

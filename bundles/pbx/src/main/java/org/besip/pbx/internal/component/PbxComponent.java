@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.besip.core.api.config.ConfigApplier;
+import org.besip.core.api.config.ModuleRpc;
 import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
 import org.besip.core.api.storage.DataStores;
@@ -38,6 +39,7 @@ import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
@@ -46,8 +48,10 @@ import org.w3c.dom.Node;
  * registered {@link TrafficInspector} asked first, the registrar with digest authentication, and
  * {@code besip/pbx/auth/FAILED} for each failure with its source.
  */
-@Component(service = { ConfigApplier.class, PbxComponent.class }, property = ConfigApplier.YANG_MODULE + "=besip-pbx", immediate = true)
-public class PbxComponent implements ConfigApplier {
+@Component(service = { ConfigApplier.class, ModuleRpc.class, PbxComponent.class }, property = {
+        ConfigApplier.YANG_MODULE + "=besip-pbx", ModuleRpc.NAMESPACE + "=" + PbxComponent.NS, ModuleRpc.NAMES + "=export-cdrs" },
+        immediate = true)
+public class PbxComponent implements ConfigApplier, ModuleRpc {
 
     static final String NS = "urn:besip:params:xml:ns:yang:besip-pbx";
     private static final Logger LOG = LoggerFactory.getLogger(PbxComponent.class);
@@ -72,6 +76,37 @@ public class PbxComponent implements ConfigApplier {
     private final List<AutoCloseable> transports = new ArrayList<>();
     private volatile SipServer server;
     private InetSocketAddress defaultListen;
+
+    @Override
+    public List<Element> invoke(String name, Element input, Document reply) throws ConfigRejectedException {
+        if (!name.equals("export-cdrs")) {
+            throw new ConfigRejectedException(null, "besip-pbx has no RPC " + name);
+        }
+        long from = time(input, "from", 0);
+        long to = time(input, "to", Long.MAX_VALUE);
+        java.io.StringWriter csv = new java.io.StringWriter();
+        try {
+            cdrs.csv(from, to, csv);
+        } catch (SQLException | IOException e) {
+            throw new IllegalStateException("CDRs unavailable: " + e.getMessage(), e);
+        }
+        Element out = reply.createElementNS(NS, "csv");
+        out.setTextContent(csv.toString());
+        return List.of(out);
+    }
+
+    private static long time(Element input, String leaf, long absent) throws ConfigRejectedException {
+        String v = text(input, leaf);
+        if (v == null || v.isBlank()) {
+            return absent;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(v.trim()).toInstant().toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ConfigRejectedException("/pbx:export-cdrs/pbx:" + leaf, leaf + " must be an RFC 3339 date-time such as"
+                    + " 2026-11-26T08:00:00Z, not '" + v.trim() + "'");
+        }
+    }
 
     /** The registrations, for the web page. */
     public LocationService location() {
