@@ -451,6 +451,29 @@ def check_configure_pbx_users():
         print("ok: %d pbx users configured" % count)
 
 
+def check_pbx_dial_plan():
+    """a route to a trunk that does not exist is refused by validation; a real one is accepted"""
+    ns = "urn:besip:params:xml:ns:yang:besip-pbx"
+    bad = ('<config><pbx xmlns="%s"><dial-plan><route><prefix>9</prefix><trunk>nowhere</trunk></route></dial-plan></pbx></config>'
+           % ns)
+    good = ('<config><pbx xmlns="%s"><trunk><name>provider</name><host>127.0.0.7</host><port>5099</port></trunk>'
+            '<dial-plan><route><prefix>9</prefix><trunk>provider</trunk><strip>1</strip><prepend>00</prepend></route></dial-plan>'
+            '</pbx></config>' % ns)
+    with connect() as m:
+        try:
+            m.edit_config(target="running", config=bad)
+            fail("a route to an unknown trunk was accepted")
+        except RPCError as e:
+            if "nowhere" not in e.message and "leafref" not in e.message.lower() and "instance" not in e.message.lower():
+                fail("unexpected error: " + e.message)
+            print("refused as expected:", e.message)
+        m.edit_config(target="running", config=good)
+        running = m.get_config(source="running").data_xml
+        if "<prepend>00</prepend>" not in running:
+            fail("the dial plan is not in running: " + running)
+        print("ok: dial plan validated and applied")
+
+
 def cdr_csv(reply, ns):
     from lxml import etree
     el = etree.fromstring(reply.xml.encode()).find(".//{%s}csv" % ns)

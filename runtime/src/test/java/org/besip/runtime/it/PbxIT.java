@@ -91,6 +91,8 @@ class PbxIT {
             assertEquals(401, box.get("besip-pbx.csv", null, null).statusCode(), "CDRs only behind the admin credentials");
             // and the same CDRs over NETCONF (ncclient), with a clear rpc-error for a bad date-time
             NetconfIT.runOn(box, "export_cdrs", "5", ",answered,caller,");
+            NetconfIT.runOn(box, "pbx_dial_plan");
+            MonitoringIT.awaitLog(box, "SIP proxy as 127.0.0.1:" + box.sipPort() + " with 1 dial-plan routes");
         }
         try (BesipProcess again = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             MonitoringIT.awaitLog(again, "restored 21 registrations"); // 20 users, user0 twice (its phone)

@@ -19,6 +19,7 @@ import org.besip.core.api.event.Topics;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.CdrStore;
+import org.besip.pbx.internal.proxy.DialPlan;
 import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.LocationService;
@@ -93,6 +94,59 @@ class SippCallTest {
             }
         } finally {
             callee.destroyForcibly();
+        }
+    }
+
+    @Test
+    void anAuthenticatedUserCallsOutThroughATrunkWithTheDialPlanApplied() throws Exception {
+        int box = SippRegisterTest.freeUdpPort();
+        int provider = SippRegisterTest.freeUdpPort();
+        LocationService location = new LocationService();
+        DigestAuthenticator digest = new DigestAuthenticator("besip", 300_000, List.of("MD5"));
+        Map<String, DigestAuthenticator.Secret> users = Map.of("alice", new DigestAuthenticator.Secret("pw", Map.of()));
+        Registrar registrar = new Registrar(digest, users::get, location, "besip");
+        AtomicReference<UdpTransport> transport = new AtomicReference<>();
+        SQLiteDataSource ds = new SQLiteDataSource();
+        ds.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
+        CdrStore cdrs = new CdrStore(ds);
+        CallTracker calls = new CallTracker(cdrs, (topic, props) -> { });
+        List<String> failures = new CopyOnWriteArrayList<>();
+        Proxy proxy = new Proxy(location, users::containsKey, "127.0.0.1", box, (data, to) -> transport.get().send(data, to), calls);
+        DialPlan.Trunk trunk = new DialPlan.Trunk("provider", new InetSocketAddress("127.0.0.1", provider));
+        proxy.outbound(new Proxy.Outbound(new DialPlan(List.of(new DialPlan.Route("9", trunk, 1, "00"))), digest, users::get,
+                (src, why) -> failures.add(why)));
+        transport.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, new SipServer(registrar, (a, b) -> { }, proxy)::handle));
+        java.nio.file.Files.writeString(tmp.resolve("caller.csv"), "SEQUENTIAL\nalice;[authentication username=alice password=pw]\n");
+        Path providerScenario = Path.of("src/test/resources/sipp/uas-record-route.xml").toAbsolutePath();
+        Process trunkSide = new ProcessBuilder("sipp", "-sf", providerScenario.toString(), "-i", "127.0.0.1", "-p", String.valueOf(provider), "-m", "5",
+                "-nostdin", "-timeout", "60s", "-trace_msg", "-message_file", tmp.resolve("provider.log").toString())
+                .directory(tmp.toFile()).redirectErrorStream(true).start();
+        try (UdpTransport t = transport.get()) {
+            Thread.sleep(300);
+            Path scenario = Path.of("src/test/resources/sipp/uac-proxy-auth.xml").toAbsolutePath();
+            Process caller = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", tmp.resolve("caller.csv").toString(), "-s",
+                    "9123456", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p", String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "5",
+                    "-r", "5", "-nostdin", "-timeout", "30s", "-recv_timeout", "5000").directory(tmp.toFile()).redirectErrorStream(true)
+                    .start();
+            String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
+            assertEquals(0, caller.exitValue(), "every authenticated call out completed:\n" + out);
+            assertTrue(trunkSide.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, trunkSide.exitValue(), "the provider answered every call");
+            String seen = java.nio.file.Files.readString(tmp.resolve("provider.log"));
+            assertTrue(seen.contains("INVITE sip:00123456@127.0.0.1:" + provider + " SIP/2.0"), "9 stripped, 00 prepended:\n" + seen);
+            assertTrue(!seen.contains("Proxy-Authorization"), "credentials never leave the box:\n" + seen);
+            assertEquals(List.of(), failures);
+            cdrs.close();
+            StringWriter csv = new StringWriter();
+            new CdrStore(ds).csv(0, Long.MAX_VALUE, csv);
+            String[] rows = csv.toString().split("\r\n");
+            assertEquals(6, rows.length, csv.toString());
+            for (int i = 1; i < rows.length; i++) {
+                assertTrue(rows[i].contains(",answered,caller,provider,"), rows[i]);
+            }
+        } finally {
+            trunkSide.destroyForcibly();
         }
     }
 }

@@ -35,6 +35,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         private final String source;
         private final String fromTag;
         private final long startMs;
+        private String trunk;
         private long answerMs;
         private String callerMedia;
         private String calleeMedia;
@@ -72,6 +73,10 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         public long answerMs() {
             return answerMs;
         }
+
+        public String trunk() {
+            return trunk;
+        }
     }
 
     public static final int MAX_CALLS = 10_000;
@@ -104,7 +109,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
     }
 
     @Override
-    public synchronized void forwarded(SipMessage req, InetSocketAddress source, long now) {
+    public synchronized void forwarded(SipMessage req, String trunk, InetSocketAddress source, long now) {
         sweep(now);
         String callId = req.first("Call-ID");
         switch (req.method()) {
@@ -113,6 +118,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
                     return; // a re-INVITE, a retransmission, or too many calls to follow
                 }
                 Call c = new Call(callId, uri(req.first("From")), uri(req.first("To")), address(source), tag(req.first("From")), now);
+                c.trunk = trunk;
                 Sdp sdp = Sdp.parse(req.body());
                 if (sdp != null) {
                     c.callerMedia = sdp.media();
@@ -137,8 +143,8 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
 
     @Override
     public synchronized void refused(SipMessage req, int status, InetSocketAddress source, long now) {
-        if (!req.method().equals("INVITE") || tag(req.first("To")) != null) {
-            return;
+        if (!req.method().equals("INVITE") || tag(req.first("To")) != null || status == 401 || status == 407) {
+            return; // a challenge is a step of the attempt, not its end
         }
         Call c = new Call(req.first("Call-ID"), uri(req.first("From")), uri(req.first("To")), address(source), null, now);
         cdrs.started(c);

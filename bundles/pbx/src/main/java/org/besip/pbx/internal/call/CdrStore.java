@@ -60,8 +60,8 @@ public final class CdrStore implements AutoCloseable {
     }
 
     public void started(CallTracker.Call call) {
-        writer.execute(() -> write("insert into cdr (call_id, from_uri, to_uri, source, start_ms) values (?,?,?,?,?)", call.callId(),
-                call.from(), call.to(), call.source(), call.startMs()));
+        writer.execute(() -> write("insert into cdr (call_id, from_uri, to_uri, source, start_ms, trunk) values (?,?,?,?,?,?)",
+                call.callId(), call.from(), call.to(), call.source(), call.startMs(), call.trunk()));
     }
 
     public void ended(CallTracker.Call call, long endMs, String disposition, String hangup) {

@@ -25,6 +25,7 @@ import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.registrar.Registrar;
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.CdrStore;
+import org.besip.pbx.internal.proxy.DialPlan;
 import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.transport.TcpTransport;
 import org.besip.pbx.internal.transport.UdpTransport;
@@ -58,7 +59,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
 
     /** What a configuration asks for. */
     record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
-            Map<String, Secret> users) {
+            Map<String, Secret> users, DialPlan dialPlan) {
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -183,6 +184,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
         List<String> algorithms = new ArrayList<>();
         int lifetime = 300;
         Map<String, Secret> users = new HashMap<>();
+        List<DialPlan.Route> routes = new ArrayList<>();
         if (pbx != null) {
             for (Element l : children(pbx, "listen")) {
                 listen.add(new InetSocketAddress(text(l, "address"), Integer.parseInt(text(l, "port"))));
@@ -194,6 +196,25 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
                     algorithms.add(a.getTextContent().trim());
                 }
                 lifetime = text(auth, "nonce-lifetime") == null ? lifetime : Integer.parseInt(text(auth, "nonce-lifetime"));
+            }
+            Map<String, DialPlan.Trunk> trunks = new HashMap<>();
+            for (Element t : children(pbx, "trunk")) {
+                String port = text(t, "port");
+                trunks.put(text(t, "name"), new DialPlan.Trunk(text(t, "name"),
+                        new InetSocketAddress(text(t, "host"), port == null ? 5060 : Integer.parseInt(port))));
+            }
+            Element plan = child(pbx, "dial-plan");
+            if (plan != null) {
+                for (Element r : children(plan, "route")) {
+                    DialPlan.Trunk trunk = trunks.get(text(r, "trunk"));
+                    if (trunk == null) {
+                        throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route", "no trunk " + text(r, "trunk"));
+                    }
+                    String strip = text(r, "strip");
+                    String prefix = text(r, "prefix");
+                    routes.add(new DialPlan.Route(prefix == null ? "" : prefix, trunk, strip == null ? 0 : Integer.parseInt(strip),
+                            text(r, "prepend")));
+                }
             }
             for (Element u : children(pbx, "user")) {
                 if ("false".equals(text(u, "enabled"))) {
@@ -207,7 +228,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
         if (listen.isEmpty()) {
             listen.add(defaultListen);
         }
-        prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? List.of("SHA-256", "MD5") : algorithms, lifetime, users));
+        prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? List.of("SHA-256", "MD5") : algorithms, lifetime, users,
+                new DialPlan(routes)));
     }
 
     @Override
@@ -228,6 +250,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
                 t.send(data, to);
             }
         }, calls);
+        proxy.outbound(new Proxy.Outbound(s.dialPlan(), digest, s.users()::get, this::authFailed));
         server = new SipServer(registrar, this::authFailed, proxy);
         for (InetSocketAddress a : s.listen()) {
             UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);
@@ -246,7 +269,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
                 LOG.error("SIP cannot listen on TCP {}: {}", a, e.getMessage());
             }
         }
-        LOG.info("SIP proxy as {}:{}", host, first.getPort());
+        LOG.info("SIP proxy as {}:{} with {} dial-plan routes", host, first.getPort(), s.dialPlan().size());
     }
 
     /** The address put in Via and Record-Route: the listen address, or for a wildcard the first non-loopback IPv4. */

@@ -8,10 +8,13 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.besip.pbx.internal.SipServer;
+import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.sip.SipMessage;
@@ -37,8 +40,8 @@ public final class Proxy {
 
     /** Sees what the proxy does, for call tracking and CDRs; called on the transport thread, must not block. */
     public interface Observer {
-        /** A request was sent on. */
-        void forwarded(SipMessage req, InetSocketAddress source, long now);
+        /** A request was sent on; {@code trunk} names the trunk it went out through, or is null. */
+        void forwarded(SipMessage req, String trunk, InetSocketAddress source, long now);
 
         /** The box answered a request itself with a final {@code status}. */
         void refused(SipMessage req, int status, InetSocketAddress source, long now);
@@ -49,7 +52,7 @@ public final class Proxy {
 
     private static final Observer NONE = new Observer() {
         @Override
-        public void forwarded(SipMessage req, InetSocketAddress source, long now) {
+        public void forwarded(SipMessage req, String trunk, InetSocketAddress source, long now) {
         }
 
         @Override
@@ -75,6 +78,16 @@ public final class Proxy {
     private final int port;
     private final Sender sender;
     private final Observer observer;
+    private volatile Outbound outbound = Outbound.NONE;
+
+    /**
+     * Calls to numbers: the dial plan, and the digest check callers must pass first (a trunk costs
+     * money: toll fraud is the first thing attackers try on a PBX).
+     */
+    public record Outbound(DialPlan plan, DigestAuthenticator digest, Function<String, DigestAuthenticator.Secret> secrets,
+            SipServer.AuthFailures failures) {
+        static final Outbound NONE = new Outbound(DialPlan.EMPTY, null, u -> null, (s, w) -> { });
+    }
     private final byte[] key = new byte[16];
 
     /**
@@ -93,6 +106,11 @@ public final class Proxy {
         this.port = port;
         this.sender = sender;
         new SecureRandom().nextBytes(key);
+    }
+
+    /** Sets the dial plan and the authentication for calls through trunks. */
+    public void outbound(Outbound o) {
+        this.outbound = o;
     }
 
     /** Forwards a request; returns the answer to send back to its source, or null. */
@@ -122,11 +140,16 @@ public final class Proxy {
                 return ack ? null : req.answer(483, "Too Many Hops", null);
             }
         }
+        if (ack && ownTag(req.first("To"))) {
+            return null; // the ACK of the box's own 407 ends there
+        }
         List<Header> h = req.headers();
         stampTopVia(h, source);
-        removeOwnRoute(h);
+        boolean viaOurRoute = removeOwnRoute(h);
 
         String uri = req.uri();
+        String trunk = null;
+        boolean consumedCredentials = false;
         InetSocketAddress next;
         String route = req.first("Route");
         if (route != null) {
@@ -134,25 +157,46 @@ public final class Proxy {
             if (next == null) {
                 return ack ? null : req.answer(400, "Bad Route", null);
             }
-        } else {
-            String user = user(uri);
-            if (user == null || !configuredUser.test(user)) {
+        } else if (viaOurRoute && hasTag(req.first("To"))) {
+            next = address(uri); // in a dialog the box record-routed: the Request-URI is the remote target
+            if (next == null) {
                 return ack ? null : req.answer(404, "Not Found", null);
             }
-            List<Binding> bindings = location.lookup(user, now);
-            if (bindings.isEmpty()) {
-                return ack ? null : req.answer(480, "Temporarily Unavailable", null);
-            }
-            Binding newest = bindings.get(0);
-            for (Binding b : bindings) {
-                if (b.expiresAtMs() > newest.expiresAtMs()) {
-                    newest = b;
+        } else {
+            String user = user(uri);
+            if (user != null && configuredUser.test(user)) {
+                List<Binding> bindings = location.lookup(user, now);
+                if (bindings.isEmpty()) {
+                    return ack ? null : req.answer(480, "Temporarily Unavailable", null);
                 }
-            }
-            uri = newest.contact();
-            next = address(uri);
-            if (next == null) {
-                return ack ? null : req.answer(480, "Contact Unreachable", null);
+                Binding newest = bindings.get(0);
+                for (Binding b : bindings) {
+                    if (b.expiresAtMs() > newest.expiresAtMs()) {
+                        newest = b;
+                    }
+                }
+                uri = newest.contact();
+                next = address(uri);
+                if (next == null) {
+                    return ack ? null : req.answer(480, "Contact Unreachable", null);
+                }
+            } else {
+                Outbound o = outbound;
+                DialPlan.Target target = o.plan().match(user == null ? null : userPart(uri));
+                if (target == null) {
+                    return ack ? null : req.answer(404, "Not Found", null);
+                }
+                boolean challengeable = !ack && !req.method().equals("CANCEL");
+                if (challengeable) {
+                    SipMessage refusal = authorize(req, o, source, now);
+                    if (refusal != null) {
+                        return refusal;
+                    }
+                    consumedCredentials = true;
+                }
+                trunk = target.trunk().name();
+                next = target.trunk().address();
+                uri = "sip:" + target.number() + "@" + hostPort(next);
             }
         }
         if (isUs(next)) {
@@ -167,6 +211,9 @@ public final class Proxy {
         }
         boolean mfWritten = false;
         for (Header x : h) {
+            if (consumedCredentials && x.name().equalsIgnoreCase("Proxy-Authorization")) {
+                continue; // RFC 3261 §22.3: the credentials were for the box; they never go to the provider
+            }
             if (x.name().equalsIgnoreCase("Max-Forwards")) {
                 oh.add(new Header("Max-Forwards", String.valueOf(maxForwards - 1)));
                 mfWritten = true;
@@ -179,7 +226,7 @@ public final class Proxy {
         }
         sender.send(out.toBytes(), next);
         try {
-            observer.forwarded(req, source, now);
+            observer.forwarded(req, trunk, source, now);
         } catch (RuntimeException e) {
             // call tracking must never stop signalling
         }
@@ -243,16 +290,88 @@ public final class Proxy {
         }
     }
 
-    private void removeOwnRoute(List<Header> h) {
+    /** Removes the topmost Route when it is ours; says whether it was. */
+    private boolean removeOwnRoute(List<Header> h) {
         for (int i = 0; i < h.size(); i++) {
             if (h.get(i).name().equalsIgnoreCase("Route")) {
                 InetSocketAddress a = address(uriOf(h.get(i).value()));
                 if (a != null && isUs(a)) {
                     h.remove(i);
+                    return true;
                 }
-                return; // only the topmost Route can be ours
+                return false; // only the topmost Route can be ours
             }
         }
+        return false;
+    }
+
+    /** Null when the caller proved to be a configured user (and is the From user), else the 407/403/400 to send. */
+    private static SipMessage authorize(SipMessage req, Outbound o, InetSocketAddress source, long now) {
+        if (o.digest() == null) {
+            return req.answer(403, "Calls Out Not Configured", null);
+        }
+        DigestAuthenticator.Outcome outcome = o.digest().check(req.first("Proxy-Authorization"), req.method(), now, o.secrets());
+        switch (outcome) {
+            case OK -> {
+            }
+            case MALFORMED -> {
+                o.failures().failed(source.getAddress().getHostAddress(), "malformed credentials");
+                return req.answer(400, "Bad Proxy-Authorization Header", null);
+            }
+            default -> {
+                if (outcome != DigestAuthenticator.Outcome.MISSING && outcome != DigestAuthenticator.Outcome.STALE) {
+                    o.failures().failed(source.getAddress().getHostAddress(),
+                            outcome == DigestAuthenticator.Outcome.REPLAYED ? "replayed credentials" : "wrong credentials");
+                }
+                SipMessage r = req.answer(407, "Proxy Authentication Required", OWN_TAG + Long.toHexString(now));
+                for (String c : o.digest().challenges(outcome == DigestAuthenticator.Outcome.STALE, now)) {
+                    r.headers().add(new Header("Proxy-Authenticate", c));
+                }
+                return r;
+            }
+        }
+        String authUser = authUser(req.first("Proxy-Authorization"));
+        String fromUser = user(uriOf(String.valueOf(req.first("From"))));
+        if (authUser == null || !authUser.equalsIgnoreCase(String.valueOf(fromUser))) {
+            o.failures().failed(source.getAddress().getHostAddress(), "user " + authUser + " calling as " + fromUser);
+            return req.answer(403, "Credentials Do Not Match From", null);
+        }
+        return null;
+    }
+
+    private static final Pattern AUTH_USER = Pattern.compile("username\\s*=\\s*\"([^\"]*)\"", Pattern.CASE_INSENSITIVE);
+
+    static String authUser(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        Matcher m = AUTH_USER.matcher(authorization);
+        return m.find() ? m.group(1) : null;
+    }
+
+    static final String OWN_TAG = "bx407-";
+
+    private static boolean ownTag(String nameAddr) {
+        return nameAddr != null && nameAddr.toLowerCase(Locale.ROOT).contains(";tag=" + OWN_TAG);
+    }
+
+    private static boolean hasTag(String nameAddr) {
+        if (nameAddr == null) {
+            return false;
+        }
+        int gt = nameAddr.lastIndexOf('>');
+        return (gt >= 0 ? nameAddr.substring(gt) : nameAddr).toLowerCase(Locale.ROOT).matches(".*;\\s*tag=.*");
+    }
+
+    /** The user part as written (case kept, for numbers and +). */
+    private static String userPart(String uri) {
+        Matcher m = USER.matcher(uri.trim());
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private boolean isUs(InetSocketAddress a) {

@@ -68,12 +68,12 @@ class CallTrackerTest {
 
     @Test
     void anAnsweredCallHasItsMediaInTheEventsAndOneCdrWithDurationAndHangupSide() throws Exception {
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c1", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 1_000);
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c1", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 1_100); // retransmission
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c1", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c1", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_100); // retransmission
         calls.responded(msg("SIP/2.0 180 Ringing", "c1", "<sip:bob@box>;tag=b1", "1 INVITE", ""), 2_000);
         calls.responded(msg("SIP/2.0 200 OK", "c1", "<sip:bob@box>;tag=b1", "1 INVITE", ANSWER), 3_000);
         assertEquals(1, calls.active());
-        calls.forwarded(bye("c1", "b1"), new InetSocketAddress("127.0.0.3", 5080), 63_500);
+        calls.forwarded(bye("c1", "b1"), null, new InetSocketAddress("127.0.0.3", 5080), 63_500);
 
         assertEquals(List.of(Topics.CALL_STARTED, Topics.CALL_ANSWERED, Topics.CALL_ENDED), events.stream().map(Published::topic).toList());
         Map<String, Object> answered = events.get(1).props();
@@ -105,22 +105,23 @@ class CallTrackerTest {
 
     @Test
     void failedAndRefusedAttemptsAreCdrsToo() throws Exception {
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c2", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 1_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c2", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
         calls.responded(msg("SIP/2.0 486 Busy Here", "c2", "<sip:bob@box>;tag=b1", "1 INVITE", ""), 2_000);
         calls.refused(msg("INVITE sip:nobody@box SIP/2.0", "c3", "<sip:nobody@box>", "1 INVITE", OFFER), 404, ALICE, 3_000);
         calls.refused(msg("OPTIONS sip:nobody@box SIP/2.0", "c4", "<sip:nobody@box>", "1 OPTIONS", ""), 404, ALICE, 3_000);
+        calls.refused(msg("INVITE sip:9123@box SIP/2.0", "c9", "<sip:9123@box>", "1 INVITE", OFFER), 407, ALICE, 3_000);
         String csv = csv();
         assertTrue(csv.contains("c2,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,,2000,0,busy,callee,,\r\n"), csv);
         assertTrue(csv.contains("c3,sip:alice@box,sip:nobody@box,127.0.0.2:5070,3000,,3000,0,not-found,box,,\r\n"), csv);
-        assertEquals(3, csv.split("\r\n").length, "header and two calls; an OPTIONS is no call");
+        assertEquals(3, csv.split("\r\n").length, "header and two calls; an OPTIONS is no call, a challenge no end");
     }
 
     @Test
     void callsInProgressAtStopAreInterruptedAndSoAreThoseOfACrashAtTheNextStart() throws Exception {
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c5", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 1_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c5", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
         calls.close();
         calls = new CallTracker(cdrs, (t, p) -> { });
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c6", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 2_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c6", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 2_000);
         cdrs.close(); // the box dies: c6 was never closed
         CdrStore next = new CdrStore(ds);
         assertEquals(1, next.closeInterrupted(9_000));
@@ -132,8 +133,8 @@ class CallTrackerTest {
 
     @Test
     void aCallThatNeverGetsAFinalAnswerTimesOut() throws Exception {
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c7", "<sip:bob@box>", "1 INVITE", OFFER), ALICE, 100_000);
-        calls.forwarded(msg("INVITE sip:carol@box SIP/2.0", "c8", "<sip:carol@box>", "1 INVITE", ""), ALICE,
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c7", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 100_000);
+        calls.forwarded(msg("INVITE sip:carol@box SIP/2.0", "c8", "<sip:carol@box>", "1 INVITE", ""), null, ALICE,
                 100_000 + CallTracker.RING_TIMEOUT_MS + 20_000);
         assertEquals(1, calls.active(), "c7 swept");
         assertTrue(csv().contains("c7,sip:alice@box,sip:bob@box,127.0.0.2:5070,100000,,"));

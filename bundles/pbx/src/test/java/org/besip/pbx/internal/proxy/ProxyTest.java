@@ -9,8 +9,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
+import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.sip.SipMessage;
@@ -146,5 +148,88 @@ class ProxyTest {
         location.put(new Binding("carol", "sip:carol@phone.example.com:5060", System.currentTimeMillis() + 60_000, "c2", 1, "phone",
                 "127.0.0.5:5060"), System.currentTimeMillis());
         assertEquals(480, proxy.request(parse(invite("sip:carol@127.0.0.1", "")), ALICE, System.currentTimeMillis()).status());
+    }
+
+    // ---- calls out through a trunk ----
+
+    final DigestAuthenticator digest = new DigestAuthenticator("besip", 300_000, List.of("MD5"));
+    final List<String> failures = new ArrayList<>();
+    int nc = 1;
+
+    void withDialPlan() {
+        DialPlan.Trunk provider = new DialPlan.Trunk("provider", new InetSocketAddress("127.0.0.7", 5099));
+        DialPlan.Trunk other = new DialPlan.Trunk("other", new InetSocketAddress("127.0.0.8", 5060));
+        proxy.outbound(new Proxy.Outbound(new DialPlan(List.of(new DialPlan.Route("9", provider, 1, "00420"),
+                new DialPlan.Route("900", other, 0, null))), digest,
+                Map.of("alice", new DigestAuthenticator.Secret("pw", Map.of()))::get, (src, why) -> failures.add(src + " " + why)));
+    }
+
+    String proxyAuth(String user, String password, String method, String uri) {
+        String nonce = digest.nonce(System.currentTimeMillis());
+        String count = String.format("%08x", nc++);
+        String resp = digest.response("MD5", new DigestAuthenticator.Secret(password, Map.of()), user, method, uri, nonce, "auth", count, "c");
+        return "Proxy-Authorization: Digest username=\"" + user + "\", realm=\"besip\", nonce=\"" + nonce + "\", uri=\"" + uri
+                + "\", response=\"" + resp + "\", algorithm=MD5, qop=auth, nc=" + count + ", cnonce=\"c\"\n";
+    }
+
+    @Test
+    void aCallToANumberIsChallengedAndNeverLeavesWithoutCredentials() {
+        withDialPlan();
+        SipMessage r = proxy.request(parse(invite("sip:9123456@127.0.0.1", "")), ALICE, System.currentTimeMillis());
+        assertEquals(407, r.status());
+        assertTrue(r.first("Proxy-Authenticate").startsWith("Digest realm=\"besip\""), r.first("Proxy-Authenticate"));
+        assertEquals(List.of(), sent);
+        assertEquals(List.of(), failures, "no credentials is no failure");
+
+        r = proxy.request(parse(invite("sip:9123456@127.0.0.1", proxyAuth("alice", "guess", "INVITE", "sip:9123456@127.0.0.1"))), ALICE,
+                System.currentTimeMillis());
+        assertEquals(407, r.status());
+        assertEquals(List.of("127.0.0.2 wrong credentials"), failures);
+        assertEquals(List.of(), sent);
+    }
+
+    @Test
+    void anAuthenticatedCallTakesTheLongestPrefixWithItsDigitManipulation() {
+        withDialPlan();
+        String uri = "sip:9123456@127.0.0.1";
+        assertNull(proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, System.currentTimeMillis()));
+        assertEquals(new InetSocketAddress("127.0.0.7", 5099), sent.get(0).to());
+        assertEquals("sip:00420123456@127.0.0.7:5099", sent.get(0).message().uri());
+
+        uri = "sip:9001@127.0.0.1";
+        assertNull(proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, System.currentTimeMillis()));
+        assertEquals(new InetSocketAddress("127.0.0.8", 5060), sent.get(1).to());
+        assertEquals("sip:9001@127.0.0.8:5060", sent.get(1).message().uri());
+
+        assertEquals(404, proxy.request(parse(invite("sip:123@127.0.0.1", "")), ALICE, 0).status(), "no route for 1…");
+    }
+
+    @Test
+    void credentialsOfOneUserCannotCallAsAnother() {
+        withDialPlan();
+        String uri = "sip:9123@127.0.0.1";
+        String asBob = invite(uri, proxyAuth("alice", "pw", "INVITE", uri)).replace("From: <sip:alice@box>", "From: <sip:bob@box>");
+        assertEquals(403, proxy.request(parse(asBob), ALICE, System.currentTimeMillis()).status());
+        assertEquals(List.of(), sent);
+    }
+
+    @Test
+    void aCancelFollowsItsInviteToTheTrunkWithoutAChallenge() {
+        withDialPlan();
+        String cancel = invite("sip:9123@127.0.0.1", "").replace("INVITE sip", "CANCEL sip").replace("1 INVITE", "1 CANCEL");
+        assertNull(proxy.request(parse(cancel), ALICE, 0));
+        assertEquals(new InetSocketAddress("127.0.0.7", 5099), sent.get(0).to());
+    }
+
+    @Test
+    void inADialogTheBoxRecordRoutedTheRequestUriIsTheTarget() {
+        withDialPlan();
+        String bye = invite("sip:00420123@127.0.0.7:5099", "Route: <sip:127.0.0.1:5060;lr>\n").replace("INVITE sip", "BYE sip")
+                .replace("1 INVITE", "2 BYE").replace("To: <sip:bob@box>", "To: <sip:9123@box>;tag=t9");
+        assertNull(proxy.request(parse(bye), ALICE, 0), "no challenge inside the dialog");
+        assertEquals(new InetSocketAddress("127.0.0.7", 5099), sent.get(0).to());
+
+        String forged = invite("sip:00420123@127.0.0.7:5099", "").replace("To: <sip:bob@box>", "To: <sip:9123@box>;tag=t9");
+        assertEquals(404, proxy.request(parse(forged), ALICE, 0).status(), "without our Route a tag opens no relay");
     }
 }
