@@ -474,6 +474,27 @@ def check_pbx_dial_plan():
         print("ok: dial plan validated and applied")
 
 
+def check_pbx_top_up():
+    """args: user, amount, expected credit; an unknown user and a bad amount are refused"""
+    user, amount, expected = sys.argv[5], sys.argv[6], sys.argv[7]
+    ns = "urn:besip:params:xml:ns:yang:besip-pbx"
+    rpc = '<top-up xmlns="%s"><user>%s</user><amount>%s</amount></top-up>'
+    with connect() as m:
+        for bad_user, bad_amount, words in (("nobody", "1", "no user nobody"), (user, "lots", "amount must be")):
+            try:
+                m.dispatch(to_ele(rpc % (ns, bad_user, bad_amount)))
+                fail("top-up of %s by %s was accepted" % (bad_user, bad_amount))
+            except RPCError as e:
+                if words not in e.message:
+                    fail("unexpected error: " + e.message)
+        reply = m.dispatch(to_ele(rpc % (ns, user, amount)))
+        from lxml import etree
+        el = etree.fromstring(reply.xml.encode()).find(".//{%s}credit" % ns)
+        if el is None or el.text != expected:
+            fail("credit %s, expected %s: %s" % (None if el is None else el.text, expected, reply.xml))
+        print("ok: top-up to %s" % expected)
+
+
 def cdr_csv(reply, ns):
     from lxml import etree
     el = etree.fromstring(reply.xml.encode()).find(".//{%s}csv" % ns)

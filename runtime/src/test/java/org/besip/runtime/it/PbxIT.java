@@ -92,6 +92,10 @@ class PbxIT {
             // and the same CDRs over NETCONF (ncclient), with a clear rpc-error for a bad date-time
             NetconfIT.runOn(box, "export_cdrs", "5", ",answered,caller,");
             NetconfIT.runOn(box, "pbx_dial_plan");
+            NetconfIT.runOn(box, "pbx_top_up", "user3", "12.5", "12.5000");
+            NetconfIT.runOn(box, "pbx_top_up", "user3", "-2.25", "10.2500");
+            var accounts = box.get("besip-pbx", "admin", box.password());
+            assertTrue(accounts.body().contains("<td>user3</td><td class='credit'>10.2500</td>"), accounts.body());
             MonitoringIT.awaitLog(box, "SIP proxy as 127.0.0.1:" + box.sipPort() + " with 1 dial-plan routes");
         }
         try (BesipProcess again = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {

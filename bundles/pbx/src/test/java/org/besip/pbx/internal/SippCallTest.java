@@ -19,6 +19,7 @@ import org.besip.core.api.event.Topics;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.CdrStore;
+import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.proxy.DialPlan;
 import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.registrar.Binding;
@@ -148,5 +149,62 @@ class SippCallTest {
         } finally {
             trunkSide.destroyForcibly();
         }
+    }
+
+    @Test
+    void aPrepaidCallIsEndedByTheBoxWhenItsCreditRunsOutAndCharged() throws Exception {
+        int box = SippRegisterTest.freeUdpPort();
+        int provider = SippRegisterTest.freeUdpPort();
+        LocationService location = new LocationService();
+        DigestAuthenticator digest = new DigestAuthenticator("besip", 300_000, List.of("MD5"));
+        Map<String, DigestAuthenticator.Secret> users = Map.of("alice", new DigestAuthenticator.Secret("pw", Map.of()));
+        Registrar registrar = new Registrar(digest, users::get, location, "besip");
+        AtomicReference<UdpTransport> transport = new AtomicReference<>();
+        SQLiteDataSource ds = new SQLiteDataSource();
+        ds.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
+        CdrStore cdrs = new CdrStore(ds);
+        Prepaid prepaid = new Prepaid(ds);
+        prepaid.policy(new Prepaid.Policy(List.of(new Prepaid.Tariff("9", 60.0)), Set.of("alice"), null, Map.of(), Map.of()));
+        prepaid.topUp("alice", 2.0); // two seconds at 60 a minute
+        CallTracker calls = new CallTracker(cdrs, (topic, props) -> { }, prepaid);
+        Proxy proxy = new Proxy(location, users::containsKey, "127.0.0.1", box, (data, to) -> transport.get().send(data, to), calls);
+        DialPlan.Trunk trunk = new DialPlan.Trunk("provider", new InetSocketAddress("127.0.0.1", provider));
+        proxy.outbound(new Proxy.Outbound(new DialPlan(List.of(new DialPlan.Route("9", trunk, 0, null))), digest, users::get,
+                (src, why) -> { }, prepaid));
+        calls.hangup(proxy::hangup);
+        calls.startTimer();
+        transport.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, new SipServer(registrar, (a, b) -> { }, proxy)::handle));
+        java.nio.file.Files.writeString(tmp.resolve("caller.csv"), "SEQUENTIAL\nalice;[authentication username=alice password=pw]\n");
+        Path providerScenario = Path.of("src/test/resources/sipp/uas-record-route.xml").toAbsolutePath();
+        Process trunkSide = new ProcessBuilder("sipp", "-sf", providerScenario.toString(), "-i", "127.0.0.1", "-p", String.valueOf(provider),
+                "-m", "1", "-nostdin", "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
+        try (UdpTransport t = transport.get()) {
+            Thread.sleep(300);
+            Path scenario = Path.of("src/test/resources/sipp/uac-cut-by-box.xml").toAbsolutePath();
+            Process caller = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", tmp.resolve("caller.csv").toString(), "-s",
+                    "9123", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p", String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "1",
+                    "-nostdin", "-timeout", "30s", "-recv_timeout", "15000").directory(tmp.toFile()).redirectErrorStream(true).start();
+            String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
+            assertEquals(0, caller.exitValue(), "the caller got the box's BYE:\n" + out);
+            assertTrue(trunkSide.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, trunkSide.exitValue(), "the provider got the box's BYE");
+            assertEquals(0.0, prepaid.credits().get("alice"), 1e-9, "the credit is used up, not overdrawn");
+            calls.close();
+            cdrs.close();
+            prepaid.close();
+            StringWriter csv = new StringWriter();
+            new CdrStore(ds).csv(0, Long.MAX_VALUE, csv);
+            assertTrue(csv.toString().contains(",2,answered,box,provider,2.0\r\n"), csv.toString());
+            assertEquals(402, admitAgain(ds), "no credit: the next call is refused");
+        } finally {
+            trunkSide.destroyForcibly();
+        }
+    }
+
+    private static int admitAgain(SQLiteDataSource ds) throws Exception {
+        Prepaid p = new Prepaid(ds);
+        p.policy(new Prepaid.Policy(List.of(new Prepaid.Tariff("9", 60.0)), Set.of("alice"), null, Map.of(), Map.of()));
+        return p.admit("next", "alice", "9123", "provider").status();
     }
 }

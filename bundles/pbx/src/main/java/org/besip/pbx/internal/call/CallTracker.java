@@ -22,6 +22,12 @@ import org.besip.pbx.internal.sip.SipMessage;
  */
 public final class CallTracker implements Proxy.Observer, AutoCloseable {
 
+    /** Ends an answered call from the box: a BYE to each side. */
+    public interface Hangup {
+        void hangup(String callId, String callerFrom, String callerContact, InetSocketAddress caller, String calleeTo,
+                String calleeContact);
+    }
+
     /** Where call events go (EventAdmin in the box). */
     public interface Publisher {
         void publish(String topic, Map<String, Object> props);
@@ -37,6 +43,14 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         private final long startMs;
         private String trunk;
         private long answerMs;
+        private String callerFrom;
+        private String callerContact;
+        private InetSocketAddress callerAddress;
+        private String calleeTo;
+        private String calleeContact;
+        private Prepaid.Decision price;
+        private long deadlineMs;
+        private Double cost;
         private String callerMedia;
         private String calleeMedia;
         private final List<String> payloads = new ArrayList<>();
@@ -77,6 +91,10 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         public String trunk() {
             return trunk;
         }
+
+        public Double cost() {
+            return cost;
+        }
     }
 
     public static final int MAX_CALLS = 10_000;
@@ -88,11 +106,53 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
     private final Map<String, Call> calls = new LinkedHashMap<>();
     private final CdrStore cdrs;
     private final Publisher publisher;
+    private final Prepaid prepaid;
+    private volatile Hangup hangup = (id, f, cc, ca, t, ct) -> { };
+    private java.util.concurrent.ScheduledExecutorService timer;
     private long lastSweep;
 
     public CallTracker(CdrStore cdrs, Publisher publisher) {
+        this(cdrs, publisher, null);
+    }
+
+    /** @param prepaid prices calls and charges them; null: no accounting */
+    public CallTracker(CdrStore cdrs, Publisher publisher, Prepaid prepaid) {
         this.cdrs = cdrs;
         this.publisher = publisher;
+        this.prepaid = prepaid;
+    }
+
+    /** Who ends calls whose credit ran out (the proxy). */
+    public void hangup(Hangup h) {
+        this.hangup = h;
+    }
+
+    /** Checks the calls' credit every second on a thread of its own, until {@link #close}. */
+    public synchronized void startTimer() {
+        timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pbx-call-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                tick(System.currentTimeMillis());
+            } catch (RuntimeException e) {
+                // keep ticking
+            }
+        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Ends the answered calls whose credit has run out at {@code now}. */
+    public synchronized void tick(long now) {
+        for (Iterator<Call> it = calls.values().iterator(); it.hasNext();) {
+            Call c = it.next();
+            if (c.deadlineMs > 0 && now >= c.deadlineMs) {
+                it.remove();
+                hangup.hangup(c.callId, c.callerFrom, c.callerContact, c.callerAddress, c.calleeTo, c.calleeContact);
+                end(c, c.deadlineMs, "answered", "box"); // ended when the credit ran out, not at the timer's tick
+            }
+        }
     }
 
     /** A call in progress as the web page shows it. */
@@ -119,6 +179,10 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
                 }
                 Call c = new Call(callId, uri(req.first("From")), uri(req.first("To")), address(source), tag(req.first("From")), now);
                 c.trunk = trunk;
+                c.callerFrom = req.first("From");
+                c.callerContact = req.first("Contact");
+                c.callerAddress = source;
+                c.price = prepaid == null ? null : prepaid.take(callId);
                 Sdp sdp = Sdp.parse(req.body());
                 if (sdp != null) {
                     c.callerMedia = sdp.media();
@@ -165,6 +229,11 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         if (status >= 200 && status < 300) {
             if (c.answerMs == 0) {
                 c.answerMs = now;
+                c.calleeTo = res.first("To");
+                c.calleeContact = res.first("Contact");
+                if (c.price != null && c.price.maxDurationMs() > 0) {
+                    c.deadlineMs = now + c.price.maxDurationMs();
+                }
                 Sdp sdp = Sdp.parse(res.body());
                 if (sdp != null) {
                     c.calleeMedia = sdp.media();
@@ -183,6 +252,17 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
     }
 
     private void end(Call c, long now, String disposition, String hangup) {
+        if (c.price != null && c.answerMs > 0) {
+            long seconds = (now - c.answerMs + 999) / 1000; // per started second
+            double cost = c.price.pricePerMinute() * seconds / 60.0;
+            if (c.deadlineMs > 0 && now >= c.deadlineMs) {
+                cost = c.price.pricePerMinute() * c.price.maxDurationMs() / 60_000.0; // never more than the credit
+            }
+            c.cost = Math.floor(cost * 10_000 + 1e-6) / 10_000.0;
+            prepaid.charge(c.price.user(), c.cost);
+        } else if (c.price != null) {
+            c.cost = 0.0;
+        }
         cdrs.ended(c, now, disposition, hangup);
         publish(Topics.CALL_ENDED, c, disposition);
     }
@@ -204,6 +284,9 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
     /** Calls still in progress when the module stops are closed as {@code interrupted}. */
     @Override
     public synchronized void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
         long now = System.currentTimeMillis();
         for (Call c : calls.values()) {
             end(c, now, "interrupted", "box");

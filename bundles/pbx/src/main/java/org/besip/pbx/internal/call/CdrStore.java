@@ -67,9 +67,10 @@ public final class CdrStore implements AutoCloseable {
     public void ended(CallTracker.Call call, long endMs, String disposition, String hangup) {
         Long answer = call.answerMs() > 0 ? call.answerMs() : null;
         long duration = answer == null ? 0 : Math.max(0, (endMs - answer) / 1000);
-        writer.execute(() -> write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?"
-                + " where call_id = ? and start_ms = ? and end_ms is null", answer, endMs, duration, disposition, hangup, call.callId(),
-                call.startMs()));
+        Double cost = call.cost();
+        writer.execute(() -> write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?, cost = ?"
+                + " where call_id = ? and start_ms = ? and end_ms is null", answer, endMs, duration, disposition, hangup, cost,
+                call.callId(), call.startMs()));
     }
 
     /** Writes every CDR started in [{@code fromMs}, {@code toMs}) as CSV (RFC 4180), oldest first. */

@@ -25,6 +25,7 @@ import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.registrar.Registrar;
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.CdrStore;
+import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.proxy.DialPlan;
 import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.transport.TcpTransport;
@@ -50,7 +51,7 @@ import org.w3c.dom.Node;
  * {@code besip/pbx/auth/FAILED} for each failure with its source.
  */
 @Component(service = { ConfigApplier.class, ModuleRpc.class, PbxComponent.class }, property = {
-        ConfigApplier.YANG_MODULE + "=besip-pbx", ModuleRpc.NAMESPACE + "=" + PbxComponent.NS, ModuleRpc.NAMES + "=export-cdrs" },
+        ConfigApplier.YANG_MODULE + "=besip-pbx", ModuleRpc.NAMESPACE + "=" + PbxComponent.NS, ModuleRpc.NAMES + "=export-cdrs", ModuleRpc.NAMES + "=top-up" },
         immediate = true)
 public class PbxComponent implements ConfigApplier, ModuleRpc {
 
@@ -59,7 +60,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
 
     /** What a configuration asks for. */
     record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
-            Map<String, Secret> users, DialPlan dialPlan) {
+            Map<String, Secret> users, DialPlan dialPlan, Prepaid.Policy policy) {
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -73,13 +74,18 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
     private final LocationService location = new LocationService();
     private BindingTable table;
     private CdrStore cdrs;
+    private Prepaid prepaid;
     private CallTracker calls;
     private final List<AutoCloseable> transports = new ArrayList<>();
     private volatile SipServer server;
+    private volatile java.util.Set<String> configuredUsers = java.util.Set.of();
     private InetSocketAddress defaultListen;
 
     @Override
     public List<Element> invoke(String name, Element input, Document reply) throws ConfigRejectedException {
+        if (name.equals("top-up")) {
+            return topUp(input, reply);
+        }
         if (!name.equals("export-cdrs")) {
             throw new ConfigRejectedException(null, "besip-pbx has no RPC " + name);
         }
@@ -94,6 +100,43 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
         Element out = reply.createElementNS(NS, "csv");
         out.setTextContent(csv.toString());
         return List.of(out);
+    }
+
+    private List<Element> topUp(Element input, Document reply) throws ConfigRejectedException {
+        String user = text(input, "user");
+        String amount = text(input, "amount");
+        SipServer current = server;
+        if (user == null || user.isBlank()) {
+            throw new ConfigRejectedException("/pbx:top-up/pbx:user", "top-up needs a user");
+        }
+        user = user.trim().toLowerCase(java.util.Locale.ROOT);
+        if (current == null || !configuredUsers.contains(user)) {
+            throw new ConfigRejectedException("/pbx:top-up/pbx:user", "no user " + user + " is configured");
+        }
+        double value;
+        try {
+            value = new java.math.BigDecimal(amount == null ? "" : amount.trim()).setScale(4, java.math.RoundingMode.UNNECESSARY)
+                    .doubleValue();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new ConfigRejectedException("/pbx:top-up/pbx:amount", "amount must be a number with at most 4 decimals, not '"
+                    + amount + "'");
+        }
+        if (Math.abs(value) > 1_000_000) {
+            throw new ConfigRejectedException("/pbx:top-up/pbx:amount", "amount must be between -1000000 and 1000000");
+        }
+        double credit;
+        try {
+            credit = prepaid.topUp(user, value);
+        } catch (Exception e) {
+            throw new IllegalStateException("credit not saved: " + e.getMessage(), e);
+        }
+        Element out = reply.createElementNS(NS, "credit");
+        out.setTextContent(new java.math.BigDecimal(credit).setScale(4, java.math.RoundingMode.HALF_EVEN).toPlainString());
+        return List.of(out);
+    }
+
+    private static Double decimal(String v) {
+        return v == null || v.isBlank() ? null : Double.valueOf(v.trim());
     }
 
     private static long time(Element input, String leaf, long absent) throws ConfigRejectedException {
@@ -117,6 +160,11 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
     /** The calls in progress, for the web page. */
     public CallTracker calls() {
         return calls;
+    }
+
+    /** Prepaid accounts, for the web page. */
+    public Prepaid prepaid() {
+        return prepaid;
     }
 
     /** The call detail records, for the web page. */
@@ -161,7 +209,9 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
         if (interrupted > 0) {
             LOG.info("{} calls in progress at the last stop closed as interrupted", interrupted);
         }
-        calls = new CallTracker(cdrs, this::post);
+        prepaid = new Prepaid(stores.dataSource("pbx"));
+        calls = new CallTracker(cdrs, this::post, prepaid);
+        calls.startTimer();
         String port = ctx.getProperty("besip.sip.port");
         String host = ctx.getProperty("besip.sip.host");
         defaultListen = new InetSocketAddress(host == null || host.isBlank() ? "0.0.0.0" : host,
@@ -173,6 +223,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
         closeTransports();
         calls.close();
         cdrs.close();
+        prepaid.close();
         table.close();
     }
 
@@ -185,7 +236,17 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
         int lifetime = 300;
         Map<String, Secret> users = new HashMap<>();
         List<DialPlan.Route> routes = new ArrayList<>();
+        List<Prepaid.Tariff> tariffs = new ArrayList<>();
+        java.util.Set<String> prepaidUsers = new java.util.HashSet<>();
+        Map<String, Double> userMax = new HashMap<>();
+        Map<String, Double> trunkMax = new HashMap<>();
+        Double globalMax = null;
         if (pbx != null) {
+            for (Element t : children(pbx, "tariff")) {
+                String prefix = text(t, "prefix");
+                tariffs.add(new Prepaid.Tariff(prefix == null ? "" : prefix, Double.parseDouble(text(t, "price-per-minute"))));
+            }
+            globalMax = decimal(text(pbx, "max-price-per-minute"));
             for (Element l : children(pbx, "listen")) {
                 listen.add(new InetSocketAddress(text(l, "address"), Integer.parseInt(text(l, "port"))));
             }
@@ -200,6 +261,9 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
             Map<String, DialPlan.Trunk> trunks = new HashMap<>();
             for (Element t : children(pbx, "trunk")) {
                 String port = text(t, "port");
+                if (text(t, "max-price-per-minute") != null) {
+                    trunkMax.put(text(t, "name"), decimal(text(t, "max-price-per-minute")));
+                }
                 trunks.put(text(t, "name"), new DialPlan.Trunk(text(t, "name"),
                         new InetSocketAddress(text(t, "host"), port == null ? 5060 : Integer.parseInt(port))));
             }
@@ -220,6 +284,13 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
                 if ("false".equals(text(u, "enabled"))) {
                     continue;
                 }
+                String name = text(u, "name").toLowerCase(java.util.Locale.ROOT);
+                if ("true".equals(text(u, "prepaid"))) {
+                    prepaidUsers.add(name);
+                }
+                if (text(u, "max-price-per-minute") != null) {
+                    userMax.put(name, decimal(text(u, "max-price-per-minute")));
+                }
                 String ha1 = text(u, "ha1");
                 users.put(text(u, "name").toLowerCase(java.util.Locale.ROOT),
                         new Secret(text(u, "password"), ha1 == null ? Map.of() : Map.of("MD5", ha1)));
@@ -229,7 +300,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
             listen.add(defaultListen);
         }
         prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? List.of("SHA-256", "MD5") : algorithms, lifetime, users,
-                new DialPlan(routes)));
+                new DialPlan(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax)));
     }
 
     @Override
@@ -250,7 +321,10 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
                 t.send(data, to);
             }
         }, calls);
-        proxy.outbound(new Proxy.Outbound(s.dialPlan(), digest, s.users()::get, this::authFailed));
+        prepaid.policy(s.policy());
+        configuredUsers = java.util.Set.copyOf(s.users().keySet());
+        proxy.outbound(new Proxy.Outbound(s.dialPlan(), digest, s.users()::get, this::authFailed, prepaid));
+        calls.hangup(proxy::hangup);
         server = new SipServer(registrar, this::authFailed, proxy);
         for (InetSocketAddress a : s.listen()) {
             UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 
 import org.besip.pbx.internal.SipServer;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
+import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.sip.SipMessage;
@@ -85,8 +86,13 @@ public final class Proxy {
      * money: toll fraud is the first thing attackers try on a PBX).
      */
     public record Outbound(DialPlan plan, DigestAuthenticator digest, Function<String, DigestAuthenticator.Secret> secrets,
-            SipServer.AuthFailures failures) {
-        static final Outbound NONE = new Outbound(DialPlan.EMPTY, null, u -> null, (s, w) -> { });
+            SipServer.AuthFailures failures, Prepaid prepaid) {
+        static final Outbound NONE = new Outbound(DialPlan.EMPTY, null, u -> null, (s, w) -> { }, null);
+
+        public Outbound(DialPlan plan, DigestAuthenticator digest, Function<String, DigestAuthenticator.Secret> secrets,
+                SipServer.AuthFailures failures) {
+            this(plan, digest, secrets, failures, null);
+        }
     }
     private final byte[] key = new byte[16];
 
@@ -193,6 +199,13 @@ public final class Proxy {
                         return refusal;
                     }
                     consumedCredentials = true;
+                    if (o.prepaid() != null && req.method().equals("INVITE") && !hasTag(req.first("To"))) {
+                        Prepaid.Decision d = o.prepaid().admit(req.first("Call-ID"), authUser(req.first("Proxy-Authorization"))
+                                .toLowerCase(Locale.ROOT), userPart(uri), target.trunk().name());
+                        if (d.refused()) {
+                            return req.answer(d.status(), d.reason(), null);
+                        }
+                    }
                 }
                 trunk = target.trunk().name();
                 next = target.trunk().address();
@@ -231,6 +244,31 @@ public final class Proxy {
             // call tracking must never stop signalling
         }
         return null;
+    }
+
+    /**
+     * Ends an answered call from the box (its credit ran out): a BYE to each side, each as if the
+     * other side sent it. The answers come back with our Via on top and end here.
+     */
+    public void hangup(String callId, String callerFrom, String callerContact, InetSocketAddress caller, String calleeTo,
+            String calleeContact) {
+        InetSocketAddress callee = address(uriOf(calleeContact));
+        sendBye(callId, uriOf(callerContact), calleeTo, callerFrom, caller);
+        if (callee != null) {
+            sendBye(callId, uriOf(calleeContact), callerFrom, calleeTo, callee);
+        }
+    }
+
+    private void sendBye(String callId, String target, String from, String to, InetSocketAddress where) {
+        List<Header> h = new java.util.ArrayList<>();
+        h.add(new Header("Via", "SIP/2.0/UDP " + host + ":" + port + ";branch=" + branch(callId + "|" + target + "|bye")));
+        h.add(new Header("Max-Forwards", "70"));
+        h.add(new Header("From", from));
+        h.add(new Header("To", to));
+        h.add(new Header("Call-ID", callId));
+        h.add(new Header("CSeq", "1000000 BYE"));
+        h.add(new Header("Reason", "Q.850;cause=16;text=\"credit exhausted\""));
+        sender.send(SipMessage.request("BYE", target, h, new byte[0]).toBytes(), where);
     }
 
     /** Whether {@code uri} names a configured user (so a request to it is routed, not answered by the box). */

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.servlet.Servlet;
 import jakarta.servlet.ServletException;
@@ -25,8 +26,8 @@ import org.owasp.encoder.Encode;
 
 /**
  * The Web Console page "PBX" ({@code /system/console/besip-pbx}): registrations, calls in
- * progress, the last CDRs, and the CDRs as CSV ({@code besip-pbx.csv?from=&to=}, epoch
- * milliseconds, both optional). Accounts and credit come with prepaid accounting.
+ * progress, prepaid accounts and their credit, the last CDRs, and the CDRs as CSV ({@code besip-pbx.csv?from=&to=}, epoch
+ * milliseconds, both optional).
  */
 @Component(service = Servlet.class, property = {
         ServletConstants.PLUGIN_LABEL + "=" + PbxPage.LABEL,
@@ -103,6 +104,12 @@ public class PbxPage extends AbstractServlet {
                     + "</td><td>" + Encode.forHtml(String.valueOf(c.to())) + "</td><td>"
                     + (c.answerMs() > 0 ? "answered " + (now - c.answerMs()) / 1000 + " s ago" : "ringing") + "</td></tr>");
         }
+        out.println("</tbody></table>");
+        Map<String, Double> credits = pbx.prepaid().credits();
+        out.println("<h2>Accounts (" + credits.size() + ")</h2>");
+        out.println("<table class='nicetable' id='besip-pbx-accounts'><thead><tr><th>User</th><th>Credit</th></tr></thead><tbody>");
+        credits.forEach((user, credit) -> out.println("<tr><td>" + Encode.forHtml(user) + "</td><td class='credit'>"
+                + String.format(java.util.Locale.ROOT, "%.4f", credit) + "</td></tr>"));
         out.println("</tbody></table>");
         out.println("<h2>Last calls <a id='besip-pbx-csv' href='" + LABEL + ".csv'>CSV</a></h2>");
         out.println("<table class='nicetable' id='besip-pbx-cdrs'><thead><tr><th>Started (UTC)</th><th>From</th><th>To</th>"
