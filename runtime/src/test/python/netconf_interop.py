@@ -495,6 +495,17 @@ def check_pbx_top_up():
         print("ok: top-up to %s" % expected)
 
 
+def check_pbx_trunk_registration():
+    """args: provider port, user, password; a trunk whose registration account is that user (on the box itself)"""
+    port, user, password = sys.argv[5], sys.argv[6], sys.argv[7]
+    ns = "urn:besip:params:xml:ns:yang:besip-pbx"
+    cfg = ('<config><pbx xmlns="%s"><trunk><name>self</name><host>127.0.0.1</host><port>%s</port><registration>'
+           '<username>%s</username><password>%s</password></registration></trunk></pbx></config>' % (ns, port, user, password))
+    with connect() as m:
+        m.edit_config(target="running", config=cfg)
+        print("ok: trunk registration configured")
+
+
 def cdr_csv(reply, ns):
     from lxml import etree
     el = etree.fromstring(reply.xml.encode()).find(".//{%s}csv" % ns)

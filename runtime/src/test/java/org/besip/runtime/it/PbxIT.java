@@ -96,10 +96,14 @@ class PbxIT {
             NetconfIT.runOn(box, "pbx_top_up", "user3", "-2.25", "10.2500");
             var accounts = box.get("besip-pbx", "admin", box.password());
             assertTrue(accounts.body().contains("<td>user3</td><td class='credit'>10.2500</td>"), accounts.body());
+            // a trunk with a provider account: the box registers with the provider (here: itself, as user7)
+            NetconfIT.runOn(box, "pbx_trunk_registration", String.valueOf(box.sipPort()), "user7", "s3cret");
+            MonitoringIT.awaitLog(box, "trunk self: registered");
+            assertTrue(box.get("besip-pbx", "admin", box.password()).body().contains("<td>self</td><td class='state'>registered</td>"));
             MonitoringIT.awaitLog(box, "SIP proxy as 127.0.0.1:" + box.sipPort() + " with 1 dial-plan routes");
         }
         try (BesipProcess again = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
-            MonitoringIT.awaitLog(again, "restored 21 registrations"); // 20 users, user0 twice (its phone)
+            MonitoringIT.awaitLog(again, "restored 22 registrations"); // 20 users, user0 twice (its phone), user7 twice (the trunk)
         }
     }
 }

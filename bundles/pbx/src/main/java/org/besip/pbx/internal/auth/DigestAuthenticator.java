@@ -141,6 +141,41 @@ public final class DigestAuthenticator {
                 : hash(algorithm, ha1 + ":" + nonce + ":" + nc + ":" + cnonce + ":" + qop + ":" + ha2);
     }
 
+    /**
+     * The client side (the box registering with a provider): the Authorization value answering
+     * {@code challenge} (a WWW-Authenticate or Proxy-Authenticate value), or null when the
+     * challenge is not a Digest one with MD5 or SHA-256.
+     */
+    public static String answer(String challenge, String user, String password, String method, String uri, int nc, String cnonce) {
+        if (challenge == null || !challenge.regionMatches(true, 0, "Digest ", 0, 7)) {
+            return null;
+        }
+        Map<String, String> p = params(challenge.substring(7));
+        String realm = p.get("realm");
+        String nonce = p.get("nonce");
+        String algorithm = p.getOrDefault("algorithm", "MD5").toUpperCase(Locale.ROOT);
+        if (realm == null || nonce == null || !(algorithm.equals("MD5") || algorithm.equals("SHA-256"))) {
+            return null;
+        }
+        String qop = p.get("qop");
+        boolean auth = qop != null && java.util.Arrays.stream(qop.split(",")).anyMatch(q -> q.trim().equals("auth"));
+        String count = String.format("%08x", nc);
+        String ha1 = hash(algorithm, user + ":" + realm + ":" + password);
+        String ha2 = hash(algorithm, method + ":" + uri);
+        String response = auth ? hash(algorithm, ha1 + ":" + nonce + ":" + count + ":" + cnonce + ":auth:" + ha2)
+                : hash(algorithm, ha1 + ":" + nonce + ":" + ha2);
+        StringBuilder sb = new StringBuilder("Digest username=\"").append(user).append("\", realm=\"").append(realm)
+                .append("\", nonce=\"").append(nonce).append("\", uri=\"").append(uri).append("\", response=\"").append(response)
+                .append("\", algorithm=").append(algorithm);
+        if (auth) {
+            sb.append(", qop=auth, nc=").append(count).append(", cnonce=\"").append(cnonce).append('"');
+        }
+        if (p.get("opaque") != null) {
+            sb.append(", opaque=\"").append(p.get("opaque")).append('"');
+        }
+        return sb.toString();
+    }
+
     static String hash(String algorithm, String text) {
         try {
             MessageDigest md = MessageDigest.getInstance(algorithm.equals("SHA-256") ? "SHA-256" : "MD5");

@@ -28,6 +28,7 @@ import org.besip.pbx.internal.call.CdrStore;
 import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.proxy.DialPlan;
 import org.besip.pbx.internal.proxy.Proxy;
+import org.besip.pbx.internal.proxy.TrunkRegistration;
 import org.besip.pbx.internal.transport.TcpTransport;
 import org.besip.pbx.internal.transport.UdpTransport;
 import org.osgi.framework.BundleContext;
@@ -60,7 +61,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
 
     /** What a configuration asks for. */
     record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
-            Map<String, Secret> users, DialPlan dialPlan, Prepaid.Policy policy) {
+            Map<String, Secret> users, DialPlan dialPlan, Prepaid.Policy policy, List<TrunkRegistration.Account> accounts) {
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -77,6 +78,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
     private Prepaid prepaid;
     private CallTracker calls;
     private final List<AutoCloseable> transports = new ArrayList<>();
+    private volatile TrunkRegistration registrations;
     private volatile SipServer server;
     private volatile java.util.Set<String> configuredUsers = java.util.Set.of();
     private InetSocketAddress defaultListen;
@@ -236,6 +238,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
         int lifetime = 300;
         Map<String, Secret> users = new HashMap<>();
         List<DialPlan.Route> routes = new ArrayList<>();
+        List<TrunkRegistration.Account> accounts = new ArrayList<>();
         List<Prepaid.Tariff> tariffs = new ArrayList<>();
         java.util.Set<String> prepaidUsers = new java.util.HashSet<>();
         Map<String, Double> userMax = new HashMap<>();
@@ -264,8 +267,15 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
                 if (text(t, "max-price-per-minute") != null) {
                     trunkMax.put(text(t, "name"), decimal(text(t, "max-price-per-minute")));
                 }
-                trunks.put(text(t, "name"), new DialPlan.Trunk(text(t, "name"),
-                        new InetSocketAddress(text(t, "host"), port == null ? 5060 : Integer.parseInt(port))));
+                InetSocketAddress address = new InetSocketAddress(text(t, "host"), port == null ? 5060 : Integer.parseInt(port));
+                trunks.put(text(t, "name"), new DialPlan.Trunk(text(t, "name"), address));
+                Element reg = child(t, "registration");
+                if (reg != null) {
+                    String domain = text(reg, "domain");
+                    String expires = text(reg, "expires");
+                    accounts.add(new TrunkRegistration.Account(text(t, "name"), address, text(reg, "username"), text(reg, "password"),
+                            domain == null ? text(t, "host") : domain, expires == null ? 3600 : Integer.parseInt(expires)));
+                }
             }
             Element plan = child(pbx, "dial-plan");
             if (plan != null) {
@@ -300,7 +310,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
             listen.add(defaultListen);
         }
         prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? List.of("SHA-256", "MD5") : algorithms, lifetime, users,
-                new DialPlan(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax)));
+                new DialPlan(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax), accounts));
     }
 
     @Override
@@ -315,12 +325,13 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
         InetSocketAddress first = s.listen().get(0);
         String host = advertised(first);
         java.util.concurrent.atomic.AtomicReference<UdpTransport> out = new java.util.concurrent.atomic.AtomicReference<>();
-        Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), (data, to) -> {
+        Proxy.Sender udp = (data, to) -> {
             UdpTransport t = out.get();
             if (t != null) {
                 t.send(data, to);
             }
-        }, calls);
+        };
+        Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), udp, calls);
         prepaid.policy(s.policy());
         configuredUsers = java.util.Set.copyOf(s.users().keySet());
         proxy.outbound(new Proxy.Outbound(s.dialPlan(), digest, s.users()::get, this::authFailed, prepaid));
@@ -343,6 +354,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
                 LOG.error("SIP cannot listen on TCP {}: {}", a, e.getMessage());
             }
         }
+        registrations = new TrunkRegistration(s.accounts(), host, first.getPort(), udp);
+        proxy.registrations(registrations);
         LOG.info("SIP proxy as {}:{} with {} dial-plan routes", host, first.getPort(), s.dialPlan().size());
     }
 
@@ -384,7 +397,18 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
         }
     }
 
+    /** The trunks' registrations with their providers, for the web page. */
+    public List<TrunkRegistration.Status> trunkStatus() {
+        TrunkRegistration r = registrations;
+        return r == null ? List.of() : r.status();
+    }
+
     private void closeTransports() {
+        TrunkRegistration r = registrations;
+        if (r != null) {
+            r.close();
+            registrations = null;
+        }
         for (AutoCloseable t : transports) {
             try {
                 t.close();

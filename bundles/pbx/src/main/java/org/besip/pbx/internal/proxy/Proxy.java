@@ -277,8 +277,20 @@ public final class Proxy {
         return user != null && configuredUser.test(user);
     }
 
+    private volatile TrunkRegistration registrations;
+
+    /** Where the answers to the box's own REGISTERs to providers go. */
+    public void registrations(TrunkRegistration r) {
+        this.registrations = r;
+    }
+
     /** Sends a response on along the Via path when its top Via is ours; drops it otherwise. */
     public void response(SipMessage res) {
+        TrunkRegistration r = registrations;
+        if (r != null && TrunkRegistration.isOurs(res)) {
+            r.response(res);
+            return;
+        }
         List<Header> h = res.headers();
         int top = -1;
         for (int i = 0; i < h.size(); i++) {

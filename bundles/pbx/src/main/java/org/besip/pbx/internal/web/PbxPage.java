@@ -105,6 +105,15 @@ public class PbxPage extends AbstractServlet {
                     + (c.answerMs() > 0 ? "answered " + (now - c.answerMs()) / 1000 + " s ago" : "ringing") + "</td></tr>");
         }
         out.println("</tbody></table>");
+        List<org.besip.pbx.internal.proxy.TrunkRegistration.Status> trunks = pbx.trunkStatus();
+        out.println("<h2>Trunk registrations (" + trunks.size() + ")</h2>");
+        out.println("<table class='nicetable' id='besip-pbx-trunks'><thead><tr><th>Trunk</th><th>State</th><th>Detail</th></tr></thead>"
+                + "<tbody>");
+        for (var t : trunks) {
+            out.println("<tr><td>" + Encode.forHtml(t.trunk()) + "</td><td class='state'>" + Encode.forHtml(t.state()) + "</td><td>"
+                    + Encode.forHtml(t.detail()) + "</td></tr>");
+        }
+        out.println("</tbody></table>");
         Map<String, Double> credits = pbx.prepaid().credits();
         out.println("<h2>Accounts (" + credits.size() + ")</h2>");
         out.println("<table class='nicetable' id='besip-pbx-accounts'><thead><tr><th>User</th><th>Credit</th></tr></thead><tbody>");
