@@ -100,6 +100,15 @@ class PbxIT {
             NetconfIT.runOn(box, "pbx_trunk_registration", String.valueOf(box.sipPort()), "user7", "s3cret");
             MonitoringIT.awaitLog(box, "trunk self: registered");
             assertTrue(box.get("besip-pbx", "admin", box.password()).body().contains("<td>self</td><td class='state'>registered</td>"));
+
+            // the PBX's figures reach Zabbix through the monitoring module's agent (core MetricSource contract)
+            int zabbixPort = BesipOptions.freePort();
+            assertEquals(200, box.post("action=enable&module=monitoring", null, null, Map.of()).statusCode());
+            NetconfIT.runOn(box, "configure_monitoring", "true", "lo", String.valueOf(zabbixPort));
+            MonitoringIT.awaitLog(box, "monitoring is running on [lo]");
+            assertEquals("22", MonitoringIT.zabbixGet(zabbixPort, "besip.pbx.registrations"));
+            assertEquals("0", MonitoringIT.zabbixGet(zabbixPort, "besip.pbx.calls.active"));
+            assertTrue(MonitoringIT.zabbixGet(zabbixPort, "besip.security.blocks.active").contains("security module is not running"));
             MonitoringIT.awaitLog(box, "SIP proxy as 127.0.0.1:" + box.sipPort() + " with 1 dial-plan routes");
         }
         try (BesipProcess again = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.besip.core.api.config.ConfigApplier;
 import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
+import org.besip.core.api.metrics.MetricSource;
 import org.besip.core.api.module.ModuleManager;
 import org.besip.core.api.storage.DataStores;
 import org.besip.monitoring.internal.calls.CallRegistry;
@@ -61,6 +62,31 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ModuleManager modules;
+
+    private final Map<MetricSource, Map<String, Object>> metricSources = new ConcurrentHashMap<>();
+
+    /** Other modules' figures for the Zabbix agent (besip.pbx.registrations, …). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindMetricSource(MetricSource source, Map<String, Object> props) {
+        metricSources.put(source, props);
+    }
+
+    void unbindMetricSource(MetricSource source, Map<String, Object> props) {
+        metricSources.remove(source);
+    }
+
+    /** The source that answers {@code key}, or null. */
+    MetricSource metricSource(String key) {
+        for (Map.Entry<MetricSource, Map<String, Object>> e : metricSources.entrySet()) {
+            Object keys = e.getValue().get(MetricSource.KEYS);
+            for (String k : keys instanceof String[] a ? a : new String[] { String.valueOf(keys) }) {
+                if (k.equals(key)) {
+                    return e.getKey();
+                }
+            }
+        }
+        return null;
+    }
 
     private final Map<Long, Settings> prepared = new ConcurrentHashMap<>();
     private final CallRegistry calls = new CallRegistry();

@@ -1,5 +1,7 @@
 package org.besip.monitoring.internal.component;
 
+import org.besip.core.api.metrics.MetricSource;
+
 import java.sql.SQLException;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -66,12 +68,21 @@ final class ZabbixKeys implements Function<String, Answer> {
             }
             case "besip.monitoring.capture.dropped":
                 return Answer.of(monitoring.droppedPackets());
-            case "besip.pbx.registrations", "besip.pbx.calls.active":
-                return Answer.notSupported("the pbx module does not provide this yet (not installed)");
-            case "besip.security.blocks.active":
-                return Answer.notSupported("the security module does not provide this yet (not installed)");
-            default:
+            default: {
+                MetricSource source = monitoring.metricSource(name);
+                if (source != null) {
+                    try {
+                        Number v = source.value(name);
+                        return v == null ? Answer.notSupported("no value for " + name + " now") : Answer.of(v);
+                    } catch (RuntimeException e) {
+                        return Answer.notSupported(name + " failed: " + e.getMessage());
+                    }
+                }
+                if (name.startsWith("besip.pbx.") || name.startsWith("besip.security.")) {
+                    return Answer.notSupported("the " + name.split("\\.")[1] + " module is not running");
+                }
                 return Answer.notSupported("unknown key '" + key + "'");
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.besip.core.api.config.ConfigApplier;
 import org.besip.core.api.config.ModuleRpc;
+import org.besip.core.api.metrics.MetricSource;
 import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
 import org.besip.core.api.storage.DataStores;
@@ -51,10 +52,11 @@ import org.w3c.dom.Node;
  * registered {@link TrafficInspector} asked first, the registrar with digest authentication, and
  * {@code besip/pbx/auth/FAILED} for each failure with its source.
  */
-@Component(service = { ConfigApplier.class, ModuleRpc.class, PbxComponent.class }, property = {
-        ConfigApplier.YANG_MODULE + "=besip-pbx", ModuleRpc.NAMESPACE + "=" + PbxComponent.NS, ModuleRpc.NAMES + "=export-cdrs", ModuleRpc.NAMES + "=top-up" },
+@Component(service = { ConfigApplier.class, ModuleRpc.class, MetricSource.class, PbxComponent.class }, property = {
+        ConfigApplier.YANG_MODULE + "=besip-pbx", ModuleRpc.NAMESPACE + "=" + PbxComponent.NS, ModuleRpc.NAMES + "=export-cdrs",
+        ModuleRpc.NAMES + "=top-up", MetricSource.KEYS + "=besip.pbx.registrations", MetricSource.KEYS + "=besip.pbx.calls.active" },
         immediate = true)
-public class PbxComponent implements ConfigApplier, ModuleRpc {
+public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
 
     static final String NS = "urn:besip:params:xml:ns:yang:besip-pbx";
     private static final Logger LOG = LoggerFactory.getLogger(PbxComponent.class);
@@ -152,6 +154,15 @@ public class PbxComponent implements ConfigApplier, ModuleRpc {
             throw new ConfigRejectedException("/pbx:export-cdrs/pbx:" + leaf, leaf + " must be an RFC 3339 date-time such as"
                     + " 2026-11-26T08:00:00Z, not '" + v.trim() + "'");
         }
+    }
+
+    @Override
+    public Number value(String key) {
+        return switch (key) {
+            case "besip.pbx.registrations" -> location.all(System.currentTimeMillis()).size();
+            case "besip.pbx.calls.active" -> calls.active();
+            default -> null;
+        };
     }
 
     /** The registrations, for the web page. */
