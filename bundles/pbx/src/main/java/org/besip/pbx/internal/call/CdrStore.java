@@ -7,15 +7,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.besip.pbx.internal.store.BackgroundWriter;
 
 /**
  * Call detail records in SQLite ({@code cdr} table of the pbx store): a row is written when a call
@@ -25,21 +20,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class CdrStore implements AutoCloseable {
 
-    static final int MAX_PENDING = 10_000;
-    private static final Logger LOG = LoggerFactory.getLogger(CdrStore.class);
     static final String COLUMNS = "call_id, from_uri, to_uri, source, start_ms, answer_ms, end_ms, duration_s, disposition, hangup,"
             + " trunk, cost";
 
     private final DataSource ds;
-    private final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(MAX_PENDING),
-            r -> {
-                Thread t = new Thread(r, "pbx-cdr");
-                t.setDaemon(true);
-                return t;
-            }, (r, e) -> LOG.warn("CDR store busy: a write was dropped"));
+    private final BackgroundWriter writer;
 
     public CdrStore(DataSource ds) throws SQLException {
         this.ds = ds;
+        this.writer = new BackgroundWriter(ds, "cdr");
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("create table if not exists cdr (id integer primary key autoincrement, call_id text not null, from_uri text,"
                     + " to_uri text, source text, start_ms integer not null, answer_ms integer, end_ms integer, duration_s integer,"
@@ -60,17 +49,17 @@ public final class CdrStore implements AutoCloseable {
     }
 
     public void started(CallTracker.Call call) {
-        writer.execute(() -> write("insert into cdr (call_id, from_uri, to_uri, source, start_ms, trunk) values (?,?,?,?,?,?)",
-                call.callId(), call.from(), call.to(), call.source(), call.startMs(), call.trunk()));
+        writer.write("insert into cdr (call_id, from_uri, to_uri, source, start_ms, trunk) values (?,?,?,?,?,?)", call.callId(),
+                call.from(), call.to(), call.source(), call.startMs(), call.trunk());
     }
 
     public void ended(CallTracker.Call call, long endMs, String disposition, String hangup) {
         Long answer = call.answerMs() > 0 ? call.answerMs() : null;
         long duration = answer == null ? 0 : Math.max(0, (endMs - answer) / 1000);
         Double cost = call.cost();
-        writer.execute(() -> write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?, cost = ?"
+        writer.write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?, cost = ?"
                 + " where call_id = ? and start_ms = ? and end_ms is null", answer, endMs, duration, disposition, hangup, cost,
-                call.callId(), call.startMs()));
+                call.callId(), call.startMs());
     }
 
     /** Writes every CDR started in [{@code fromMs}, {@code toMs}) as CSV (RFC 4180), oldest first. */
@@ -133,24 +122,9 @@ public final class CdrStore implements AutoCloseable {
         return needs ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
     }
 
-    private void write(String sql, Object... args) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            LOG.warn("CDR write failed: {}", e.getMessage());
-        }
-    }
-
     /** Waits for pending writes (bounded), then stops the writer. */
     @Override
     public void close() throws InterruptedException {
-        writer.shutdown();
-        if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
-            LOG.warn("CDR writes still pending at stop; those calls are closed as interrupted at the next start");
-            writer.shutdownNow();
-        }
+        writer.close(); // what is still pending after its bound is closed as interrupted at the next start
     }
 }

@@ -1,7 +1,6 @@
 package org.besip.pbx.internal.call;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -13,15 +12,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.besip.pbx.internal.store.BackgroundWriter;
 
 /**
  * Prepaid accounting: tariffs (longest prefix → price per minute), credit per user (kept in
@@ -49,8 +44,6 @@ public final class Prepaid implements AutoCloseable {
         }
     }
 
-    static final int MAX_PENDING = 10_000;
-    private static final Logger LOG = LoggerFactory.getLogger(Prepaid.class);
 
     private final DataSource ds;
     private final Map<String, Double> credit = new ConcurrentHashMap<>();
@@ -64,15 +57,11 @@ public final class Prepaid implements AutoCloseable {
     };
     private volatile Policy policy = Policy.NONE;
     private volatile List<Tariff> byLength = List.of();
-    private final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(MAX_PENDING),
-            r -> {
-                Thread t = new Thread(r, "pbx-credit");
-                t.setDaemon(true);
-                return t;
-            }, (r, e) -> LOG.warn("credit store busy: a write was dropped"));
+    private final BackgroundWriter writer;
 
     public Prepaid(DataSource ds) throws SQLException {
         this.ds = ds;
+        this.writer = new BackgroundWriter(ds, "credit");
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("create table if not exists account (user text primary key, credit real not null)");
             try (ResultSet rs = st.executeQuery("select user, credit from account")) {
@@ -160,19 +149,11 @@ public final class Prepaid implements AutoCloseable {
     }
 
     private void save(String user, double value) {
-        try (Connection c = ds.getConnection();
-                PreparedStatement ps = c.prepareStatement("insert or replace into account (user, credit) values (?, ?)")) {
-            ps.setString(1, user);
-            ps.setDouble(2, value);
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            LOG.warn("credit of {} not saved: {}", user, e.getMessage());
-        }
+        writer.run("insert or replace into account (user, credit) values (?, ?)", user, value);
     }
 
     @Override
     public void close() throws InterruptedException {
-        writer.shutdown();
-        writer.awaitTermination(10, TimeUnit.SECONDS);
+        writer.close();
     }
 }

@@ -7,15 +7,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.besip.pbx.internal.store.BackgroundWriter;
 
 /**
  * Bindings in SQLite so that they survive a restart and a bundle update. Writes go through one
@@ -24,19 +19,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class BindingTable implements LocationService.Listener, AutoCloseable {
 
-    static final int MAX_PENDING = 10_000;
-    private static final Logger LOG = LoggerFactory.getLogger(BindingTable.class);
 
     private final DataSource ds;
-    private final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(MAX_PENDING), r -> {
-                Thread t = new Thread(r, "pbx-bindings");
-                t.setDaemon(true);
-                return t;
-            }, (r, e) -> LOG.warn("binding store busy: a write was dropped"));
+    private final BackgroundWriter writer;
 
     public BindingTable(DataSource ds) throws SQLException {
         this.ds = ds;
+        this.writer = new BackgroundWriter(ds, "bindings");
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("create table if not exists binding (aor text not null, contact text not null, expires_at integer not null,"
                     + " call_id text, cseq integer, user_agent text, source text, primary key (aor, contact))");
@@ -62,30 +51,18 @@ public final class BindingTable implements LocationService.Listener, AutoCloseab
 
     @Override
     public void added(Binding b) {
-        writer.execute(() -> write("insert or replace into binding (aor, contact, expires_at, call_id, cseq, user_agent, source)"
-                + " values (?,?,?,?,?,?,?)", b.aor(), b.contact(), b.expiresAtMs(), b.callId(), b.cseq(), b.userAgent(), b.source()));
+        writer.write("insert or replace into binding (aor, contact, expires_at, call_id, cseq, user_agent, source)"
+                + " values (?,?,?,?,?,?,?)", b.aor(), b.contact(), b.expiresAtMs(), b.callId(), b.cseq(), b.userAgent(), b.source());
     }
 
     @Override
     public void removed(String aor, String contact) {
-        writer.execute(() -> write("delete from binding where aor = ? and contact = ?", aor, contact));
-    }
-
-    private void write(String sql, Object... args) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            LOG.warn("binding store: {}", e.getMessage());
-        }
+        writer.write("delete from binding where aor = ? and contact = ?", aor, contact);
     }
 
     /** Waits for pending writes (bounded), e.g. before the bundle stops. */
     @Override
     public void close() throws InterruptedException {
-        writer.shutdown();
-        writer.awaitTermination(5, TimeUnit.SECONDS);
+        writer.close();
     }
 }
