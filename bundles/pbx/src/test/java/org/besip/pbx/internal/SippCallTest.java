@@ -98,10 +98,12 @@ class SippCallTest {
         }
     }
 
-    @Test
-    void anAuthenticatedUserCallsOutThroughATrunkWithTheDialPlanApplied() throws Exception {
-        int box = SippRegisterTest.freeUdpPort();
-        int provider = SippRegisterTest.freeUdpPort();
+
+    /** The box with user alice (password pw) and one trunk to 127.0.0.1:{@code provider} for numbers starting with 9. */
+    record TrunkBox(UdpTransport transport, CallTracker calls, CdrStore cdrs, SQLiteDataSource ds, List<String> failures) {
+    }
+
+    TrunkBox trunkBox(int box, int provider, int strip, String prepend, Prepaid prepaid) throws Exception {
         LocationService location = new LocationService();
         DigestAuthenticator digest = new DigestAuthenticator("besip", 300_000, List.of("MD5"));
         Map<String, DigestAuthenticator.Secret> users = Map.of("alice", new DigestAuthenticator.Secret("pw", Map.of()));
@@ -110,19 +112,31 @@ class SippCallTest {
         SQLiteDataSource ds = new SQLiteDataSource();
         ds.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
         CdrStore cdrs = new CdrStore(ds);
-        CallTracker calls = new CallTracker(cdrs, (topic, props) -> { });
+        CallTracker calls = new CallTracker(cdrs, (topic, props) -> { }, prepaid);
         List<String> failures = new CopyOnWriteArrayList<>();
         Proxy proxy = new Proxy(location, users::containsKey, "127.0.0.1", box, (data, to) -> transport.get().send(data, to), calls);
         DialPlan.Trunk trunk = new DialPlan.Trunk("provider", new InetSocketAddress("127.0.0.1", provider));
-        proxy.outbound(new Proxy.Outbound(new DialPlan(List.of(new DialPlan.Route("9", trunk, 1, "00"))), digest, users::get,
-                (src, why) -> failures.add(why)));
+        proxy.outbound(new Proxy.Outbound(new DialPlan(List.of(new DialPlan.Route("9", trunk, strip, prepend))), digest, users::get,
+                (src, why) -> failures.add(why), prepaid));
+        calls.hangup(proxy::hangup);
         transport.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, new SipServer(registrar, (a, b) -> { }, proxy)::handle));
         java.nio.file.Files.writeString(tmp.resolve("caller.csv"), "SEQUENTIAL\nalice;[authentication username=alice password=pw]\n");
+        return new TrunkBox(transport.get(), calls, cdrs, ds, failures);
+    }
+
+    @Test
+    void anAuthenticatedUserCallsOutThroughATrunkWithTheDialPlanApplied() throws Exception {
+        int box = SippRegisterTest.freeUdpPort();
+        int provider = SippRegisterTest.freeUdpPort();
+        TrunkBox b = trunkBox(box, provider, 1, "00", null);
+        CdrStore cdrs = b.cdrs();
+        SQLiteDataSource ds = b.ds();
+        List<String> failures = b.failures();
         Path providerScenario = Path.of("src/test/resources/sipp/uas-record-route.xml").toAbsolutePath();
         Process trunkSide = new ProcessBuilder("sipp", "-sf", providerScenario.toString(), "-i", "127.0.0.1", "-p", String.valueOf(provider), "-m", "5",
                 "-nostdin", "-timeout", "60s", "-trace_msg", "-message_file", tmp.resolve("provider.log").toString())
                 .directory(tmp.toFile()).redirectErrorStream(true).start();
-        try (UdpTransport t = transport.get()) {
+        try (UdpTransport t = b.transport()) {
             Thread.sleep(300);
             Path scenario = Path.of("src/test/resources/sipp/uac-proxy-auth.xml").toAbsolutePath();
             Process caller = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", tmp.resolve("caller.csv").toString(), "-s",
@@ -155,30 +169,20 @@ class SippCallTest {
     void aPrepaidCallIsEndedByTheBoxWhenItsCreditRunsOutAndCharged() throws Exception {
         int box = SippRegisterTest.freeUdpPort();
         int provider = SippRegisterTest.freeUdpPort();
-        LocationService location = new LocationService();
-        DigestAuthenticator digest = new DigestAuthenticator("besip", 300_000, List.of("MD5"));
-        Map<String, DigestAuthenticator.Secret> users = Map.of("alice", new DigestAuthenticator.Secret("pw", Map.of()));
-        Registrar registrar = new Registrar(digest, users::get, location, "besip");
-        AtomicReference<UdpTransport> transport = new AtomicReference<>();
-        SQLiteDataSource ds = new SQLiteDataSource();
-        ds.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
-        CdrStore cdrs = new CdrStore(ds);
-        Prepaid prepaid = new Prepaid(ds);
+        SQLiteDataSource prepaidDs = new SQLiteDataSource();
+        prepaidDs.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
+        Prepaid prepaid = new Prepaid(prepaidDs);
         prepaid.policy(new Prepaid.Policy(List.of(new Prepaid.Tariff("9", 60.0)), Set.of("alice"), null, Map.of(), Map.of()));
         prepaid.topUp("alice", 2.0); // two seconds at 60 a minute
-        CallTracker calls = new CallTracker(cdrs, (topic, props) -> { }, prepaid);
-        Proxy proxy = new Proxy(location, users::containsKey, "127.0.0.1", box, (data, to) -> transport.get().send(data, to), calls);
-        DialPlan.Trunk trunk = new DialPlan.Trunk("provider", new InetSocketAddress("127.0.0.1", provider));
-        proxy.outbound(new Proxy.Outbound(new DialPlan(List.of(new DialPlan.Route("9", trunk, 0, null))), digest, users::get,
-                (src, why) -> { }, prepaid));
-        calls.hangup(proxy::hangup);
+        TrunkBox b = trunkBox(box, provider, 0, null, prepaid);
+        CallTracker calls = b.calls();
+        CdrStore cdrs = b.cdrs();
+        SQLiteDataSource ds = b.ds();
         calls.startTimer();
-        transport.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, new SipServer(registrar, (a, b) -> { }, proxy)::handle));
-        java.nio.file.Files.writeString(tmp.resolve("caller.csv"), "SEQUENTIAL\nalice;[authentication username=alice password=pw]\n");
         Path providerScenario = Path.of("src/test/resources/sipp/uas-record-route.xml").toAbsolutePath();
         Process trunkSide = new ProcessBuilder("sipp", "-sf", providerScenario.toString(), "-i", "127.0.0.1", "-p", String.valueOf(provider),
                 "-m", "1", "-nostdin", "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
-        try (UdpTransport t = transport.get()) {
+        try (UdpTransport t = b.transport()) {
             Thread.sleep(300);
             Path scenario = Path.of("src/test/resources/sipp/uac-cut-by-box.xml").toAbsolutePath();
             Process caller = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", tmp.resolve("caller.csv").toString(), "-s",
