@@ -414,20 +414,26 @@ def check_besip_event_notification():
         fail("no besip-system:event notification for the module being disabled")
 
 
+def connect_when_announced(module):
+    """a session once the box announces the YANG module (its bundle may still be starting)"""
+    deadline = time.time() + 20
+    m = connect()
+    while not any(module in c for c in m.server_capabilities):
+        m.close_session()
+        if time.time() > deadline:
+            fail(module + " is not announced")
+        time.sleep(0.3)
+        m = connect()
+    return m
+
+
 def check_configure_monitoring():
     """args: enabled (true|false), interface, Zabbix port"""
     enabled, interface, port = sys.argv[5], sys.argv[6], sys.argv[7]
     cfg = ('<config><monitoring xmlns="urn:besip:params:xml:ns:yang:besip-monitoring"><enabled>%s</enabled>'
            '<interface>%s</interface><idle-timeout>1</idle-timeout><zabbix><port>%s</port></zabbix></monitoring></config>'
            % (enabled, interface, port))
-    with connect() as m:
-        deadline = time.time() + 20
-        while not any("besip-monitoring" in c for c in m.server_capabilities):
-            if time.time() > deadline:
-                fail("besip-monitoring is not announced")
-            m.close_session()
-            time.sleep(0.3)
-            m = connect()
+    with connect_when_announced("besip-monitoring") as m:
         m.edit_config(target="running", config=cfg)
         print("ok: monitoring enabled=%s on %s" % (enabled, interface))
 
@@ -439,14 +445,7 @@ def check_configure_pbx_users():
                     for i in range(count))
     cfg = ('<config><pbx xmlns="urn:besip:params:xml:ns:yang:besip-pbx"><authentication><algorithm>MD5</algorithm>'
            '<algorithm>SHA-256</algorithm></authentication>%s</pbx></config>' % users)
-    with connect() as m:
-        deadline = time.time() + 20
-        while not any("besip-pbx" in c for c in m.server_capabilities):
-            if time.time() > deadline:
-                fail("besip-pbx is not announced")
-            m.close_session()
-            time.sleep(0.3)
-            m = connect()
+    with connect_when_announced("besip-pbx") as m:
         m.edit_config(target="running", config=cfg)
         print("ok: %d pbx users configured" % count)
 
