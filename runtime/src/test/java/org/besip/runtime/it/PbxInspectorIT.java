@@ -58,13 +58,15 @@ public class PbxInspectorIT {
                 (features, bundles) -> Files.copy(BesipOptions.dist().resolve("features/pbx.json"), features.resolve("pbx.json")));
         List<Option> all = new ArrayList<>(Arrays.asList(base));
         all.add(frameworkProperty("besip.sip.host").value("127.0.0.1"));
-        all.add(frameworkProperty("besip.sip.port").value(String.valueOf(BesipProcess.freeUdpAndTcpPort())));
+        all.add(frameworkProperty("besip.sip.port").value("0")); // the test configures the listen port when it runs
         return all.toArray(new Option[0]);
     }
 
+    /** The SIP port, chosen when the test runs (a port chosen at configuration time may be taken by then). */
+    private int port;
+
     /** Sends an OPTIONS to the box; its answer's status line, or null when none came. */
     private String options(DatagramSocket s, String extraHeader) throws Exception {
-        int port = Integer.parseInt(ctx.getProperty("besip.sip.port"));
         String msg = "OPTIONS sip:127.0.0.1:" + port + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + s.getLocalPort()
                 + ";branch=z9hG4bK" + System.nanoTime() + "\r\nFrom: <sip:it@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\n"
                 + "Call-ID: it-" + System.nanoTime() + "\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n" + extraHeader
@@ -84,11 +86,12 @@ public class PbxInspectorIT {
     @Test
     public void anInspectorServiceSeesEveryMessageFirstItsDropIsSilentAndItsLeavingAcceptsAgain() throws Exception {
         modules.enable("pbx");
+        port = BesipProcess.freeUdpAndTcpPort();
         long deadline = System.currentTimeMillis() + 30_000;
         while (true) { // the module's YANG arrives with its bundle
             try {
-                editor.merge("<pbx xmlns=\"urn:besip:params:xml:ns:yang:besip-pbx\"><user><name>alice</name>"
-                        + "<password>pw</password></user></pbx>");
+                editor.merge("<pbx xmlns=\"urn:besip:params:xml:ns:yang:besip-pbx\"><listen><address>127.0.0.1</address><port>" + port
+                        + "</port></listen><user><name>alice</name><password>pw</password></user></pbx>");
                 break;
             } catch (ConfigRejectedException e) {
                 if (System.currentTimeMillis() > deadline) {
@@ -103,7 +106,7 @@ public class PbxInspectorIT {
             while (answer == null && System.currentTimeMillis() < deadline) {
                 answer = options(s, "");
             }
-            assertEquals("SIP/2.0 200 OK", answer);
+            assertEquals("the PBX answers on 127.0.0.1:" + port, "SIP/2.0 200 OK", answer);
 
             List<String> seen = new CopyOnWriteArrayList<>();
             TrafficInspector inspector = (source, transport, bytes) -> {
