@@ -141,6 +141,14 @@ public final class DigestAuthenticator {
                 : hash(algorithm, ha1 + ":" + nonce + ":" + nc + ":" + cnonce + ":" + qop + ":" + ha2);
     }
 
+    /** The username of a Digest Authorization or Proxy-Authorization value, parsed as {@link #check} parses it; or null. */
+    public static String username(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Digest ", 0, 7)) {
+            return null;
+        }
+        return params(authorization.substring(7)).get("username");
+    }
+
     /**
      * The client side (the box registering with a provider): the Authorization value answering
      * {@code challenge} (a WWW-Authenticate or Proxy-Authenticate value), or null when the

@@ -7,8 +7,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.besip.core.api.event.Topics;
 import org.besip.pbx.internal.proxy.Proxy;
@@ -100,8 +98,6 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
     public static final int MAX_CALLS = 10_000;
     static final long RING_TIMEOUT_MS = 5 * 60_000;
     static final long CALL_TIMEOUT_MS = 24 * 3_600_000L;
-    private static final Pattern TAG = Pattern.compile(";\\s*tag=([^;\\s>]+)", Pattern.CASE_INSENSITIVE);
-    private static final Pattern NAME_ADDR = Pattern.compile("<([^>]*)>");
 
     private final Map<String, Call> calls = new LinkedHashMap<>();
     private final CdrStore cdrs;
@@ -174,10 +170,10 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         String callId = req.first("Call-ID");
         switch (req.method()) {
             case "INVITE" -> {
-                if (tag(req.first("To")) != null || calls.containsKey(callId) || calls.size() >= MAX_CALLS) {
+                if (SipMessage.tag(req.first("To")) != null || calls.containsKey(callId) || calls.size() >= MAX_CALLS) {
                     return; // a re-INVITE, a retransmission, or too many calls to follow
                 }
-                Call c = new Call(callId, uri(req.first("From")), uri(req.first("To")), address(source), tag(req.first("From")), now);
+                Call c = new Call(callId, SipMessage.addrSpec(req.first("From")), SipMessage.addrSpec(req.first("To")), address(source), SipMessage.tag(req.first("From")), now);
                 c.trunk = trunk;
                 c.callerFrom = req.first("From");
                 c.callerContact = req.first("Contact");
@@ -195,7 +191,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
             case "BYE" -> {
                 Call c = calls.remove(callId);
                 if (c != null) {
-                    String hangup = c.fromTag != null && c.fromTag.equals(tag(req.first("From"))) ? "caller" : "callee";
+                    String hangup = c.fromTag != null && c.fromTag.equals(SipMessage.tag(req.first("From"))) ? "caller" : "callee";
                     end(c, now, c.answerMs > 0 ? "answered" : "cancelled", hangup);
                 }
             }
@@ -207,10 +203,10 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
 
     @Override
     public synchronized void refused(SipMessage req, int status, InetSocketAddress source, long now) {
-        if (!req.method().equals("INVITE") || tag(req.first("To")) != null || status == 401 || status == 407) {
+        if (!req.method().equals("INVITE") || SipMessage.tag(req.first("To")) != null || status == 401 || status == 407) {
             return; // a challenge is a step of the attempt, not its end
         }
-        Call c = new Call(req.first("Call-ID"), uri(req.first("From")), uri(req.first("To")), address(source), null, now);
+        Call c = new Call(req.first("Call-ID"), SipMessage.addrSpec(req.first("From")), SipMessage.addrSpec(req.first("To")), address(source), null, now);
         cdrs.started(c);
         end(c, now, disposition(status), "box");
     }
@@ -323,23 +319,6 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         if (v != null) {
             p.put(k, v);
         }
-    }
-
-    static String tag(String nameAddr) {
-        if (nameAddr == null) {
-            return null;
-        }
-        int gt = nameAddr.lastIndexOf('>');
-        Matcher m = TAG.matcher(gt >= 0 ? nameAddr.substring(gt) : nameAddr);
-        return m.find() ? m.group(1) : null;
-    }
-
-    static String uri(String nameAddr) {
-        if (nameAddr == null) {
-            return null;
-        }
-        Matcher m = NAME_ADDR.matcher(nameAddr);
-        return m.find() ? m.group(1) : nameAddr.split(";")[0].trim();
     }
 
     private static String address(InetSocketAddress a) {

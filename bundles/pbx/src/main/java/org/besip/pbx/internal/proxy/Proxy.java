@@ -71,7 +71,6 @@ public final class Proxy {
     private static final Pattern USER = Pattern.compile("^sips?:([^@;>]+)@", Pattern.CASE_INSENSITIVE);
     private static final Pattern VIA = Pattern.compile("^SIP/2\\.0/[A-Za-z]+\\s+(\\[[^\\]]+\\]|[^:;\\s]+)(?::(\\d+))?(.*)$",
             Pattern.CASE_INSENSITIVE);
-    private static final Pattern ANGLE = Pattern.compile("<([^>]*)>");
 
     private final LocationService location;
     private final Predicate<String> configuredUser;
@@ -159,7 +158,7 @@ public final class Proxy {
         InetSocketAddress next;
         String route = req.first("Route");
         if (route != null) {
-            next = address(uriOf(route));
+            next = address(SipMessage.addrSpec(route));
             if (next == null) {
                 return ack ? null : req.answer(400, "Bad Route", null);
             }
@@ -200,7 +199,7 @@ public final class Proxy {
                     }
                     consumedCredentials = true;
                     if (o.prepaid() != null && req.method().equals("INVITE") && !hasTag(req.first("To"))) {
-                        Prepaid.Decision d = o.prepaid().admit(req.first("Call-ID"), authUser(req.first("Proxy-Authorization"))
+                        Prepaid.Decision d = o.prepaid().admit(req.first("Call-ID"), DigestAuthenticator.username(req.first("Proxy-Authorization"))
                                 .toLowerCase(Locale.ROOT), userPart(uri), target.trunk().name());
                         if (d.refused()) {
                             return req.answer(d.status(), d.reason(), null);
@@ -252,10 +251,10 @@ public final class Proxy {
      */
     public void hangup(String callId, String callerFrom, String callerContact, InetSocketAddress caller, String calleeTo,
             String calleeContact) {
-        InetSocketAddress callee = address(uriOf(calleeContact));
-        sendBye(callId, uriOf(callerContact), calleeTo, callerFrom, caller);
+        InetSocketAddress callee = address(SipMessage.addrSpec(calleeContact));
+        sendBye(callId, SipMessage.addrSpec(callerContact), calleeTo, callerFrom, caller);
         if (callee != null) {
-            sendBye(callId, uriOf(calleeContact), callerFrom, calleeTo, callee);
+            sendBye(callId, SipMessage.addrSpec(calleeContact), callerFrom, calleeTo, callee);
         }
     }
 
@@ -344,7 +343,7 @@ public final class Proxy {
     private boolean removeOwnRoute(List<Header> h) {
         for (int i = 0; i < h.size(); i++) {
             if (h.get(i).name().equalsIgnoreCase("Route")) {
-                InetSocketAddress a = address(uriOf(h.get(i).value()));
+                InetSocketAddress a = address(SipMessage.addrSpec(h.get(i).value()));
                 if (a != null && isUs(a)) {
                     h.remove(i);
                     return true;
@@ -380,8 +379,8 @@ public final class Proxy {
                 return r;
             }
         }
-        String authUser = authUser(req.first("Proxy-Authorization"));
-        String fromUser = user(uriOf(String.valueOf(req.first("From"))));
+        String authUser = DigestAuthenticator.username(req.first("Proxy-Authorization"));
+        String fromUser = user(SipMessage.addrSpec(String.valueOf(req.first("From"))));
         if (authUser == null || !authUser.equalsIgnoreCase(String.valueOf(fromUser))) {
             o.failures().failed(source.getAddress().getHostAddress(), "user " + authUser + " calling as " + fromUser);
             return req.answer(403, "Credentials Do Not Match From", null);
@@ -389,28 +388,15 @@ public final class Proxy {
         return null;
     }
 
-    private static final Pattern AUTH_USER = Pattern.compile("username\\s*=\\s*\"([^\"]*)\"", Pattern.CASE_INSENSITIVE);
-
-    static String authUser(String authorization) {
-        if (authorization == null) {
-            return null;
-        }
-        Matcher m = AUTH_USER.matcher(authorization);
-        return m.find() ? m.group(1) : null;
-    }
-
     static final String OWN_TAG = "bx407-";
 
     private static boolean ownTag(String nameAddr) {
-        return nameAddr != null && nameAddr.toLowerCase(Locale.ROOT).contains(";tag=" + OWN_TAG);
+        String tag = SipMessage.tag(nameAddr);
+        return tag != null && tag.toLowerCase(Locale.ROOT).startsWith(OWN_TAG);
     }
 
     private static boolean hasTag(String nameAddr) {
-        if (nameAddr == null) {
-            return false;
-        }
-        int gt = nameAddr.lastIndexOf('>');
-        return (gt >= 0 ? nameAddr.substring(gt) : nameAddr).toLowerCase(Locale.ROOT).matches(".*;\\s*tag=.*");
+        return SipMessage.tag(nameAddr) != null;
     }
 
     /** The user part as written (case kept, for numbers and +). */
@@ -446,11 +432,6 @@ public final class Proxy {
             }
         }
         return null;
-    }
-
-    static String uriOf(String nameAddr) {
-        Matcher m = ANGLE.matcher(nameAddr);
-        return m.find() ? m.group(1).trim() : nameAddr.trim();
     }
 
     static String user(String uri) {

@@ -60,7 +60,8 @@ public final class Registrar {
                 return new Result(challenge(req, false, now), auth == Outcome.REPLAYED ? "replayed credentials" : "wrong credentials");
             }
         }
-        String authUser = authUser(req.first("Authorization"));
+        String authUser = DigestAuthenticator.username(req.first("Authorization"));
+        authUser = authUser == null ? null : authUser.toLowerCase(Locale.ROOT);
         if (!aor.equals(authUser)) {
             return new Result(req.answer(403, "Credentials Do Not Match To", toTag), "user " + authUser + " registering " + aor);
         }
@@ -134,11 +135,6 @@ public final class Registrar {
         }
         String u = m.group(1) != null ? m.group(1) : m.group(2);
         return u != null && u.matches("sips?:.+") ? u : null;
-    }
-
-    private static String authUser(String authorization) {
-        Matcher m = Pattern.compile("username\\s*=\\s*\"([^\"]*)\"").matcher(authorization == null ? "" : authorization);
-        return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
     }
 
     private static int parseInt(String s, int fallback) {

@@ -106,6 +106,32 @@ public final class SipMessage {
         return response(status, reason, h, new byte[0]);
     }
 
+    private static final java.util.regex.Pattern TAG = java.util.regex.Pattern.compile(";\\s*tag=([^;\\s>]+)",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /** The tag parameter of a From or To value (after the name-addr), or null. */
+    public static String tag(String nameAddr) {
+        if (nameAddr == null) {
+            return null;
+        }
+        int gt = nameAddr.lastIndexOf('>');
+        java.util.regex.Matcher m = TAG.matcher(gt >= 0 ? nameAddr.substring(gt) : nameAddr);
+        return m.find() ? m.group(1) : null;
+    }
+
+    /**
+     * The URI of a header value: inside the angle brackets of a name-addr, or a bare addr-spec
+     * without the header parameters that follow it (RFC 3261 §20).
+     */
+    public static String addrSpec(String value) {
+        if (value == null) {
+            return null;
+        }
+        int lt = value.indexOf('<');
+        int gt = lt < 0 ? -1 : value.indexOf('>', lt);
+        return gt > lt ? value.substring(lt + 1, gt).trim() : value.split(";")[0].trim();
+    }
+
     /** The message on the wire, with a Content-Length that matches the body. */
     public byte[] toBytes() {
         StringBuilder sb = new StringBuilder(256);
