@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.besip.pbx.internal.sip.SipMessage;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,12 @@ class PrepaidTest {
         prepaid = new Prepaid(ds);
         prepaid.policy(new Prepaid.Policy(List.of(new Prepaid.Tariff("00", 2.0), new Prepaid.Tariff("00420", 0.5),
                 new Prepaid.Tariff("0900", 30.0)), Set.of("alice"), 20.0, Map.of("bob", 1.0), Map.of("cheap", 0.6)));
+    }
+
+    /** Pending credit writes finish before the temporary directory is removed. */
+    @AfterEach
+    void tearDown() throws Exception {
+        prepaid.close();
     }
 
     @Test
