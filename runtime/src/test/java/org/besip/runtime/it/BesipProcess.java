@@ -47,6 +47,25 @@ public final class BesipProcess implements AutoCloseable {
     }
 
     /** @param port the Web Console port, or 0 to leave it to the configuration file */
+    /**
+     * Waits (at most 10 s) until something listens on UDP {@code port} of 127.0.0.1, read from
+     * /proc/net/udp so the probe never holds the port itself.
+     */
+    public static void awaitUdpListener(int port) throws Exception {
+        String local = String.format("0100007F:%04X", port);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/udp"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 1 && f[1].equalsIgnoreCase(local)) {
+                    return;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("nothing listens on UDP 127.0.0.1:" + port + " after 10 s");
+    }
+
     /** SIP listens on both UDP and TCP: a port free for both. */
     static int freeUdpAndTcpPort() throws IOException {
         for (int attempt = 0; attempt < 20; attempt++) {

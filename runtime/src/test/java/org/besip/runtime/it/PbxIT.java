@@ -63,7 +63,7 @@ class PbxIT {
             Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(phone), "-m", "5",
                     "-nostdin", "-timeout", "60s").directory(work.toFile()).redirectErrorStream(true).start();
             try {
-                Thread.sleep(300); // sipp binds its port
+                BesipProcess.awaitUdpListener(phone);
                 Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-s", "user0", "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1",
                         "-p", "0", "-m", "5", "-r", "5", "-d", "200", "-nostdin", "-timeout", "30s", "-recv_timeout", "5000")
                         .directory(work.toFile()).redirectErrorStream(true).start();

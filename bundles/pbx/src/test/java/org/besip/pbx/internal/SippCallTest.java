@@ -64,7 +64,7 @@ class SippCallTest {
         Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "10", "-nostdin",
                 "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
         try (UdpTransport t = transport.get()) {
-            Thread.sleep(300); // sipp binds its port
+            SippRegisterTest.awaitUdpListener(uas);
             Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-s", "bob", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
                     String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "10", "-r", "10", "-d", "200", "-nostdin", "-timeout", "30s",
                     "-recv_timeout", "5000").directory(tmp.toFile()).redirectErrorStream(true).start();
@@ -137,7 +137,7 @@ class SippCallTest {
                 "-nostdin", "-timeout", "60s", "-trace_msg", "-message_file", tmp.resolve("provider.log").toString())
                 .directory(tmp.toFile()).redirectErrorStream(true).start();
         try (UdpTransport t = b.transport()) {
-            Thread.sleep(300);
+            SippRegisterTest.awaitUdpListener(provider);
             Path scenario = Path.of("src/test/resources/sipp/uac-proxy-auth.xml").toAbsolutePath();
             Process caller = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", tmp.resolve("caller.csv").toString(), "-s",
                     "9123456", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p", String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "5",
@@ -183,7 +183,7 @@ class SippCallTest {
         Process trunkSide = new ProcessBuilder("sipp", "-sf", providerScenario.toString(), "-i", "127.0.0.1", "-p", String.valueOf(provider),
                 "-m", "1", "-nostdin", "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
         try (UdpTransport t = b.transport()) {
-            Thread.sleep(300);
+            SippRegisterTest.awaitUdpListener(provider);
             Path scenario = Path.of("src/test/resources/sipp/uac-cut-by-box.xml").toAbsolutePath();
             Process caller = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", tmp.resolve("caller.csv").toString(), "-s",
                     "9123", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p", String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "1",
