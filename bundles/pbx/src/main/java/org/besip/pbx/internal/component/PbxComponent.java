@@ -109,12 +109,11 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
     private List<Element> topUp(Element input, Document reply) throws ConfigRejectedException {
         String user = text(input, "user");
         String amount = text(input, "amount");
-        SipServer current = server;
         if (user == null || user.isBlank()) {
             throw new ConfigRejectedException("/pbx:top-up/pbx:user", "top-up needs a user");
         }
         user = user.trim().toLowerCase(java.util.Locale.ROOT);
-        if (current == null || !configuredUsers.contains(user)) {
+        if (!configuredUsers.contains(user)) { // empty until a configuration is applied
             throw new ConfigRejectedException("/pbx:top-up/pbx:user", "no user " + user + " is configured");
         }
         double value;
