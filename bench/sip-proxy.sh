@@ -25,11 +25,17 @@ command -v kamailio >/dev/null || [ -x /usr/sbin/kamailio ] || { echo "needs kam
 jvm="-Xms16m -Xmn4m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xss512k"
 hz=$(getconf CLK_TCK)
 
+. bench/sipp-steps.sh
 pids_of() { # the server's processes: the pid and its children
   echo "$1"; pgrep -P "$1" || true
 }
 cpu_ticks() { local t=0; for p in $(pids_of "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
 pss_kib() { local t=0; for p in $(pids_of "$1"); do t=$((t + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0))); done; echo $t; }
+
+call_step() { # rate outfile; uses run's $port
+  sipp -sn uac -s bob "127.0.0.1:$port" -i 127.0.0.1 -p 0 -m $(($1 * step_s)) -r "$1" -l $(($1 * 2)) -d 0 -nostdin \
+    -timeout $((step_s * 4))s -recv_timeout 5000 >"$2" 2>&1 || true
+}
 
 run() { # name proxy-port callee-port pid
   local name=$1 port=$2 callee=$3 pid=$4
@@ -37,25 +43,12 @@ run() { # name proxy-port callee-port pid
   local uas=$!
   sleep 1
   echo "== $name"
-  local best=0 total_ok=0 ticks0 ticks1
+  local ticks0 ticks1
   ticks0=$(cpu_ticks "$pid")
-  for rate in 250 500 1000 2000 4000 8000; do
-    local calls=$((rate * step_s)) t0 t1 ok failed
-    t0=$(date +%s%N)
-    sipp -sn uac -s bob "127.0.0.1:$port" -i 127.0.0.1 -p 0 -m "$calls" -r "$rate" -l $((rate * 2)) -d 0 -nostdin \
-      -timeout $((step_s * 4))s -recv_timeout 5000 >"$work/uac-$name-$rate.out" 2>&1 || true
-    t1=$(date +%s%N)
-    ok=$(grep -E "Successful call" "$work/uac-$name-$rate.out" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
-    failed=$(grep -E "Failed call" "$work/uac-$name-$rate.out" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
-    ok=${ok:-0}; failed=${failed:-0}
-    local achieved=$(( ok * 1000000000 / (t1 - t0) ))
-    total_ok=$((total_ok + ok))
-    printf "  target %5d calls/s: %6d ok, %5d failed, %5d calls/s achieved\n" "$rate" "$ok" "$failed" "$achieved"
-    if [ "$failed" = 0 ] && [ "$achieved" -ge $((rate * 8 / 10)) ]; then best=$rate; fi
-  done
+  rate_steps "$name" calls/s call_step 250 500 1000 2000 4000 8000
   ticks1=$(cpu_ticks "$pid")
-  echo "  knee: $best calls/s; CPU $(( (ticks1 - ticks0) * 1000 * 1000 / hz / (total_ok > 0 ? total_ok : 1) )) ms per 1000 calls; PSS $(( $(pss_kib "$pid") / 1024 )) MiB"
-  echo "$best" >"$work/$name.knee"
+  echo "  knee: $KNEE calls/s; CPU $(( (ticks1 - ticks0) * 1000 * 1000 / hz / (TOTAL_OK > 0 ? TOTAL_OK : 1) )) ms per 1000 calls; PSS $(( $(pss_kib "$pid") / 1024 )) MiB"
+  echo "$KNEE" >"$work/$name.knee"
   kill "$uas" 2>/dev/null || true; wait "$uas" 2>/dev/null || true
 }
 

@@ -21,7 +21,14 @@ python3 -c "
 print('SEQUENTIAL')
 for i in range(1000): print('user%d;[authentication username=user%d password=s3cret]' % (i, i))" >"$work/users.csv"
 
+. bench/sipp-steps.sh
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+register_step() { # rate outfile; uses run_server's $port
+  sipp -sf bundles/pbx/src/test/resources/sipp/register-auth.xml -inf "$work/users.csv" "127.0.0.1:$port" \
+    -i 127.0.0.1 -p 0 -m $(($1 * step_s)) -r "$1" -l $(($1 * 2)) -nostdin -timeout $((step_s * 4))s -recv_timeout 5000 \
+    >"$2" 2>&1 || true
+}
 
 run_server() { # name port command...
   local name=$1 port=$2; shift 2
@@ -29,29 +36,14 @@ run_server() { # name port command...
   local pid=$!
   sleep 2
   echo "== $name ($(head -1 "$work/$name.out"))"
-  local best=0 total_ok=0 ticks0 ticks1
+  local ticks0 ticks1
   ticks0=$(cpu_ticks "$pid")
-  for rate in 250 500 1000 2000 4000; do
-    local calls=$((rate * step_s))
-    local t0 t1
-    t0=$(date +%s%N)
-    sipp -sf bundles/pbx/src/test/resources/sipp/register-auth.xml -inf "$work/users.csv" "127.0.0.1:$port" \
-      -i 127.0.0.1 -p 0 -m "$calls" -r "$rate" -l $((rate * 2)) -nostdin -timeout $((step_s * 4))s -recv_timeout 5000 \
-      >"$work/sipp-$name-$rate.out" 2>&1 || true
-    t1=$(date +%s%N)
-    local ok failed
-    ok=$(grep -E "Successful call" "$work/sipp-$name-$rate.out" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
-    failed=$(grep -E "Failed call" "$work/sipp-$name-$rate.out" | tail -1 | awk -F'|' '{gsub(/ /,"",$3); print $3}')
-    local achieved=$(( ok * 1000000000 / (t1 - t0) ))
-    total_ok=$((total_ok + ok))
-    printf "  target %5d reg/s: %6d ok, %5d failed, %5d reg/s achieved\n" "$rate" "$ok" "$failed" "$achieved"
-    if [ "$failed" = 0 ] && [ "$achieved" -ge $((rate * 8 / 10)) ]; then best=$rate; fi
-  done
+  rate_steps "$name" reg/s register_step 250 500 1000 2000 4000
   ticks1=$(cpu_ticks "$pid")
   local hz; hz=$(getconf CLK_TCK)
   local rss; rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
-  echo "  knee: $best reg/s; CPU $(( (ticks1 - ticks0) * 1000 * 1000 / hz / (total_ok > 0 ? total_ok : 1) )) ms per 1000 registrations; RSS $((rss / 1024)) MiB"
-  echo "$best" >"$work/$name.knee"
+  echo "  knee: $KNEE reg/s; CPU $(( (ticks1 - ticks0) * 1000 * 1000 / hz / (TOTAL_OK > 0 ? TOTAL_OK : 1) )) ms per 1000 registrations; RSS $((rss / 1024)) MiB"
+  echo "$KNEE" >"$work/$name.knee"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
