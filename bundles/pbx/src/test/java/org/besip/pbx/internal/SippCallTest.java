@@ -1,6 +1,7 @@
 package org.besip.pbx.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
@@ -38,6 +39,12 @@ class SippCallTest {
 
     @TempDir
     Path tmp;
+
+    static final java.util.concurrent.ScheduledExecutorService timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "test-timers");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Test
     void sippCallsARegisteredUserThroughTheProxyAndEveryCallCompletes() throws Exception {
@@ -178,7 +185,7 @@ class SippCallTest {
         CallTracker calls = b.calls();
         CdrStore cdrs = b.cdrs();
         SQLiteDataSource ds = b.ds();
-        calls.startTimer();
+        calls.startTimer(timers);
         Path providerScenario = Path.of("src/test/resources/sipp/uas-record-route.xml").toAbsolutePath();
         Process trunkSide = new ProcessBuilder("sipp", "-sf", providerScenario.toString(), "-i", "127.0.0.1", "-p", String.valueOf(provider),
                 "-m", "1", "-nostdin", "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
@@ -203,6 +210,88 @@ class SippCallTest {
             assertEquals(402, admitAgain(ds), "no credit: the next call is refused");
         } finally {
             trunkSide.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aCallerWhoHangsUpWhileItRingsCancelsTheCallAtTheCallee() throws Exception {
+        int box = SippRegisterTest.freeUdpPort();
+        int uas = SippRegisterTest.freeUdpPort();
+        LocationService location = new LocationService();
+        long now = System.currentTimeMillis();
+        location.put(new Binding("bob", "sip:bob@127.0.0.1:" + uas, now + 3_600_000, "reg-1", 1, "sipp", "127.0.0.1:" + uas), now);
+        Registrar registrar = new Registrar(new DigestAuthenticator("besip", 300_000), Map.<String, DigestAuthenticator.Secret>of()::get,
+                location, "besip");
+        SQLiteDataSource ds = new SQLiteDataSource();
+        ds.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
+        CdrStore cdrs = new CdrStore(ds);
+        CallTracker calls = new CallTracker(cdrs, (topic, props) -> { });
+        AtomicReference<UdpTransport> transport = new AtomicReference<>();
+        Proxy proxy = new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, (data, to) -> transport.get().send(data, to), calls,
+                timers);
+        transport.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, new SipServer(registrar, (s, w) -> { }, proxy)::handle));
+        Process callee = new ProcessBuilder("sipp", "-sf", Path.of("src/test/resources/sipp/uas-cancelled.xml").toAbsolutePath().toString(),
+                "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "3", "-nostdin", "-timeout", "60s").directory(tmp.toFile())
+                .redirectErrorStream(true).start();
+        try (UdpTransport t = transport.get()) {
+            SippRegisterTest.awaitUdpListener(uas);
+            Process caller = new ProcessBuilder("sipp", "-sf", Path.of("src/test/resources/sipp/uac-cancel.xml").toAbsolutePath().toString(),
+                    "-s", "bob", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p", String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "3",
+                    "-r", "3", "-nostdin", "-timeout", "30s", "-recv_timeout", "5000").directory(tmp.toFile()).redirectErrorStream(true)
+                    .start();
+            String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
+            assertEquals(0, caller.exitValue(), "every call was cancelled with 200 and 487:\n" + out);
+            String calleeOut = new String(callee.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(callee.waitFor(30, TimeUnit.SECONDS), calleeOut);
+            assertEquals(0, callee.exitValue(), "the callee got the CANCEL and the ACK of its 487:\n" + calleeOut);
+            assertEquals(0, calls.active());
+            cdrs.close();
+            StringWriter csv = new StringWriter();
+            new CdrStore(ds).csv(0, Long.MAX_VALUE, csv);
+            String[] rows = csv.toString().split("\r\n");
+            assertEquals(4, rows.length, csv.toString());
+            for (int i = 1; i < rows.length; i++) {
+                assertTrue(rows[i].matches("[^,]+,sip:caller@127\\.0\\.0\\.1:\\d+,sip:bob@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
+                        + "\\d+,,\\d+,0,cancelled,callee,,"), rows[i]);
+            }
+        } finally {
+            callee.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aCallWithoutCreditIsRefused402AfterAuthenticationAndNeverReachesTheTrunk() throws Exception {
+        int box = SippRegisterTest.freeUdpPort();
+        int provider = SippRegisterTest.freeUdpPort();
+        SQLiteDataSource prepaidDs = new SQLiteDataSource();
+        prepaidDs.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
+        Prepaid prepaid = new Prepaid(prepaidDs);
+        prepaid.policy(new Prepaid.Policy(List.of(new Prepaid.Tariff("9", 60.0)), Set.of("alice"), null, Map.of(), Map.of()));
+        TrunkBox b = trunkBox(box, provider, 0, null, prepaid);
+        try (UdpTransport t = b.transport(); java.nio.channels.DatagramChannel trunk = java.nio.channels.DatagramChannel.open()) {
+            trunk.bind(new InetSocketAddress("127.0.0.1", provider));
+            trunk.configureBlocking(false);
+            Process caller = new ProcessBuilder("sipp", "-sf", Path.of("src/test/resources/sipp/uac-no-credit.xml").toAbsolutePath().toString(),
+                    "-inf", tmp.resolve("caller.csv").toString(), "-s", "9123", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
+                    String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "2", "-r", "2", "-nostdin", "-timeout", "30s", "-recv_timeout",
+                    "5000").directory(tmp.toFile()).redirectErrorStream(true).start();
+            String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
+            assertEquals(0, caller.exitValue(), "both calls refused with 402:\n" + out);
+            Thread.sleep(200);
+            assertNull(trunk.receive(java.nio.ByteBuffer.allocate(4096)), "nothing reached the trunk, not even an ACK");
+            b.calls().close();
+            b.cdrs().close();
+            prepaid.close();
+            StringWriter csv = new StringWriter();
+            new CdrStore(b.ds()).csv(0, Long.MAX_VALUE, csv);
+            String[] rows = csv.toString().split("\r\n");
+            assertEquals(3, rows.length, csv.toString());
+            for (int i = 1; i < rows.length; i++) {
+                assertTrue(rows[i].matches("[^,]+,sip:alice@127\\.0\\.0\\.1:\\d+,sip:9123@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
+                        + "\\d+,,\\d+,0,refused,box,,"), rows[i]);
+            }
         }
     }
 

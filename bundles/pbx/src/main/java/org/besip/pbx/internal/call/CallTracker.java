@@ -104,7 +104,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
     private final Publisher publisher;
     private final Prepaid prepaid;
     private volatile Hangup hangup = (id, f, cc, ca, t, ct) -> { };
-    private java.util.concurrent.ScheduledExecutorService timer;
+    private java.util.concurrent.ScheduledFuture<?> timer;
     private long lastSweep;
 
     public CallTracker(CdrStore cdrs, Publisher publisher) {
@@ -123,14 +123,9 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         this.hangup = h;
     }
 
-    /** Checks the calls' credit every second on a thread of its own, until {@link #close}. */
-    public synchronized void startTimer() {
-        timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "pbx-call-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(() -> {
+    /** Checks the calls' credit every second on {@code timers} (shared with the SIP transactions), until {@link #close}. */
+    public synchronized void startTimer(java.util.concurrent.ScheduledExecutorService timers) {
+        timer = timers.scheduleWithFixedDelay(() -> {
             try {
                 tick(System.currentTimeMillis());
             } catch (RuntimeException e) {
@@ -281,7 +276,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
     @Override
     public synchronized void close() {
         if (timer != null) {
-            timer.shutdownNow();
+            timer.cancel(false);
         }
         long now = System.currentTimeMillis();
         for (Call c : calls.values()) {

@@ -79,6 +79,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
     private CdrStore cdrs;
     private Prepaid prepaid;
     private CallTracker calls;
+    /** One thread for every timer of the module: SIP transaction retransmissions and timeouts, call credit checks. */
+    private java.util.concurrent.ScheduledExecutorService timers;
     private final List<AutoCloseable> transports = new ArrayList<>();
     private volatile TrunkRegistration registrations;
     private volatile SipServer server;
@@ -223,7 +225,12 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         }
         prepaid = new Prepaid(stores.dataSource("pbx"));
         calls = new CallTracker(cdrs, this::post, prepaid);
-        calls.startTimer();
+        timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pbx-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        calls.startTimer(timers);
         String port = ctx.getProperty("besip.sip.port");
         String host = ctx.getProperty("besip.sip.host");
         defaultListen = new InetSocketAddress(host == null || host.isBlank() ? "0.0.0.0" : host,
@@ -234,6 +241,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
     synchronized void deactivate() throws InterruptedException {
         closeTransports();
         calls.close();
+        timers.shutdownNow();
         cdrs.close();
         prepaid.close();
         table.close();
@@ -341,7 +349,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
                 t.send(data, to);
             }
         };
-        Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), udp, calls);
+        Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), udp, calls, timers);
         prepaid.policy(s.policy());
         configuredUsers = java.util.Set.copyOf(s.users().keySet());
         proxy.outbound(new Proxy.Outbound(s.dialPlan(), digest, s.users()::get, this::authFailed, prepaid));

@@ -22,15 +22,15 @@ import org.besip.pbx.internal.sip.SipMessage;
 import org.besip.pbx.internal.sip.SipMessage.Header;
 
 /**
- * Routes requests between registered users as a transaction-stateless proxy (RFC 3261 §16.11):
- * loose routing (our own Route removed, a remaining Route followed), Max-Forwards decremented,
- * Record-Route on INVITE so the dialog stays on the box, our Via on top with a branch derived from
- * the incoming top Via (retransmissions, CANCEL and the ACK of a failure take the same branch),
- * responses sent back along the Via path (RFC 3581 received/rport honoured). A request for a user
- * who is not configured is answered 404, for a configured user without a binding 480.
- *
- * <p>No state is kept per call, so nothing grows with traffic; forking, retransmission timers and
- * 100 Trying come with the stateful transaction layer.
+ * Routes requests between registered users and to trunks as a transaction-stateful proxy (RFC 3261
+ * §16): loose routing (our own Route removed, a remaining Route followed), Max-Forwards
+ * decremented, Record-Route on INVITE so the dialog stays on the box, our Via on top, responses
+ * sent back along the Via path (RFC 3581 received/rport honoured). An INVITE is answered 100 Trying
+ * at once; a request to a user goes to every registered contact at once (parallel forking); the
+ * {@link Transactions} layer retransmits, times out (408), picks the best answer, ACKs failures and
+ * carries CANCEL to the branches. A request for a user who is not configured is answered 404, for a
+ * configured user without a binding 480. The ACK of a 2xx, and a CANCEL for which no INVITE is
+ * known, are forwarded statelessly (§16.10, §16.11) with a branch derived from the incoming one.
  */
 public final class Proxy {
 
@@ -78,6 +78,7 @@ public final class Proxy {
     private final int port;
     private final Sender sender;
     private final Observer observer;
+    private final Transactions tx;
     private volatile Outbound outbound = Outbound.NONE;
 
     /**
@@ -104,6 +105,18 @@ public final class Proxy {
     }
 
     public Proxy(LocationService location, Predicate<String> configuredUser, String host, int port, Sender sender, Observer observer) {
+        this(location, configuredUser, host, port, sender, observer, DefaultTimers.EXECUTOR);
+    }
+
+    /** @param timers runs the transaction timers (retransmissions, timeouts); never blocked by the proxy */
+    public Proxy(LocationService location, Predicate<String> configuredUser, String host, int port, Sender sender, Observer observer,
+            java.util.concurrent.ScheduledExecutorService timers) {
+        this(location, configuredUser, host, port, sender, observer, Transactions.Scheduler.of(timers));
+    }
+
+    Proxy(LocationService location, Predicate<String> configuredUser, String host, int port, Sender sender, Observer observer,
+            Transactions.Scheduler scheduler) {
+        this.tx = new Transactions(sender, scheduler, res -> observer.responded(res, System.currentTimeMillis()));
         this.observer = observer;
         this.location = location;
         this.configuredUser = configuredUser;
@@ -118,20 +131,132 @@ public final class Proxy {
         this.outbound = o;
     }
 
-    /** Forwards a request; returns the answer to send back to its source, or null. */
+    /** One place a request goes: its Request-URI there and the address it is sent to. */
+    private record Target(String uri, InetSocketAddress next) {
+    }
+
+    /** What routing decided: an answer from the box (null for an ACK that ends here), or where the request goes. */
+    private record Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {
+    }
+
+    private static Routed no(boolean ack, SipMessage answer) {
+        return new Routed(ack ? null : answer, List.of(), null, 0, false);
+    }
+
+    /** Holds the timer thread of proxies made without one (tests, the standalone tools). */
+    private static final class DefaultTimers {
+        static final java.util.concurrent.ScheduledExecutorService EXECUTOR = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sip-timers");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Transactions in progress or lingering (for tests and the page). */
+    public int transactions() {
+        return tx.size();
+    }
+
+    /** Forwards a request; returns the answer to send back to its source (a 100 Trying, a refusal), or null. */
     public SipMessage request(SipMessage req, InetSocketAddress source, long now) {
-        SipMessage answer = route(req, source, now);
-        if (answer != null) {
+        String method = req.method();
+        boolean ack = method.equals("ACK");
+        if (ack) {
+            if (ownTag(req.first("To")) || tx.absorbAck(Transactions.key(req, "INVITE"))) {
+                return null; // the ACK of a failure the box sent ends here
+            }
+        } else if (method.equals("CANCEL")) {
+            SipMessage ok = tx.cancel(Transactions.key(req, "INVITE"), req);
+            if (ok != null) {
+                return ok;
+            }
+        } else if (tx.retransmission(Transactions.key(req, method))) {
+            return null;
+        }
+        Routed r = route(req, source, now);
+        if (r.answer() != null) {
             try {
-                observer.refused(req, answer.status(), source, now);
+                observer.refused(req, r.answer().status(), source, now);
             } catch (RuntimeException e) {
                 // call tracking must never stop signalling
             }
+            return tagged(r.answer(), now);
         }
-        return answer;
+        if (r.targets().isEmpty()) {
+            return null;
+        }
+        String topVia = firstValue(req.headers(), "Via");
+        if (ack || method.equals("CANCEL")) {
+            Target t = r.targets().get(0);
+            observe(req, r.trunk(), source, now);
+            sender.send(build(req, t, branch(topVia), r).toBytes(), t.next());
+            return null;
+        }
+        boolean reliable = !topVia.trim().toUpperCase(Locale.ROOT).startsWith("SIP/2.0/UDP");
+        InetSocketAddress upstream = viaAddress(topVia);
+        if (upstream == null) {
+            upstream = source;
+        }
+        Transactions.Server s = tx.open(Transactions.key(req, method), req, upstream, reliable);
+        if (s == null) {
+            SipMessage busy = req.answer(503, "Service Unavailable", null);
+            busy.headers().add(new Header("Retry-After", "5"));
+            return busy;
+        }
+        SipMessage trying = method.equals("INVITE") ? req.answer(100, "Trying", null) : null;
+        synchronized (s) {
+            if (s.request != req) {
+                return null; // the same request came in twice at once: the other copy is being forwarded
+            }
+            observe(req, r.trunk(), source, now);
+            if (trying != null) {
+                s.last = trying.toBytes();
+            }
+            int i = 0;
+            for (Target t : r.targets()) {
+                String branch = branch(i == 0 ? topVia : topVia + "|" + i);
+                i++;
+                tx.send(s, branch, build(req, t, branch, r), t.next());
+            }
+        }
+        return trying;
     }
 
-    private SipMessage route(SipMessage req, InetSocketAddress source, long now) {
+    private void observe(SipMessage req, String trunk, InetSocketAddress source, long now) {
+        try {
+            observer.forwarded(req, trunk, source, now);
+        } catch (RuntimeException e) {
+            // call tracking must never stop signalling
+        }
+    }
+
+    /** The request as it leaves for {@code t}: our Via and Record-Route on top, Max-Forwards one less. */
+    private SipMessage build(SipMessage req, Target t, String branch, Routed r) {
+        SipMessage out = SipMessage.request(req.method(), t.uri(), List.of(), req.body());
+        List<Header> oh = out.headers();
+        oh.add(new Header("Via", "SIP/2.0/UDP " + host + ":" + port + ";branch=" + branch));
+        if (req.method().equals("INVITE")) {
+            oh.add(new Header("Record-Route", "<sip:" + host + ":" + port + ";lr>"));
+        }
+        boolean mfWritten = false;
+        for (Header x : req.headers()) {
+            if (r.consumedCredentials() && x.name().equalsIgnoreCase("Proxy-Authorization")) {
+                continue; // RFC 3261 §22.3: the credentials were for the box; they never go to the provider
+            }
+            if (x.name().equalsIgnoreCase("Max-Forwards")) {
+                oh.add(new Header("Max-Forwards", String.valueOf(r.maxForwards() - 1)));
+                mfWritten = true;
+            } else {
+                oh.add(x);
+            }
+        }
+        if (!mfWritten) {
+            oh.add(new Header("Max-Forwards", String.valueOf(r.maxForwards() - 1)));
+        }
+        return out;
+    }
+
+    private Routed route(SipMessage req, InetSocketAddress source, long now) {
         boolean ack = req.method().equals("ACK");
         int maxForwards = 70;
         String mf = req.first("Max-Forwards");
@@ -139,14 +264,11 @@ public final class Proxy {
             try {
                 maxForwards = Integer.parseInt(mf.trim());
             } catch (NumberFormatException e) {
-                return ack ? null : req.answer(400, "Bad Max-Forwards", null);
+                return no(ack, req.answer(400, "Bad Max-Forwards", null));
             }
             if (maxForwards <= 0 || maxForwards > 255) {
-                return ack ? null : req.answer(483, "Too Many Hops", null);
+                return no(ack, req.answer(483, "Too Many Hops", null));
             }
-        }
-        if (ack && ownTag(req.first("To"))) {
-            return null; // the ACK of the box's own 407 ends there
         }
         List<Header> h = req.headers();
         stampTopVia(h, source);
@@ -155,94 +277,71 @@ public final class Proxy {
         String uri = req.uri();
         String trunk = null;
         boolean consumedCredentials = false;
-        InetSocketAddress next;
+        List<Target> targets = new java.util.ArrayList<>(1);
         String route = req.first("Route");
         if (route != null) {
-            next = address(SipMessage.addrSpec(route));
+            InetSocketAddress next = address(SipMessage.addrSpec(route));
             if (next == null) {
-                return ack ? null : req.answer(400, "Bad Route", null);
+                return no(ack, req.answer(400, "Bad Route", null));
             }
+            targets.add(new Target(uri, next));
         } else if (viaOurRoute && hasTag(req.first("To"))) {
-            next = address(uri); // in a dialog the box record-routed: the Request-URI is the remote target
+            InetSocketAddress next = address(uri); // in a dialog the box record-routed: the Request-URI is the remote target
             if (next == null) {
-                return ack ? null : req.answer(404, "Not Found", null);
+                return no(ack, req.answer(404, "Not Found", null));
             }
+            targets.add(new Target(uri, next));
         } else {
             String user = user(uri);
             if (user != null && configuredUser.test(user)) {
-                List<Binding> bindings = location.lookup(user, now);
+                List<Binding> bindings = new java.util.ArrayList<>(location.lookup(user, now));
                 if (bindings.isEmpty()) {
-                    return ack ? null : req.answer(480, "Temporarily Unavailable", null);
+                    return no(ack, req.answer(480, "Temporarily Unavailable", null));
                 }
-                Binding newest = bindings.get(0);
+                bindings.sort((a, b) -> Long.compare(b.expiresAtMs(), a.expiresAtMs()));
                 for (Binding b : bindings) {
-                    if (b.expiresAtMs() > newest.expiresAtMs()) {
-                        newest = b;
+                    InetSocketAddress next = address(b.contact());
+                    if (next != null && targets.stream().noneMatch(t -> t.next().equals(next))) {
+                        targets.add(new Target(b.contact(), next));
+                        if (ack) {
+                            break; // an ACK outside a dialog goes one way only
+                        }
                     }
                 }
-                uri = newest.contact();
-                next = address(uri);
-                if (next == null) {
-                    return ack ? null : req.answer(480, "Contact Unreachable", null);
+                if (targets.isEmpty()) {
+                    return no(ack, req.answer(480, "Contact Unreachable", null));
                 }
             } else {
                 Outbound o = outbound;
                 DialPlan.Target target = o.plan().match(user == null ? null : userPart(uri));
                 if (target == null) {
-                    return ack ? null : req.answer(404, "Not Found", null);
+                    return no(ack, req.answer(404, "Not Found", null));
                 }
                 boolean challengeable = !ack && !req.method().equals("CANCEL");
                 if (challengeable) {
                     SipMessage refusal = authorize(req, o, source, now);
                     if (refusal != null) {
-                        return refusal;
+                        return no(false, refusal);
                     }
                     consumedCredentials = true;
                     if (o.prepaid() != null && req.method().equals("INVITE") && !hasTag(req.first("To"))) {
                         Prepaid.Decision d = o.prepaid().admit(req.first("Call-ID"), DigestAuthenticator.username(req.first("Proxy-Authorization"))
                                 .toLowerCase(Locale.ROOT), userPart(uri), target.trunk().name());
                         if (d.refused()) {
-                            return req.answer(d.status(), d.reason(), null);
+                            return no(false, req.answer(d.status(), d.reason(), null));
                         }
                     }
                 }
                 trunk = target.trunk().name();
-                next = target.trunk().address();
-                uri = "sip:" + target.number() + "@" + hostPort(next);
+                InetSocketAddress next = target.trunk().address();
+                targets.add(new Target("sip:" + target.number() + "@" + hostPort(next), next));
             }
         }
-        if (isUs(next)) {
-            return ack ? null : req.answer(482, "Loop Detected", null);
+        targets.removeIf(t -> isUs(t.next()));
+        if (targets.isEmpty()) {
+            return no(ack, req.answer(482, "Loop Detected", null));
         }
-
-        SipMessage out = SipMessage.request(req.method(), uri, List.of(), req.body());
-        List<Header> oh = out.headers();
-        oh.add(new Header("Via", "SIP/2.0/UDP " + host + ":" + port + ";branch=" + branch(firstValue(h, "Via"))));
-        if (req.method().equals("INVITE")) {
-            oh.add(new Header("Record-Route", "<sip:" + host + ":" + port + ";lr>"));
-        }
-        boolean mfWritten = false;
-        for (Header x : h) {
-            if (consumedCredentials && x.name().equalsIgnoreCase("Proxy-Authorization")) {
-                continue; // RFC 3261 §22.3: the credentials were for the box; they never go to the provider
-            }
-            if (x.name().equalsIgnoreCase("Max-Forwards")) {
-                oh.add(new Header("Max-Forwards", String.valueOf(maxForwards - 1)));
-                mfWritten = true;
-            } else {
-                oh.add(x);
-            }
-        }
-        if (!mfWritten) {
-            oh.add(new Header("Max-Forwards", String.valueOf(maxForwards - 1)));
-        }
-        sender.send(out.toBytes(), next);
-        try {
-            observer.forwarded(req, trunk, source, now);
-        } catch (RuntimeException e) {
-            // call tracking must never stop signalling
-        }
-        return null;
+        return new Routed(null, targets, trunk, maxForwards, consumedCredentials);
     }
 
     /**
@@ -267,7 +366,7 @@ public final class Proxy {
         h.add(new Header("Call-ID", callId));
         h.add(new Header("CSeq", "1000000 BYE"));
         h.add(new Header("Reason", "Q.850;cause=16;text=\"credit exhausted\""));
-        sender.send(SipMessage.request("BYE", target, h, new byte[0]).toBytes(), where);
+        tx.send(null, branch(callId + "|" + target + "|bye"), SipMessage.request("BYE", target, h, new byte[0]), where);
     }
 
     /** Whether {@code uri} names a configured user (so a request to it is routed, not answered by the box). */
@@ -298,10 +397,10 @@ public final class Proxy {
                 break;
             }
         }
-        if (top < 0 || !isOurVia(h.get(top).value())) {
+        if (top < 0 || !isOurVia(h.get(top).value()) || tx.response(res)) {
             return;
         }
-        h.remove(top);
+        h.remove(top); // no transaction of ours (a 2xx retransmitted after the first): on along the Via path
         String nextVia = firstValue(h, "Via");
         if (nextVia == null) {
             return;
@@ -389,6 +488,20 @@ public final class Proxy {
     }
 
     static final String OWN_TAG = "bx407-";
+
+    /** RFC 3261 §8.2.6.2: the box's own final answer carries a To tag, so the caller's ACK of it is known and ends here. */
+    private static SipMessage tagged(SipMessage answer, long now) {
+        List<Header> h = answer.headers();
+        for (int i = 0; i < h.size(); i++) {
+            if (h.get(i).name().equals("To")) {
+                if (SipMessage.tag(h.get(i).value()) == null) {
+                    h.set(i, new Header("To", h.get(i).value() + ";tag=" + OWN_TAG + Long.toHexString(now)));
+                }
+                break;
+            }
+        }
+        return answer;
+    }
 
     private static boolean ownTag(String nameAddr) {
         String tag = SipMessage.tag(nameAddr);
@@ -481,7 +594,7 @@ public final class Proxy {
         return new InetSocketAddress(host, port);
     }
 
-    private static String param(String params, String name) {
+    static String param(String params, String name) {
         for (String p : params.split(";")) {
             String[] kv = p.trim().split("=", 2);
             if (kv[0].trim().equalsIgnoreCase(name)) {

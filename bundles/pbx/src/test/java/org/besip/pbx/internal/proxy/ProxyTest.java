@@ -29,12 +29,56 @@ class ProxyTest {
     static final InetSocketAddress ALICE = new InetSocketAddress("127.0.0.2", 5070);
     final List<Sent> sent = new ArrayList<>();
     final LocationService location = new LocationService();
+    final ManualClock clock = new ManualClock();
+    final List<Integer> upstream = new ArrayList<>();
     Proxy proxy;
+
+    /** The transaction timers, run by hand: {@link #advance} runs what falls due, in order. */
+    static final class ManualClock implements Transactions.Scheduler {
+        record Task(long due, long seq, Runnable run) {
+        }
+
+        final java.util.PriorityQueue<Task> tasks = new java.util.PriorityQueue<>(
+                java.util.Comparator.comparingLong(Task::due).thenComparingLong(Task::seq));
+        long now;
+        long seq;
+
+        @Override
+        public Runnable schedule(Runnable task, long delayMs) {
+            Task t = new Task(now + delayMs, seq++, task);
+            tasks.add(t);
+            return () -> tasks.remove(t);
+        }
+
+        void advance(long ms) {
+            long until = now + ms;
+            while (!tasks.isEmpty() && tasks.peek().due() <= until) {
+                Task t = tasks.poll();
+                now = t.due();
+                t.run().run();
+            }
+            now = until;
+        }
+    }
 
     @BeforeEach
     void setUp() {
+        Proxy.Observer seen = new Proxy.Observer() {
+            @Override
+            public void forwarded(SipMessage req, String trunk, InetSocketAddress source, long now) {
+            }
+
+            @Override
+            public void refused(SipMessage req, int status, InetSocketAddress source, long now) {
+            }
+
+            @Override
+            public void responded(SipMessage res, long now) {
+                upstream.add(res.status());
+            }
+        };
         proxy = new Proxy(location, Set.of("alice", "bob", "carol")::contains, "127.0.0.1", 5060,
-                (data, to) -> sent.add(new Sent(parse(data), to)));
+                (data, to) -> sent.add(new Sent(parse(data), to)), seen, clock);
         location.put(new Binding("bob", "sip:bob@127.0.0.3:5080;transport=udp", System.currentTimeMillis() + 60_000, "c1", 1, "phone",
                 "127.0.0.3:5080"), System.currentTimeMillis());
     }
@@ -66,7 +110,8 @@ class ProxyTest {
 
     @Test
     void anInviteToARegisteredUserGoesToItsContactWithOurViaAndRecordRoute() {
-        assertNull(proxy.request(parse(invite("sip:bob@127.0.0.1", "")), ALICE, System.currentTimeMillis()));
+        assertEquals(100, proxy.request(parse(invite("sip:bob@127.0.0.1", "")), ALICE, System.currentTimeMillis()).status(),
+                "100 Trying at once");
         assertEquals(1, sent.size());
         Sent s = sent.get(0);
         assertEquals(new InetSocketAddress("127.0.0.3", 5080), s.to());
@@ -80,16 +125,143 @@ class ProxyTest {
         assertEquals("v=0", new String(s.message().body(), StandardCharsets.UTF_8));
     }
 
+    static String cancelOf(String invite) {
+        return invite.replace("INVITE sip", "CANCEL sip").replace("1 INVITE", "1 CANCEL").replaceAll("(?s)Content-Type.*", "Content-Length: 0\n\n");
+    }
+
     @Test
-    void aCancelTakesTheBranchOfItsInviteAndANewTransactionAnother() {
+    void aCancelIsAnsweredByTheBoxAndGoesToTheBranchOnceItRangWithTheBranchOfItsInvite() {
+        String invite = invite("sip:bob@127.0.0.1", "");
+        proxy.request(parse(invite), ALICE, 0);
+        assertEquals(200, proxy.request(parse(cancelOf(invite)), ALICE, 0).status(), "the box answers the CANCEL itself");
+        assertEquals(1, sent.size(), "RFC 3261 §9.1: no CANCEL before the branch answered provisionally");
+        SipMessage branch = sent.get(0).message();
+        proxy.response(branch.answer(180, "Ringing", "b1"));
+        SipMessage cancel = sent.stream().map(Sent::message).filter(m -> "CANCEL".equals(m.method())).findFirst().orElseThrow();
+        assertEquals(branch.all("Via").get(0), cancel.all("Via").get(0), "the CANCEL takes the branch of its INVITE");
+        assertEquals(1, cancel.all("Via").size());
+        assertEquals(branch.uri(), cancel.uri());
+        assertNull(cancel.first("Record-Route"), "Record-Route on INVITE only");
+        proxy.response(cancel.answer(200, "OK", "b1"));
+        int before = sent.size();
+        proxy.response(branch.answer(487, "Request Terminated", "b1"));
+        List<Sent> after = sent.subList(before, sent.size());
+        assertEquals("ACK", after.get(0).message().method(), "the box ACKs the 487 hop by hop");
+        assertEquals(branch.all("Via").get(0), after.get(0).message().first("Via"));
+        assertEquals(487, after.get(1).message().status());
+        assertEquals(ALICE, after.get(1).to());
+        int n = sent.size();
+        proxy.request(parse(invite.replace("INVITE sip", "ACK sip").replace("1 INVITE", "1 ACK")), ALICE, 0);
+        assertEquals(n, sent.size(), "the caller's ACK of the 487 ends at the box");
+
+        proxy.request(parse(invite.replace("z9hG4bKa1", "z9hG4bKa2").replace("call-1", "call-2")), ALICE, 0);
+        assertNotEquals(branch.all("Via").get(0), sent.get(sent.size() - 1).message().all("Via").get(0), "a new transaction, a new branch");
+    }
+
+    @Test
+    void overUdpAnInviteIsRetransmittedUntilItRingsAndAnAnswerThatNeverComesIs408() {
         proxy.request(parse(invite("sip:bob@127.0.0.1", "")), ALICE, 0);
-        proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("INVITE sip", "CANCEL sip").replace("1 INVITE", "1 CANCEL")),
-                ALICE, 0);
-        proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("z9hG4bKa1", "z9hG4bKa2")), ALICE, 0);
-        String b0 = sent.get(0).message().all("Via").get(0);
-        assertEquals(b0, sent.get(1).message().all("Via").get(0));
-        assertNotEquals(b0, sent.get(2).message().all("Via").get(0));
-        assertNull(sent.get(1).message().first("Record-Route"), "Record-Route on INVITE only");
+        clock.advance(499);
+        assertEquals(1, sent.size());
+        clock.advance(1);
+        assertEquals(2, sent.size(), "Timer A: T1");
+        clock.advance(1000);
+        assertEquals(3, sent.size(), "Timer A doubles");
+        clock.advance(2000);
+        assertEquals(4, sent.size());
+        clock.advance(32_000 - 3500 - 1);
+        assertEquals(List.of(), upstream);
+        clock.advance(1);
+        Sent timeout = sent.get(sent.size() - 1);
+        assertEquals(408, timeout.message().status(), "Timer B: 64*T1 without an answer is 408");
+        assertEquals(ALICE, timeout.to());
+        assertEquals(1, timeout.message().all("Via").size(), "the caller's own Via only");
+        clock.advance(500);
+        assertEquals(408, sent.get(sent.size() - 1).message().status(), "Timer G: the 408 again until the caller ACKs");
+        int n = sent.size();
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("INVITE sip", "ACK sip").replace("1 INVITE", "1 ACK")), ALICE, 0);
+        clock.advance(10_000);
+        assertEquals(n, sent.size(), "the ACK ends the retransmissions and goes nowhere");
+
+        sent.clear();
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("z9hG4bKa1", "z9hG4bKb").replace("call-1", "call-b")), ALICE, 0);
+        proxy.response(sent.get(0).message().answer(180, "Ringing", "b1"));
+        clock.advance(10_000);
+        assertEquals(2, sent.size(), "no retransmission once it rang (the 180 went up)");
+    }
+
+    @Test
+    void aRetransmittedRequestIsAbsorbedAndTheLastAnswerSentAgain() {
+        String invite = invite("sip:bob@127.0.0.1", "");
+        proxy.request(parse(invite), ALICE, 0);
+        assertNull(proxy.request(parse(invite), ALICE, 0));
+        Sent again = sent.get(sent.size() - 1);
+        assertEquals(100, again.message().status(), "the 100 Trying again, no second INVITE downstream");
+        proxy.response(sent.get(0).message().answer(180, "Ringing", "b1"));
+        proxy.request(parse(invite), ALICE, 0);
+        assertEquals(180, sent.get(sent.size() - 1).message().status());
+        assertEquals(1, sent.stream().filter(s -> "INVITE".equals(s.message().method())).count());
+
+        sent.clear();
+        String message = invite.replace("INVITE sip", "MESSAGE sip").replace("1 INVITE", "1 MESSAGE").replace("z9hG4bKa1", "z9hG4bKm")
+                .replace("call-1", "call-m").replace("application/sdp", "text/plain");
+        assertNull(proxy.request(parse(message), ALICE, 0), "no 100 for a non-INVITE");
+        clock.advance(500 + 1000 + 2000 + 4000 + 4000);
+        assertEquals(6, sent.size(), "Timer E: at 0.5, 1.5, 3.5, 7.5, 11.5 s (doubling up to T2)");
+        proxy.response(sent.get(0).message().answer(200, "OK", "m1"));
+        assertEquals(200, sent.get(6).message().status());
+        proxy.request(parse(message), ALICE, 0);
+        assertEquals(200, sent.get(7).message().status(), "a retransmitted MESSAGE gets the 200 again");
+        clock.advance(60_000);
+        assertEquals(8, sent.size(), "nothing more once answered");
+    }
+
+    @Test
+    void aCallToAUserRingsEveryContactAndTheFirstAnswerWins() {
+        location.put(new Binding("bob", "sip:bob@127.0.0.4:5090", System.currentTimeMillis() + 30_000, "c9", 1, "desk",
+                "127.0.0.4:5090"), System.currentTimeMillis());
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "")), ALICE, System.currentTimeMillis());
+        assertEquals(2, sent.size(), "one INVITE per contact");
+        Sent phone = sent.stream().filter(s -> s.to().getPort() == 5080).findFirst().orElseThrow();
+        Sent desk = sent.stream().filter(s -> s.to().getPort() == 5090).findFirst().orElseThrow();
+        assertNotEquals(phone.message().first("Via"), desk.message().first("Via"), "a branch each");
+        proxy.response(phone.message().answer(180, "Ringing", "p"));
+        proxy.response(desk.message().answer(486, "Busy Here", "d"));
+        assertEquals(List.of(180), upstream, "a failing branch waits for the others");
+        proxy.response(phone.message().answer(200, "OK", "p"));
+        assertEquals(List.of(180, 200), upstream, "the 486 never reaches the caller");
+        assertTrue(sent.stream().anyMatch(s -> "ACK".equals(s.message().method()) && s.to().getPort() == 5090), "the 486 is ACKed");
+
+        sent.clear();
+        upstream.clear();
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("z9hG4bKa1", "z9hG4bKc").replace("call-1", "call-c")), ALICE,
+                System.currentTimeMillis());
+        phone = sent.get(0).to().getPort() == 5080 ? sent.get(0) : sent.get(1);
+        desk = sent.get(0).to().getPort() == 5080 ? sent.get(1) : sent.get(0);
+        proxy.response(phone.message().answer(180, "Ringing", "p"));
+        proxy.response(desk.message().answer(200, "OK", "d"));
+        assertTrue(sent.stream().anyMatch(s -> "CANCEL".equals(s.message().method()) && s.to().getPort() == 5080),
+                "the answer on the desk cancels the ringing phone");
+        proxy.response(phone.message().answer(487, "Request Terminated", "p"));
+        assertEquals(List.of(180, 200), upstream, "the cancelled branch's 487 stays in the box");
+
+        upstream.clear();
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("z9hG4bKa1", "z9hG4bKd").replace("call-1", "call-d")), ALICE,
+                System.currentTimeMillis());
+        List<Sent> branches = sent.subList(sent.size() - 2, sent.size()).stream().toList();
+        proxy.response(branches.get(0).message().answer(486, "Busy Here", "x"));
+        proxy.response(branches.get(1).message().answer(503, "Service Unavailable", "y"));
+        assertEquals(List.of(486), upstream, "the lowest class wins");
+        upstream.clear();
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "").replace("z9hG4bKa1", "z9hG4bKe").replace("call-1", "call-e")), ALICE,
+                System.currentTimeMillis());
+        branches = sent.subList(sent.size() - 2, sent.size()).stream().toList();
+        proxy.response(branches.get(0).message().answer(603, "Decline", "x"));
+        proxy.response(branches.get(1).message().answer(486, "Busy Here", "y"));
+        assertEquals(List.of(603), upstream, "a 6xx wins over everything");
+        assertTrue(proxy.transactions() > 0);
+        clock.advance(60_000);
+        assertEquals(0, proxy.transactions(), "finished transactions go once they stop lingering");
     }
 
     @Test
@@ -192,16 +364,18 @@ class ProxyTest {
     void anAuthenticatedCallTakesTheLongestPrefixWithItsDigitManipulation() {
         withDialPlan();
         String uri = "sip:9123456@127.0.0.1";
-        assertNull(proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, System.currentTimeMillis()));
+        assertEquals(100, proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, System.currentTimeMillis()).status());
         assertEquals(new InetSocketAddress("127.0.0.7", 5099), sent.get(0).to());
         assertEquals("sip:00420123456@127.0.0.7:5099", sent.get(0).message().uri());
 
         uri = "sip:9001@127.0.0.1";
-        assertNull(proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, System.currentTimeMillis()));
+        assertEquals(100, proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri)).replace("z9hG4bKa1", "z9hG4bKa9")), ALICE,
+                System.currentTimeMillis()).status());
         assertEquals(new InetSocketAddress("127.0.0.8", 5060), sent.get(1).to());
         assertEquals("sip:9001@127.0.0.8:5060", sent.get(1).message().uri());
 
-        assertEquals(404, proxy.request(parse(invite("sip:123@127.0.0.1", "")), ALICE, 0).status(), "no route for 1…");
+        assertEquals(404, proxy.request(parse(invite("sip:123@127.0.0.1", "").replace("z9hG4bKa1", "z9hG4bKa8")), ALICE, 0).status(),
+                "no route for 1…");
     }
 
     @Test

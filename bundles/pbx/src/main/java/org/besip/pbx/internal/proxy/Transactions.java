@@ -1,0 +1,474 @@
+package org.besip.pbx.internal.proxy;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.besip.pbx.internal.sip.SipMessage;
+import org.besip.pbx.internal.sip.SipMessage.Header;
+
+/**
+ * The proxy's transaction layer (RFC 3261 §17, §16.6–16.10): a server transaction per request the
+ * box forwards, a client transaction per branch it sends, with the UDP timers — A/E
+ * retransmission (T1 doubling, capped at T2 for non-INVITE), B/F timeout answered 408, C for a
+ * branch that rings for ever (CANCEL, then 408), G for the box's own non-2xx final answer until the
+ * caller's ACK. Branches of a forked request: 1xx and 2xx go upstream at once (a 2xx cancels the
+ * others), the best final answer of the others (6xx first, then the lowest class; 503 becomes 500)
+ * goes when all are done. A non-2xx final answer is ACKed hop by hop here; the caller's ACK of it
+ * ends here. CANCEL of a request in progress is answered 200 and CANCELs every branch that has
+ * rung (a branch still silent is cancelled when its first provisional answer comes).
+ *
+ * <p>Bounded: at most {@link #MAX} transactions of each kind; a finished transaction lingers
+ * {@link #LINGER_MS} (a non-2xx INVITE answer {@link #TIMEOUT_MS}) to absorb retransmissions, then
+ * goes. All state of one request is guarded by its server transaction's monitor; timers run on the
+ * scheduler's thread and never block.
+ */
+final class Transactions {
+
+    static final long T1 = 500;
+    static final long T2 = 4_000;
+    static final long TIMEOUT_MS = 64 * T1;
+    static final long TIMER_C_MS = 180_000;
+    static final long LINGER_MS = 5_000;
+    static final int MAX = 16_384;
+
+    /** Runs a task later; returns what cancels it. */
+    interface Scheduler {
+        Runnable schedule(Runnable task, long delayMs);
+
+        static Scheduler of(ScheduledExecutorService executor) {
+            return (task, delayMs) -> {
+                try {
+                    ScheduledFuture<?> f = executor.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+                    return () -> f.cancel(false);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    return () -> { }; // shutting down: timers no longer matter
+                }
+            };
+        }
+    }
+
+    /** The box's side of a request it forwards. */
+    final class Server {
+        final String key;
+        SipMessage request;
+        final InetSocketAddress upstream;
+        final boolean reliable;
+        final boolean invite;
+        final List<Client> branches = new ArrayList<>();
+        byte[] last;
+        int lastStatus;
+        boolean cancelled;
+        boolean acked;
+        SipMessage best;
+        Runnable timerG = () -> { };
+
+        Server(String key, SipMessage request, InetSocketAddress upstream, boolean reliable) {
+            this.key = key;
+            this.request = request;
+            this.upstream = upstream;
+            this.reliable = reliable;
+            this.invite = request.method().equals("INVITE");
+        }
+    }
+
+    /** One branch the box sent (or a request of its own: a CANCEL, a BYE; then {@code server} is null). */
+    final class Client {
+        final Server server;
+        final String key;
+        SipMessage request;
+        byte[] bytes;
+        final InetSocketAddress next;
+        final boolean invite;
+        int status;
+        boolean cancelPending;
+        Runnable retransmit = () -> { };
+        Runnable timeout = () -> { };
+
+        Client(Server server, String branch, SipMessage request, InetSocketAddress next) {
+            this.server = server;
+            this.key = branch + "|" + request.method();
+            this.request = request;
+            this.bytes = request.toBytes();
+            this.next = next;
+            this.invite = request.method().equals("INVITE");
+        }
+
+        Object lock() {
+            return server != null ? server : this;
+        }
+    }
+
+    private final Map<String, Server> servers = new ConcurrentHashMap<>();
+    private final Map<String, Client> clients = new ConcurrentHashMap<>();
+    /** Finished transactions in the order they finished: the first to go when a table is full. */
+    private final java.util.Queue<Runnable> finished = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Proxy.Sender sender;
+    private final Scheduler scheduler;
+    private final Consumer<SipMessage> respondedUpstream;
+
+    Transactions(Proxy.Sender sender, Scheduler scheduler, Consumer<SipMessage> respondedUpstream) {
+        this.sender = sender;
+        this.scheduler = scheduler;
+        this.respondedUpstream = respondedUpstream;
+    }
+
+    /** The server-transaction key of a request: top Via branch and sent-by, Call-ID, CSeq number, method (ACK as INVITE). */
+    static String key(SipMessage req, String method) {
+        String via = String.valueOf(req.first("Via")).trim();
+        int semi = via.indexOf(';');
+        String sentBy = semi < 0 ? via : via.substring(0, semi);
+        String branch = Proxy.param(semi < 0 ? "" : via.substring(semi), "branch");
+        String cseq = String.valueOf(req.first("CSeq")).trim();
+        int space = cseq.indexOf(' ');
+        return branch + "|" + sentBy.toLowerCase(java.util.Locale.ROOT) + "|" + req.first("Call-ID") + "|"
+                + (space < 0 ? cseq : cseq.substring(0, space)) + "|" + method;
+    }
+
+    int size() {
+        return servers.size() + clients.size();
+    }
+
+    /** Whether a request is a retransmission of one in progress; the last answer sent is sent again. */
+    boolean retransmission(String key) {
+        Server s = servers.get(key);
+        if (s == null) {
+            return false;
+        }
+        synchronized (s) {
+            if (s.last != null) {
+                sender.send(s.last, s.upstream);
+            }
+        }
+        return true;
+    }
+
+    /** Whether an ACK is the caller's ACK of the box's non-2xx final answer (it ends here). */
+    boolean absorbAck(String inviteKey) {
+        Server s = servers.get(inviteKey);
+        if (s == null) {
+            return false;
+        }
+        synchronized (s) {
+            if (s.lastStatus < 300) {
+                return false;
+            }
+            s.acked = true;
+            s.timerG.run();
+        }
+        return true;
+    }
+
+    /** CANCEL of an INVITE in progress: its branches are cancelled and the 200 for the CANCEL returned; null when no such INVITE. */
+    SipMessage cancel(String inviteKey, SipMessage cancel) {
+        Server s = servers.get(inviteKey);
+        if (s == null) {
+            return null;
+        }
+        synchronized (s) {
+            if (s.lastStatus < 200 && !s.cancelled) {
+                s.cancelled = true;
+                for (Client c : s.branches) {
+                    cancelBranch(c);
+                }
+            }
+        }
+        return cancel.answer(200, "OK", null);
+    }
+
+    /** Opens the server transaction of a request about to be forwarded; null when the table is full. */
+    Server open(String key, SipMessage request, InetSocketAddress upstream, boolean reliable) {
+        while (servers.size() >= MAX || clients.size() >= 2 * MAX) {
+            Runnable oldest = finished.poll();
+            if (oldest == null) {
+                return null; // every slot holds a request in progress
+            }
+            oldest.run();
+        }
+        Server s = new Server(key, request, upstream, reliable);
+        Server before = servers.putIfAbsent(key, s);
+        return before == null ? s : before;
+    }
+
+    /** Sends one branch of {@code s} (or a request of the box's own when {@code s} is null) and starts its timers. */
+    void send(Server s, String branch, SipMessage out, InetSocketAddress next) {
+        Client c = new Client(s, branch, out, next);
+        synchronized (c.lock()) {
+            clients.put(c.key, c);
+            if (s != null) {
+                s.branches.add(c);
+            }
+            sender.send(c.bytes, next);
+            retransmit(c, T1);
+            c.timeout = scheduler.schedule(() -> timeout(c), TIMEOUT_MS);
+        }
+    }
+
+    /** A finished transaction goes after {@code lingerMs}, or earlier when its table is full. */
+    private void finish(Map<String, ?> table, String key, Object value, long lingerMs) {
+        Runnable remove = () -> table.remove(key, value);
+        finished.add(remove);
+        scheduler.schedule(remove, lingerMs);
+    }
+
+    private void retransmit(Client c, long interval) {
+        c.retransmit = scheduler.schedule(() -> {
+            synchronized (c.lock()) {
+                if (c.status >= 200 || (c.invite && c.status >= 100) || clients.get(c.key) != c) {
+                    return;
+                }
+                sender.send(c.bytes, c.next);
+                retransmit(c, c.invite ? interval * 2 : Math.min(interval * 2, T2));
+            }
+        }, interval);
+    }
+
+    /** Timer B/F (or C's grace after its CANCEL): the branch is over with a 408 of the box's making. */
+    private void timeout(Client c) {
+        synchronized (c.lock()) {
+            if (c.status >= 200) {
+                return;
+            }
+            c.status = 408;
+            c.retransmit.run();
+            clients.remove(c.key, c);
+            if (c.server != null && c.server.lastStatus < 200) {
+                finalAnswer(c.server, c.server.request.answer(408, "Request Timeout", null), false);
+            }
+        }
+    }
+
+    /** A response whose top Via is ours; false when no transaction of ours matches (the caller forwards it statelessly). */
+    boolean response(SipMessage res) {
+        String via = String.valueOf(res.first("Via")).trim();
+        int semi = via.indexOf(';');
+        String branch = Proxy.param(semi < 0 ? "" : via.substring(semi), "branch");
+        String cseq = String.valueOf(res.first("CSeq")).trim();
+        String method = cseq.substring(cseq.lastIndexOf(' ') + 1);
+        Client c = clients.get(branch + "|" + method);
+        if (c == null) {
+            return false;
+        }
+        int status = res.status();
+        synchronized (c.lock()) {
+            if (c.status >= 200) {
+                if (c.invite && c.status >= 300 && status >= 300) {
+                    sendAck(c, res); // our ACK was lost
+                    return true;
+                }
+                return status >= 300 || !c.invite; // a retransmitted 2xx of an INVITE goes on statelessly
+            }
+            if (status < 200) {
+                boolean first = c.status == 0;
+                c.status = status;
+                if (c.invite && first) {
+                    c.timeout.run();
+                    c.timeout = scheduler.schedule(() -> timerC(c), TIMER_C_MS);
+                }
+                if (c.cancelPending) {
+                    c.cancelPending = false;
+                    sendCancel(c);
+                }
+                if (c.server != null && status > 100) {
+                    provisional(c.server, res);
+                }
+                return true;
+            }
+            c.status = status;
+            c.retransmit.run();
+            c.timeout.run();
+            if (c.invite && status >= 300) {
+                sendAck(c, res);
+                finish(clients, c.key, c, TIMEOUT_MS);
+            } else if (c.invite) {
+                clients.remove(c.key, c);
+            } else {
+                c.request = null; // only the key is needed to absorb retransmissions of the answer
+                c.bytes = null;
+                finish(clients, c.key, c, LINGER_MS);
+            }
+            if (c.server != null) {
+                finalAnswer(c.server, res, true);
+            }
+            return true;
+        }
+    }
+
+    private void timerC(Client c) {
+        synchronized (c.lock()) {
+            if (c.status >= 200) {
+                return;
+            }
+            sendCancel(c);
+            c.timeout = scheduler.schedule(() -> timeout(c), TIMEOUT_MS);
+        }
+    }
+
+    private void cancelBranch(Client c) {
+        if (c.status >= 200) {
+            return;
+        }
+        if (c.status >= 100) {
+            sendCancel(c);
+        } else {
+            c.cancelPending = true; // RFC 3261 §9.1: not before the branch has answered provisionally
+        }
+    }
+
+    private void provisional(Server s, SipMessage res) {
+        if (s.lastStatus >= 200) {
+            return;
+        }
+        byte[] bytes = upstream(s, res, true);
+        s.last = bytes;
+        s.lastStatus = res.status();
+    }
+
+    /** A branch ended with {@code res}: a 2xx goes up at once, the rest when every branch has ended, the best of them. */
+    private void finalAnswer(Server s, SipMessage res, boolean fromBranch) {
+        int status = res.status();
+        if (status < 300) {
+            byte[] bytes = upstream(s, res, fromBranch);
+            if (s.lastStatus < 200) {
+                s.lastStatus = status;
+                s.last = s.invite ? null : bytes; // a 2xx of an INVITE is retransmitted by the callee, end to end
+                if (s.invite) {
+                    for (Client c : s.branches) {
+                        cancelBranch(c);
+                    }
+                }
+                s.branches.removeIf(c -> c.status >= 200); // what lingers is small: the key and the answer
+                s.request = null;
+                s.best = null;
+                finish(servers, s.key, s, LINGER_MS);
+            }
+            return;
+        }
+        if (s.lastStatus >= 200) {
+            return;
+        }
+        if (status >= 600 && s.invite) {
+            for (Client c : s.branches) {
+                cancelBranch(c);
+            }
+        }
+        if (s.best == null || better(res, s.best)) {
+            s.best = fromBranch ? res : withMark(res);
+        }
+        for (Client c : s.branches) {
+            if (c.status < 200) {
+                return;
+            }
+        }
+        SipMessage best = s.best;
+        boolean mine = best.headers().stream().anyMatch(h -> h.name().equals(MARK));
+        if (best.status() == 503) {
+            best = s.request.answer(500, "Service Unavailable Downstream", null); // RFC 3261 §16.7 step 6
+            mine = true;
+        }
+        best.headers().removeIf(h -> h.name().equals(MARK));
+        s.last = upstream(s, best, !mine);
+        s.lastStatus = best.status();
+        if (s.invite && !s.reliable) {
+            timerG(s, T1);
+        }
+        s.best = null;
+        s.request = null;
+        s.branches.clear();
+        finish(servers, s.key, s, s.invite ? TIMEOUT_MS : LINGER_MS);
+    }
+
+    private static final String MARK = "X-Besip-Own";
+
+    private static SipMessage withMark(SipMessage res) {
+        res.headers().add(new Header(MARK, "1"));
+        return res;
+    }
+
+    private void timerG(Server s, long interval) {
+        s.timerG = scheduler.schedule(() -> {
+            synchronized (s) {
+                if (s.acked || servers.get(s.key) != s) {
+                    return;
+                }
+                sender.send(s.last, s.upstream);
+                timerG(s, Math.min(interval * 2, T2));
+            }
+        }, interval);
+    }
+
+    /** RFC 3261 §16.7 step 6: a 6xx first, else the lowest class. */
+    private static boolean better(SipMessage a, SipMessage b) {
+        int ca = a.status() / 100;
+        int cb = b.status() / 100;
+        if (ca == 6 || cb == 6) {
+            return ca == 6 && cb != 6;
+        }
+        return ca < cb;
+    }
+
+    /** Sends a response to the caller; a branch's answer loses the box's Via first. */
+    private byte[] upstream(Server s, SipMessage res, boolean dropTopVia) {
+        if (dropTopVia) {
+            List<Header> h = res.headers();
+            for (int i = 0; i < h.size(); i++) {
+                if (h.get(i).name().equalsIgnoreCase("Via")) {
+                    h.remove(i);
+                    break;
+                }
+            }
+        }
+        byte[] bytes = res.toBytes();
+        sender.send(bytes, s.upstream);
+        try {
+            respondedUpstream.accept(res);
+        } catch (RuntimeException e) {
+            // call tracking must never stop signalling
+        }
+        return bytes;
+    }
+
+    /** The hop-by-hop ACK of a non-2xx final answer (RFC 3261 §17.1.1.3). */
+    private void sendAck(Client c, SipMessage res) {
+        List<Header> h = new ArrayList<>();
+        h.add(new Header("Via", c.request.first("Via")));
+        h.add(new Header("Max-Forwards", "70"));
+        h.add(new Header("From", c.request.first("From")));
+        h.add(new Header("To", res.first("To")));
+        h.add(new Header("Call-ID", c.request.first("Call-ID")));
+        h.add(new Header("CSeq", cseqNumber(c.request) + " ACK"));
+        for (String r : c.request.all("Route")) {
+            h.add(new Header("Route", r));
+        }
+        sender.send(SipMessage.request("ACK", c.request.uri(), h, new byte[0]).toBytes(), c.next);
+    }
+
+    /** CANCEL of one branch (RFC 3261 §9.1): same Request-URI, Via, From, To, Call-ID, CSeq number. */
+    private void sendCancel(Client c) {
+        List<Header> h = new ArrayList<>();
+        h.add(new Header("Via", c.request.first("Via")));
+        h.add(new Header("Max-Forwards", "70"));
+        h.add(new Header("From", c.request.first("From")));
+        h.add(new Header("To", c.request.first("To")));
+        h.add(new Header("Call-ID", c.request.first("Call-ID")));
+        h.add(new Header("CSeq", cseqNumber(c.request) + " CANCEL"));
+        for (String r : c.request.all("Route")) {
+            h.add(new Header("Route", r));
+        }
+        SipMessage cancel = SipMessage.request("CANCEL", c.request.uri(), h, new byte[0]);
+        String via = c.request.first("Via");
+        send(null, Proxy.param(via.substring(via.indexOf(';')), "branch"), cancel, c.next);
+    }
+
+    private static String cseqNumber(SipMessage req) {
+        String cseq = req.first("CSeq").trim();
+        int space = cseq.indexOf(' ');
+        return space < 0 ? cseq : cseq.substring(0, space);
+    }
+}
