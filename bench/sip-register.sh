@@ -22,7 +22,6 @@ print('SEQUENTIAL')
 for i in range(1000): print('user%d;[authentication username=user%d password=s3cret]' % (i, i))" >"$work/users.csv"
 
 . bench/sipp-steps.sh
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 register_step() { # rate outfile; uses run_server's $port
   sipp -sf bundles/pbx/src/test/resources/sipp/register-auth.xml -inf "$work/users.csv" "127.0.0.1:$port" \

@@ -1,4 +1,4 @@
-# Sourced by the SIP benchmarks (sip-register.sh, sip-proxy.sh): sipp at rising rates.
+# Sourced by the SIP benchmarks (sip.sh, sip-register.sh): sipp at rising rates.
 # Needs $work (a scratch directory) and $step_s (seconds per step) set by the caller.
 
 # sipp_count FILE LABEL: the cumulative count of a sipp statistics line ("Successful call", …), 0 if none
@@ -30,3 +30,10 @@ rate_steps() {
     if [ "$failed" = 0 ] && [ "$achieved" -ge $((rate * 8 / 10)) ]; then KNEE=$rate; fi
   done
 }
+
+# A server's processes (the pid and its children: Kamailio forks), their CPU ticks and PSS.
+pids_of() {
+  echo "$1"; pgrep -P "$1" || true
+}
+cpu_ticks() { local t=0 p; for p in $(pids_of "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
+pss_kib() { local t=0 p; for p in $(pids_of "$1"); do t=$((t + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0))); done; echo $t; }

@@ -14,7 +14,7 @@ import org.besip.pbx.internal.registrar.Registrar;
 import org.besip.pbx.internal.transport.UdpTransport;
 
 /**
- * The proxy without the runtime, for the routing benchmark (bench/sip-proxy.sh):
+ * The proxy without the runtime, for the routing benchmark (bench/sip.sh):
  * {@code java -cp ... StandaloneProxy HOST PORT CALLEE_PORT} routes calls to user {@code bob},
  * bound to {@code 127.0.0.1:CALLEE_PORT}.
  */

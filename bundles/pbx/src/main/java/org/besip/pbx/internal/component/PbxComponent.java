@@ -225,7 +225,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         }
         prepaid = new Prepaid(stores.dataSource("pbx"));
         calls = new CallTracker(cdrs, this::post, prepaid);
-        timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "pbx-timers");
             t.setDaemon(true);
             return t;

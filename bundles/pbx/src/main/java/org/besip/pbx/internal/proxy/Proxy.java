@@ -145,15 +145,16 @@ public final class Proxy {
 
     /** Holds the timer thread of proxies made without one (tests, the standalone tools). */
     private static final class DefaultTimers {
-        static final java.util.concurrent.ScheduledExecutorService EXECUTOR = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        static final java.util.concurrent.ScheduledExecutorService EXECUTOR = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "sip-timers");
             t.setDaemon(true);
             return t;
         });
     }
 
-    /** Transactions in progress or lingering (for tests and the page). */
+    /** Transactions in progress or lingering (for tests and the page); finished ones whose linger is over are swept first. */
     public int transactions() {
+        tx.sweep(tx.now());
         return tx.size();
     }
 

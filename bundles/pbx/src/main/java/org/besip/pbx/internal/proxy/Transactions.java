@@ -38,17 +38,31 @@ final class Transactions {
     static final long LINGER_MS = 5_000;
     static final int MAX = 16_384;
 
-    /** Runs a task later; returns what cancels it. */
+    /** Runs a task later (returns what cancels it) and tells the time, in milliseconds. */
     interface Scheduler {
         Runnable schedule(Runnable task, long delayMs);
 
+        long now();
+
+        /** An executor's scheduler; a cancelled timer leaves its queue at once (set on {@code executor}). */
         static Scheduler of(ScheduledExecutorService executor) {
-            return (task, delayMs) -> {
-                try {
-                    ScheduledFuture<?> f = executor.schedule(task, delayMs, TimeUnit.MILLISECONDS);
-                    return () -> f.cancel(false);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    return () -> { }; // shutting down: timers no longer matter
+            if (executor instanceof java.util.concurrent.ScheduledThreadPoolExecutor stpe) {
+                stpe.setRemoveOnCancelPolicy(true); // Timer B, C and F are nearly always cancelled: never let them pile up
+            }
+            return new Scheduler() {
+                @Override
+                public Runnable schedule(Runnable task, long delayMs) {
+                    try {
+                        ScheduledFuture<?> f = executor.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+                        return () -> f.cancel(false);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        return () -> { }; // shutting down: timers no longer matter
+                    }
+                }
+
+                @Override
+                public long now() {
+                    return System.nanoTime() / 1_000_000;
                 }
             };
         }
@@ -107,8 +121,16 @@ final class Transactions {
 
     private final Map<String, Server> servers = new ConcurrentHashMap<>();
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
-    /** Finished transactions in the order they finished: the first to go when a table is full. */
-    private final java.util.Queue<Runnable> finished = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** A finished transaction waiting to go: after its linger, or earlier when its table is full. */
+    private record Finished(long dueMs, Map<String, ?> table, String key, Object value) {
+        void remove() {
+            table.remove(key, value);
+        }
+    }
+
+    /** Finished transactions in the order they finished, one queue per linger so each is in due order. */
+    private final java.util.Queue<Finished> lingering = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.Queue<Finished> lingeringLong = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Proxy.Sender sender;
     private final Scheduler scheduler;
     private final Consumer<SipMessage> respondedUpstream;
@@ -129,6 +151,10 @@ final class Transactions {
         int space = cseq.indexOf(' ');
         return branch + "|" + sentBy.toLowerCase(java.util.Locale.ROOT) + "|" + req.first("Call-ID") + "|"
                 + (space < 0 ? cseq : cseq.substring(0, space)) + "|" + method;
+    }
+
+    long now() {
+        return scheduler.now();
     }
 
     int size() {
@@ -184,12 +210,16 @@ final class Transactions {
 
     /** Opens the server transaction of a request about to be forwarded; null when the table is full. */
     Server open(String key, SipMessage request, InetSocketAddress upstream, boolean reliable) {
+        sweep(scheduler.now());
         while (servers.size() >= MAX || clients.size() >= 2 * MAX) {
-            Runnable oldest = finished.poll();
+            Finished oldest = lingering.poll();
+            if (oldest == null) {
+                oldest = lingeringLong.poll();
+            }
             if (oldest == null) {
                 return null; // every slot holds a request in progress
             }
-            oldest.run();
+            oldest.remove();
         }
         Server s = new Server(key, request, upstream, reliable);
         Server before = servers.putIfAbsent(key, s);
@@ -210,11 +240,20 @@ final class Transactions {
         }
     }
 
-    /** A finished transaction goes after {@code lingerMs}, or earlier when its table is full. */
+    /** A finished transaction goes after {@code lingerMs} (swept as new requests come), or earlier when its table is full. */
     private void finish(Map<String, ?> table, String key, Object value, long lingerMs) {
-        Runnable remove = () -> table.remove(key, value);
-        finished.add(remove);
-        scheduler.schedule(remove, lingerMs);
+        (lingerMs == LINGER_MS ? lingering : lingeringLong).add(new Finished(scheduler.now() + lingerMs, table, key, value));
+    }
+
+    /** Removes the finished transactions whose linger is over: the heads of the two queues, which are in due order. */
+    void sweep(long now) {
+        for (java.util.Queue<Finished> q : List.of(lingering, lingeringLong)) {
+            for (Finished f = q.peek(); f != null && f.dueMs() <= now; f = q.peek()) {
+                if (q.remove(f)) {
+                    f.remove();
+                }
+            }
+        }
     }
 
     private void retransmit(Client c, long interval) {

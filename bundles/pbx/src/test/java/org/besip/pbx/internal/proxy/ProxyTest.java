@@ -50,6 +50,11 @@ class ProxyTest {
             return () -> tasks.remove(t);
         }
 
+        @Override
+        public long now() {
+            return now;
+        }
+
         void advance(long ms) {
             long until = now + ms;
             while (!tasks.isEmpty() && tasks.peek().due() <= until) {
