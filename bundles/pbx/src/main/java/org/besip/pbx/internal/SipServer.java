@@ -60,6 +60,20 @@ public final class SipServer {
         if (maxForwards != null && maxForwards.trim().equals("0") && !m.method().equals("OPTIONS")) {
             return m.answer(483, "Too Many Hops", null).toBytes();
         }
+        boolean ack = m.method().equals("ACK");
+        String uri = m.uri().toLowerCase(java.util.Locale.ROOT);
+        if (!uri.startsWith("sip:") && !uri.startsWith("sips:")) {
+            return ack ? null : m.answer(416, "Unsupported URI Scheme", null).toBytes(); // RFC 3261 §16.3 step 2
+        }
+        List<String> required = m.all("Proxy-Require");
+        if (required.isEmpty() && boxAnswers(m)) {
+            required = m.all("Require"); // §8.2.2.3: the box is the UAS of REGISTER and OPTIONS to itself
+        }
+        if (!required.isEmpty() && !ack && !m.method().equals("CANCEL")) {
+            SipMessage r = m.answer(420, "Bad Extension", null); // §16.3 step 6: the box supports no extension that must be required
+            r.headers().add(new SipMessage.Header("Unsupported", String.join(", ", required)));
+            return r.toBytes();
+        }
         String src = source.getAddress().getHostAddress() + ":" + source.getPort();
         switch (m.method()) {
             case "REGISTER" -> {
@@ -91,6 +105,10 @@ public final class SipServer {
                 return r.toBytes();
             }
         }
+    }
+
+    private boolean boxAnswers(SipMessage m) {
+        return m.method().equals("REGISTER") || m.method().equals("OPTIONS") && (proxy == null || !proxy.forUser(m.uri()));
     }
 
     private static byte[] notImplemented(SipMessage m) {

@@ -106,6 +106,59 @@ class SippCallTest {
     }
 
 
+    @Test
+    void aCallerOverTcpGetsEveryAnswerOnItsConnectionWhileTheCalleeIsOnUdp() throws Exception {
+        int box = SippRegisterTest.freeUdpPort();
+        int uas = SippRegisterTest.freeUdpPort();
+        LocationService location = new LocationService();
+        long now = System.currentTimeMillis();
+        location.put(new Binding("bob", "sip:bob@127.0.0.1:" + uas, now + 3_600_000, "reg-1", 1, "sipp", "127.0.0.1:" + uas), now);
+        Registrar registrar = new Registrar(new DigestAuthenticator("besip", 300_000), Map.<String, DigestAuthenticator.Secret>of()::get,
+                location, "besip");
+        AtomicReference<UdpTransport> udp = new AtomicReference<>();
+        AtomicReference<org.besip.pbx.internal.transport.TcpTransport> tcp = new AtomicReference<>();
+        Proxy.Sender sender = new Proxy.Sender() {
+            @Override
+            public void send(byte[] data, InetSocketAddress to) {
+                udp.get().send(data, to);
+            }
+
+            @Override
+            public void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
+                if (!stream || !tcp.get().send(data, to)) {
+                    send(data, to);
+                }
+            }
+        };
+        CallTracker calls = new CallTracker(new CdrStore(dataSource()), (topic, props) -> { });
+        SipServer server = new SipServer(registrar, (s, w) -> { }, new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, sender,
+                calls, timers));
+        udp.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
+        tcp.set(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
+        Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "5", "-nostdin",
+                "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
+        try (UdpTransport u = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get()) {
+            SippRegisterTest.awaitUdpListener(uas);
+            Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-t", "t1", "-s", "bob", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
+                    String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "5", "-r", "5", "-d", "200", "-nostdin", "-timeout", "30s",
+                    "-recv_timeout", "5000").directory(tmp.toFile()).redirectErrorStream(true).start();
+            String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
+            assertEquals(0, caller.exitValue(), "every call over TCP completed:\n" + out);
+            assertTrue(callee.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, callee.exitValue(), "the callee on UDP saw every call");
+            assertEquals(0, calls.active());
+        } finally {
+            callee.destroyForcibly();
+        }
+    }
+
+    private SQLiteDataSource dataSource() {
+        SQLiteDataSource ds = new SQLiteDataSource();
+        ds.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
+        return ds;
+    }
+
     /** The box with user alice (password pw) and one trunk to 127.0.0.1:{@code provider} for numbers starting with 9. */
     record TrunkBox(UdpTransport transport, CallTracker calls, CdrStore cdrs, SQLiteDataSource ds, List<String> failures) {
     }

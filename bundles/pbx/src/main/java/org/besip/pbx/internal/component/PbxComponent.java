@@ -343,10 +343,26 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         InetSocketAddress first = s.listen().get(0);
         String host = advertised(first);
         java.util.concurrent.atomic.AtomicReference<UdpTransport> out = new java.util.concurrent.atomic.AtomicReference<>();
-        Proxy.Sender udp = (data, to) -> {
-            UdpTransport t = out.get();
-            if (t != null) {
-                t.send(data, to);
+        List<TcpTransport> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Proxy.Sender udp = new Proxy.Sender() {
+            @Override
+            public void send(byte[] data, InetSocketAddress to) {
+                UdpTransport t = out.get();
+                if (t != null) {
+                    t.send(data, to);
+                }
+            }
+
+            @Override
+            public void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
+                if (stream) {
+                    for (TcpTransport t : streams) {
+                        if (t.send(data, to)) {
+                            return;
+                        }
+                    }
+                }
+                send(data, to);
             }
         };
         Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), udp, calls, timers);
@@ -366,7 +382,9 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
                 LOG.error("SIP cannot listen on UDP {}: {}", a, e.getMessage());
             }
             try {
-                transports.add(new TcpTransport(a, () -> inspectors, handler));
+                TcpTransport t = new TcpTransport(a, () -> inspectors, handler);
+                transports.add(t);
+                streams.add(t);
                 LOG.info("SIP over TCP on {}", a);
             } catch (IOException e) {
                 LOG.error("SIP cannot listen on TCP {}: {}", a, e.getMessage());

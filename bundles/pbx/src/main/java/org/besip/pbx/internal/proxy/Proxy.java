@@ -37,6 +37,14 @@ public final class Proxy {
     /** Puts bytes on the wire towards {@code to}; never blocks for long. */
     public interface Sender {
         void send(byte[] data, InetSocketAddress to);
+
+        /**
+         * Sends back to a peer that came over a stream (its Via says TCP): over its connection when
+         * the box still has it. By default (and when the connection is gone) over UDP.
+         */
+        default void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
+            send(data, to);
+        }
     }
 
     /** Sees what the proxy does, for call tracking and CDRs; called on the transport thread, must not block. */
@@ -193,8 +201,8 @@ public final class Proxy {
             sender.send(build(req, t, branch(topVia), r).toBytes(), t.next());
             return null;
         }
-        boolean reliable = !topVia.trim().toUpperCase(Locale.ROOT).startsWith("SIP/2.0/UDP");
-        InetSocketAddress upstream = viaAddress(topVia);
+        boolean reliable = isStream(topVia);
+        InetSocketAddress upstream = reliable ? source : viaAddress(topVia); // over a stream: back on the caller's connection
         if (upstream == null) {
             upstream = source;
         }
@@ -408,13 +416,18 @@ public final class Proxy {
         }
         InetSocketAddress to = viaAddress(nextVia);
         if (to != null) {
-            sender.send(res.toBytes(), to);
+            sender.sendBack(res.toBytes(), to, isStream(nextVia));
             try {
                 observer.responded(res, System.currentTimeMillis());
             } catch (RuntimeException e) {
                 // call tracking must never stop signalling
             }
         }
+    }
+
+    /** Whether a Via names a stream transport (TCP, TLS): no retransmissions, answers over the connection. */
+    static boolean isStream(String via) {
+        return !via.trim().toUpperCase(Locale.ROOT).startsWith("SIP/2.0/UDP");
     }
 
     private boolean isOurVia(String via) {
@@ -433,6 +446,9 @@ public final class Proxy {
                     v = v + ";received=" + ip;
                 }
                 v = v.replaceFirst("(?i);rport(?=;|$)", ";rport=" + source.getPort());
+                if (isStream(v) && param(v, "rport") == null) {
+                    v = v + ";rport=" + source.getPort(); // names the caller's connection, so later answers find it
+                }
                 h.set(i, new Header(h.get(i).name(), v));
                 return;
             }

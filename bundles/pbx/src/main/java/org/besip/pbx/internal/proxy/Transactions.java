@@ -169,7 +169,7 @@ final class Transactions {
         }
         synchronized (s) {
             if (s.last != null) {
-                sender.send(s.last, s.upstream);
+                sender.sendBack(s.last, s.upstream, s.reliable);
             }
         }
         return true;
@@ -436,7 +436,7 @@ final class Transactions {
                 if (s.acked || servers.get(s.key) != s) {
                     return;
                 }
-                sender.send(s.last, s.upstream);
+                sender.sendBack(s.last, s.upstream, s.reliable);
                 timerG(s, Math.min(interval * 2, T2));
             }
         }, interval);
@@ -464,7 +464,7 @@ final class Transactions {
             }
         }
         byte[] bytes = res.toBytes();
-        sender.send(bytes, s.upstream);
+        sender.sendBack(bytes, s.upstream, s.reliable);
         try {
             respondedUpstream.accept(res);
         } catch (RuntimeException e) {

@@ -35,12 +35,19 @@ public final class TcpTransport implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Thread loop;
     private volatile boolean running = true;
+    /** Open connections by remote address, for what the proxy sends back over a caller's connection. */
+    private final java.util.Map<InetSocketAddress, SelectionKey> connections = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Bytes other threads asked to send, handed to the selector thread (which alone touches connections' state). */
+    private final java.util.Queue<Object[]> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final int MAX_PENDING = 4096;
+    private final java.util.concurrent.atomic.AtomicInteger pendingCount = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Per connection: bytes read and not yet a whole message, replies waiting to be written. */
     private static final class Conn {
         ByteBuffer in = ByteBuffer.allocate(INITIAL_BUFFER); // grows to MAX_MESSAGE + 4 only for large messages
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
         long lastActive = System.currentTimeMillis();
+        InetSocketAddress remote;
     }
 
     public TcpTransport(InetSocketAddress bind, Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler)
@@ -59,11 +66,44 @@ public final class TcpTransport implements AutoCloseable {
         return ((InetSocketAddress) server.getLocalAddress()).getPort();
     }
 
+    /** Whether a connection from {@code remote} is open here. */
+    public boolean connected(InetSocketAddress remote) {
+        return connections.containsKey(remote);
+    }
+
+    /**
+     * Sends a message over the open connection from {@code remote} (a response to a caller who
+     * came over TCP); false when there is none or too much is waiting. Never blocks.
+     */
+    public boolean send(byte[] data, InetSocketAddress remote) {
+        if (!connections.containsKey(remote) || pendingCount.incrementAndGet() > MAX_PENDING) {
+            if (connections.containsKey(remote)) {
+                pendingCount.decrementAndGet();
+            }
+            return false;
+        }
+        pending.add(new Object[] {remote, data});
+        selector.wakeup();
+        return true;
+    }
+
+    private void drainPending() {
+        for (Object[] p = pending.poll(); p != null; p = pending.poll()) {
+            pendingCount.decrementAndGet();
+            SelectionKey k = connections.get((InetSocketAddress) p[0]);
+            if (k != null && k.isValid() && k.attachment() instanceof Conn c) {
+                c.out.add(ByteBuffer.wrap((byte[]) p[1]));
+                k.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            }
+        }
+    }
+
     private void run(Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler) {
         long lastSweep = System.currentTimeMillis();
         while (running) {
             try {
                 selector.select(1000);
+                drainPending();
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey k = it.next();
@@ -113,7 +153,9 @@ public final class TcpTransport implements AutoCloseable {
             return;
         }
         ch.configureBlocking(false);
-        ch.register(selector, SelectionKey.OP_READ, new Conn());
+        Conn c = new Conn();
+        c.remote = (InetSocketAddress) ch.getRemoteAddress();
+        connections.put(c.remote, ch.register(selector, SelectionKey.OP_READ, c));
     }
 
     private void read(SelectionKey k, Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler) throws IOException {
@@ -241,7 +283,10 @@ public final class TcpTransport implements AutoCloseable {
         k.interestOps(SelectionKey.OP_READ);
     }
 
-    private static void close(SelectionKey k) {
+    private void close(SelectionKey k) {
+        if (k.attachment() instanceof Conn c && c.remote != null) {
+            connections.remove(c.remote, k);
+        }
         k.cancel();
         try {
             k.channel().close();
