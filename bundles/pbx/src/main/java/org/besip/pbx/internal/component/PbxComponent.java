@@ -304,6 +304,10 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
                     }
                     String strip = text(r, "strip");
                     String prefix = text(r, "prefix");
+                    if (prefix != null && !DialPlan.valid(prefix)) {
+                        throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route[pbx:prefix='" + prefix + "']",
+                                "not a prefix or a dial pattern (_ then digits, X, Z, N, [1-5], . or !): " + prefix);
+                    }
                     routes.add(new DialPlan.Route(prefix == null ? "" : prefix, trunk, strip == null ? 0 : Integer.parseInt(strip),
                             text(r, "prepend")));
                 }
