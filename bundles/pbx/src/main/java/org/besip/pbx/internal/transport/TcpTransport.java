@@ -192,7 +192,7 @@ public final class TcpTransport implements AutoCloseable {
             c.in.flip();
             c.in.get(msg);
             c.in.compact();
-            if (!dropped(inspectors, source, msg)) {
+            if (!dropped(inspectors, source, (InetSocketAddress) ch.getLocalAddress(), msg)) {
                 byte[] reply = handler.handle(msg, msg.length, source);
                 if (reply != null) {
                     c.out.add(ByteBuffer.wrap(reply));
@@ -202,10 +202,11 @@ public final class TcpTransport implements AutoCloseable {
         }
     }
 
-    private static boolean dropped(Supplier<List<TrafficInspector>> inspectors, InetSocketAddress source, byte[] msg) {
+    private static boolean dropped(Supplier<List<TrafficInspector>> inspectors, InetSocketAddress source, InetSocketAddress local,
+            byte[] msg) {
         for (TrafficInspector i : inspectors.get()) {
             try {
-                if (i.inspect(source, Transport.TCP, ByteBuffer.wrap(msg).asReadOnlyBuffer()) == Verdict.DROP) {
+                if (i.inspect(source, local, Transport.TCP, ByteBuffer.wrap(msg).asReadOnlyBuffer()) == Verdict.DROP) {
                     return true;
                 }
             } catch (RuntimeException e) {

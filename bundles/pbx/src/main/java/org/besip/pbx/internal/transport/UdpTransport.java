@@ -24,12 +24,14 @@ public final class UdpTransport implements AutoCloseable {
     }
 
     private final DatagramChannel channel;
+    private final InetSocketAddress local;
     private final Thread reader;
     private volatile boolean running = true;
 
     public UdpTransport(InetSocketAddress bind, Supplier<List<TrafficInspector>> inspectors, Handler handler) throws IOException {
         channel = DatagramChannel.open();
         channel.bind(bind);
+        local = (InetSocketAddress) channel.getLocalAddress();
         reader = new Thread(() -> loop(inspectors, handler), "sip-udp-" + bind.getPort());
         reader.setDaemon(true);
         reader.start();
@@ -58,7 +60,7 @@ public final class UdpTransport implements AutoCloseable {
                 boolean drop = false;
                 for (TrafficInspector i : inspectors.get()) {
                     try {
-                        if (i.inspect(source, Transport.UDP, buf.asReadOnlyBuffer()) == Verdict.DROP) {
+                        if (i.inspect(source, local, Transport.UDP, buf.asReadOnlyBuffer()) == Verdict.DROP) {
                             drop = true;
                             break;
                         }

@@ -1,0 +1,237 @@
+package org.besip.security.internal.engine;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.besip.security.internal.rules.Rule;
+
+/**
+ * Runs rules over packets. For each rule: the header, the contents (Snort's offset/depth and
+ * distance/within semantics, with the usual re-search of an earlier content when a later relative
+ * one fails), the pcre; then its event options: {@code detection_filter} (the rule fires from the
+ * (count+1)-th match within the window, per tracked address) and {@code threshold} (limit,
+ * threshold, both). Pass rules go first: a packet a pass rule matches raises nothing. Thread-safe;
+ * the per-address tables of each rule are bounded (least recently used address evicted), so a
+ * flood from spoofed sources costs a fixed amount of memory.
+ */
+public final class Engine {
+
+    /** What one packet is, as the rules see it; {@code data[0..len)} is the payload. */
+    public record Packet(InetAddress src, int srcPort, InetAddress dst, int dstPort, String proto, byte[] data, int len) {
+    }
+
+    /** An event the filters let through: an alert, and a block when the rule has fwsam. */
+    public record Event(Rule rule, InetAddress src, InetAddress dst) {
+        /** The address fwsam blocks, or null. */
+        public InetAddress blockTarget() {
+            return rule.fwsam() == null ? null : rule.fwsam().src() ? src : dst;
+        }
+    }
+
+    /** The verdict and the events of one packet. */
+    public record Result(boolean drop, List<Event> events) {
+        static final Result NONE = new Result(false, List.of());
+    }
+
+    /** Per rule: matches seen, events raised. */
+    public record Stats(Rule rule, long matches, long events) {
+    }
+
+    static final int MAX_TRACKED = 4096;
+    static final int MAX_ATTEMPTS = 256;
+
+    private final List<Compiled> rules;
+
+    private static final class Window {
+        long startMs;
+        int count;
+    }
+
+    private static final class Compiled {
+        final Rule rule;
+        final AtomicLong matches = new AtomicLong();
+        final AtomicLong events = new AtomicLong();
+        final Map<InetAddress, Window> filter;
+        final Map<InetAddress, Window> threshold;
+
+        Compiled(Rule rule) {
+            this.rule = rule;
+            this.filter = rule.detectionFilter() == null ? null : lru();
+            this.threshold = rule.threshold() == null ? null : lru();
+        }
+
+        private static Map<InetAddress, Window> lru() {
+            return new LinkedHashMap<>(64, 0.75f, true) {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<InetAddress, Window> eldest) {
+                    return size() > MAX_TRACKED;
+                }
+            };
+        }
+    }
+
+    public Engine(List<Rule> rules) {
+        List<Compiled> pass = new ArrayList<>();
+        List<Compiled> rest = new ArrayList<>();
+        for (Rule r : rules) {
+            (r.action() == Rule.Action.PASS ? pass : rest).add(new Compiled(r));
+        }
+        pass.addAll(rest);
+        this.rules = List.copyOf(pass);
+    }
+
+    public int size() {
+        return rules.size();
+    }
+
+    public List<Stats> stats() {
+        return rules.stream().map(c -> new Stats(c.rule, c.matches.get(), c.events.get())).toList();
+    }
+
+    public Result evaluate(Packet p, long nowMs) {
+        List<Event> events = null;
+        boolean drop = false;
+        for (Compiled c : rules) {
+            Rule r = c.rule;
+            if (!header(r, p) || !detect(r, p)) {
+                continue;
+            }
+            c.matches.incrementAndGet();
+            if (r.action() == Rule.Action.PASS) {
+                return events == null ? Result.NONE : new Result(drop, events);
+            }
+            if (!passesFilter(c, p, nowMs)) {
+                continue;
+            }
+            if (r.action() == Rule.Action.DROP) {
+                drop = true; // a drop rule drops every packet past its detection_filter, alert or not
+            }
+            if (!passesThreshold(c, p, nowMs)) {
+                continue;
+            }
+            c.events.incrementAndGet();
+            if (events == null) {
+                events = new ArrayList<>(2);
+            }
+            events.add(new Event(r, p.src(), p.dst()));
+        }
+        return events == null && !drop ? Result.NONE : new Result(drop, events == null ? List.of() : events);
+    }
+
+    static boolean header(Rule r, Packet p) {
+        if (!r.proto().equals("ip") && !r.proto().equals(p.proto())) {
+            return false;
+        }
+        if (r.src().matches(p.src()) && r.srcPorts().matches(p.srcPort()) && r.dst().matches(p.dst()) && r.dstPorts().matches(p.dstPort())) {
+            return true;
+        }
+        return r.bidirectional() && r.src().matches(p.dst()) && r.srcPorts().matches(p.dstPort()) && r.dst().matches(p.src())
+                && r.dstPorts().matches(p.srcPort());
+    }
+
+    static boolean detect(Rule r, Packet p) {
+        if (!r.contents().isEmpty() && !contents(r.contents(), 0, p.data(), p.len(), 0, new int[] {MAX_ATTEMPTS})) {
+            return false;
+        }
+        if (r.pcre() != null) {
+            boolean found = r.pcre().pattern().matcher(new String(p.data(), 0, p.len(), StandardCharsets.ISO_8859_1)).find();
+            return found != r.pcre().negated();
+        }
+        return true;
+    }
+
+    /** Whether contents {@code i..} match with the previous match ending at {@code prevEnd}; {@code budget} bounds re-searches. */
+    private static boolean contents(List<Rule.Content> cs, int i, byte[] d, int len, int prevEnd, int[] budget) {
+        if (i == cs.size()) {
+            return true;
+        }
+        Rule.Content c = cs.get(i);
+        int from;
+        int limit;
+        if (c.relative()) {
+            from = prevEnd + (c.distance() == Rule.Content.NO_DISTANCE ? 0 : c.distance());
+            limit = c.within() >= 0 ? from + c.within() : len; // within counts from where distance starts the search
+        } else {
+            from = Math.max(c.offset(), 0);
+            limit = c.depth() >= 0 ? from + c.depth() : len;
+        }
+        from = Math.max(from, 0);
+        limit = Math.min(limit, len);
+        if (c.negated()) {
+            return find(c, d, from, limit) < 0 && contents(cs, i + 1, d, len, prevEnd, budget);
+        }
+        for (int at = find(c, d, from, limit); at >= 0; at = find(c, d, at + 1, limit)) {
+            if (contents(cs, i + 1, d, len, at + c.bytes().length, budget)) {
+                return true;
+            }
+            if (--budget[0] <= 0) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** The first position in {@code [from, limit)} where the whole content fits and matches, or -1. */
+    static int find(Rule.Content c, byte[] d, int from, int limit) {
+        byte[] b = c.bytes();
+        for (int at = from; at + b.length <= limit; at++) {
+            int k = 0;
+            while (k < b.length && (d[at + k] == b[k] || c.nocase() && lower(d[at + k]) == lower(b[k]))) {
+                k++;
+            }
+            if (k == b.length) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    private static int lower(byte b) {
+        return b >= 'A' && b <= 'Z' ? b + 32 : b;
+    }
+
+    private static boolean passesFilter(Compiled c, Packet p, long now) {
+        Rule.Filter f = c.rule.detectionFilter();
+        if (f == null) {
+            return true;
+        }
+        InetAddress key = f.bySrc() ? p.src() : p.dst();
+        synchronized (c.filter) {
+            Window w = c.filter.computeIfAbsent(key, k -> new Window());
+            if (w.count == 0 || now - w.startMs >= f.seconds() * 1000L) {
+                w.startMs = now;
+                w.count = 0;
+            }
+            w.count++;
+            return w.count > f.count();
+        }
+    }
+
+    private static boolean passesThreshold(Compiled c, Packet p, long now) {
+        Rule.Threshold t = c.rule.threshold();
+        if (t == null) {
+            return true;
+        }
+        InetAddress key = t.bySrc() ? p.src() : p.dst();
+        synchronized (c.threshold) {
+            Window w = c.threshold.computeIfAbsent(key, k -> new Window());
+            if (w.count == 0 || now - w.startMs >= t.seconds() * 1000L) {
+                w.startMs = now;
+                w.count = 0;
+            }
+            w.count++;
+            return switch (t.type()) {
+                case LIMIT -> w.count <= t.count();
+                case THRESHOLD -> w.count % t.count() == 0;
+                case BOTH -> w.count == t.count();
+            };
+        }
+    }
+}
