@@ -538,6 +538,73 @@ def check_export_cdrs():
         print("ok: export-cdrs gave %d CDRs and refused a bad date-time" % expected)
 
 
+SEC = "urn:besip:params:xml:ns:yang:besip-security"
+
+
+def security_blocks(m):
+    from lxml import etree
+    reply = m.dispatch(to_ele('<list-blocks xmlns="%s"/>' % SEC))
+    out = {}
+    for b in etree.fromstring(reply.xml.encode()).iter("{%s}block" % SEC):
+        left = b.find("{%s}seconds-left" % SEC)
+        out[b.find("{%s}address" % SEC).text] = (None if left is None else int(left.text), b.find("{%s}reason" % SEC).text)
+    return out
+
+
+def check_security_blocks():
+    """args: address, min and max seconds left ('-' for absent: not blocked)"""
+    addr, lo, hi = sys.argv[5], sys.argv[6], sys.argv[7]
+    with connect_when_announced("besip-security") as m:
+        blocks = security_blocks(m)
+        if lo == "-":
+            if addr in blocks:
+                fail("%s is still blocked: %s" % (addr, blocks))
+            print("ok: %s not blocked" % addr)
+            return
+        if addr not in blocks:
+            fail("%s is not blocked: %s" % (addr, blocks))
+        left, reason = blocks[addr]
+        if left is None or not int(lo) <= left <= int(hi):
+            fail("%s has %s s left, expected %s..%s" % (addr, left, lo, hi))
+        print("ok: %s blocked, %d s left (%s)" % (addr, left, reason))
+
+
+def check_security_rule():
+    """args: sid, rule text; the same rule with an unknown option is refused first, with its line and column"""
+    from xml.sax.saxutils import escape
+    sid, text = sys.argv[5], sys.argv[6]
+    cfg = '<config><security xmlns="%s"><rule><sid>%s</sid><text>%s</text></rule></security></config>'
+    with connect_when_announced("besip-security") as m:
+        try:
+            m.edit_config(target="running", config=cfg % (SEC, sid, escape(text.replace("sid:", "frobnicate; sid:"))))
+            fail("a rule with an unknown option was accepted")
+        except RPCError as e:
+            if "rule %s:1:" % sid not in e.message or "unknown or unsupported option frobnicate" not in e.message:
+                fail("unexpected error: " + e.message)
+            print("refused as expected:", e.message)
+        m.edit_config(target="running", config=cfg % (SEC, sid, escape(text)))
+        print("ok: rule %s configured" % sid)
+
+
+def check_security_unblock():
+    """args: a blocked address; the RPCs' clear errors for what they refuse"""
+    addr = sys.argv[5]
+    with connect_when_announced("besip-security") as m:
+        for rpc, words in (('<block xmlns="%s"><address>127.0.0.1</address></block>', "whitelisted"),
+                           ('<block xmlns="%s"><address>box.example.com</address></block>', "not an IP address"),
+                           ('<unblock xmlns="%s"><address>198.51.100.77</address></unblock>', "is not blocked")):
+            try:
+                m.dispatch(to_ele(rpc % SEC))
+                fail("accepted: " + rpc)
+            except RPCError as e:
+                if words not in e.message:
+                    fail("unexpected error: " + e.message)
+        m.dispatch(to_ele('<unblock xmlns="%s"><address>%s</address></unblock>' % (SEC, addr)))
+        if addr in security_blocks(m):
+            fail(addr + " still blocked after unblock")
+        print("ok: %s unblocked; whitelisted, non-address and not-blocked refused" % addr)
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail("unknown check " + CHECK + "; there are " + ", ".join(sorted(CHECKS)))

@@ -1,0 +1,601 @@
+package org.besip.security.internal.component;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.besip.core.api.config.ConfigApplier;
+import org.besip.core.api.config.ConfigRejectedException;
+import org.besip.core.api.config.ModuleRpc;
+import org.besip.core.api.event.Topics;
+import org.besip.core.api.metrics.MetricSource;
+import org.besip.core.api.storage.DataStores;
+import org.besip.core.api.traffic.TrafficInspector;
+import org.besip.core.api.traffic.Transport;
+import org.besip.core.api.traffic.Verdict;
+import org.besip.security.internal.block.Blocklist;
+import org.besip.security.internal.block.SecurityStore;
+import org.besip.security.internal.block.SoftFaults;
+import org.besip.security.internal.engine.Engine;
+import org.besip.security.internal.firewall.Firewall;
+import org.besip.security.internal.firewall.NftablesFirewall;
+import org.besip.security.internal.rules.AddressSet;
+import org.besip.security.internal.rules.Rule;
+import org.besip.security.internal.rules.RuleParser;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+/**
+ * The security module: the {@link TrafficInspector} the PBX asks for every inbound message (a
+ * blocked source is dropped first thing, one hash lookup; then the rules), SnortSam-style blocks
+ * with a whitelist, enforced in the application and, where the box allows it, in the kernel
+ * (nftables), soft-fault blocking from {@code besip/pbx/auth/FAILED} and
+ * {@code besip/netconf/auth/FAILED}, and for every alert and block an EventAdmin event (which
+ * NETCONF turns into a notification), a log line and a row in SQLite. Blocks are saved with their
+ * expiry and put back when the module starts again (restart, update, re-enable).
+ */
+@Component(service = { TrafficInspector.class, ConfigApplier.class, ModuleRpc.class, MetricSource.class, EventHandler.class,
+        SecurityComponent.class }, property = { ConfigApplier.YANG_MODULE + "=besip-security",
+                ModuleRpc.NAMESPACE + "=" + SecurityComponent.NS, ModuleRpc.NAMES + "=block", ModuleRpc.NAMES + "=unblock",
+                ModuleRpc.NAMES + "=list-blocks", MetricSource.KEYS + "=besip.security.blocks.active",
+                MetricSource.KEYS + "=besip.security.alerts", MetricSource.KEYS + "=besip.security.dropped",
+                EventConstants.EVENT_TOPIC + "=" + Topics.PBX_AUTH_FAILED, EventConstants.EVENT_TOPIC + "=" + Topics.NETCONF_AUTH_FAILED },
+        immediate = true)
+public class SecurityComponent implements TrafficInspector, ConfigApplier, ModuleRpc, MetricSource, EventHandler {
+
+    static final String NS = "urn:besip:params:xml:ns:yang:besip-security";
+    static final String SHIPPED = "besip-sip.rules";
+    private static final Logger LOG = LoggerFactory.getLogger(SecurityComponent.class);
+    static final Map<String, String> DEFAULT_VARS = Map.of("EXTERNAL_NET", "any", "HOME_NET", "any", "SIP_PROXY", "any", "SIP_PORT", "any");
+
+    /** A configuration, read and checked. */
+    record Settings(Engine engine, List<RuleParser.Problem> problems, List<AddressSet.Cidr> whitelist, SoftFaults.Policy soft,
+            String firewall, int retentionDays) {
+    }
+
+    @Reference
+    private DataStores stores;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    private final Blocklist blocks = new Blocklist();
+    private final SoftFaults soft = new SoftFaults();
+    private final Map<Long, Settings> prepared = new ConcurrentHashMap<>();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong alerts = new AtomicLong();
+    private final AtomicLong lostTasks = new AtomicLong();
+    private volatile Settings settings;
+    private volatile Firewall firewall = Firewall.NONE;
+    private String firewallMode = "";
+    private SecurityStore store;
+    private ThreadPoolExecutor worker;
+    private ScheduledExecutorService ticker;
+
+    @Activate
+    void activate() throws SQLException {
+        store = new SecurityStore(stores.dataSource("security"));
+        worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), r -> {
+            Thread t = new Thread(r, "security-worker");
+            t.setDaemon(true);
+            return t;
+        }, (r, pool) -> lostTasks.incrementAndGet());
+        try {
+            settings = read(null);
+        } catch (ConfigRejectedException e) {
+            throw new IllegalStateException("the shipped rules do not load: " + e.getMessage(), e);
+        }
+        blocks.whitelist(settings.whitelist());
+        long now = System.currentTimeMillis();
+        List<Blocklist.Block> saved = store.blocks(now);
+        for (Blocklist.Block b : saved) {
+            blocks.restore(b, now);
+        }
+        blocks.listener(new Blocklist.Listener() {
+            @Override
+            public void blocked(Blocklist.Block b) {
+                onBlocked(b);
+            }
+
+            @Override
+            public void unblocked(Blocklist.Block b, String why) {
+                onUnblocked(b, why);
+            }
+        });
+        submit(() -> useFirewall(settings.firewall()));
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "security-ticker");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.scheduleWithFixedDelay(() -> {
+            try {
+                blocks.expire(System.currentTimeMillis());
+            } catch (RuntimeException e) {
+                LOG.warn("expiring blocks: {}", e.toString());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(() -> submit(() -> {
+            long before = System.currentTimeMillis() - settings.retentionDays() * 86_400_000L;
+            int n = store.pruneAlerts(before);
+            if (n > 0) {
+                LOG.info("{} alerts older than {} days removed", n, settings.retentionDays());
+            }
+        }), 1, 60, TimeUnit.MINUTES);
+        LOG.info("security: {} rules, {} blocks restored, whitelist {}", settings.engine().size(), saved.size(),
+                settings.whitelist().size());
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        ticker.shutdownNow();
+        worker.shutdown();
+        worker.awaitTermination(5, TimeUnit.SECONDS);
+        firewall.close(); // the blocks stay saved; the next start puts them back (kernel included)
+        firewall = Firewall.NONE;
+    }
+
+    // ---- inspection ----
+
+    @Override
+    public Verdict inspect(InetSocketAddress source, Transport transport, ByteBuffer message) {
+        return inspect(source, null, transport, message);
+    }
+
+    @Override
+    public Verdict inspect(InetSocketAddress source, InetSocketAddress local, Transport transport, ByteBuffer message) {
+        long now = System.currentTimeMillis();
+        InetAddress src = source.getAddress();
+        if (blocks.blocked(src, now)) {
+            dropped.incrementAndGet();
+            return Verdict.DROP;
+        }
+        Settings s = settings;
+        byte[] data = new byte[message.remaining()];
+        message.get(data);
+        InetAddress dst = local == null || local.getAddress().isAnyLocalAddress() ? null : local.getAddress();
+        Engine.Result r = s.engine().evaluate(new Engine.Packet(src, source.getPort(), dst, local == null ? 0 : local.getPort(),
+                transport == Transport.UDP ? "udp" : "tcp", data, data.length), now);
+        boolean drop = r.drop();
+        for (Engine.Event e : r.events()) {
+            alert(e.rule().sid(), e.rule().rev(), e.rule().msg(), e.rule().classtype(), src.getHostAddress(),
+                    local == null ? "" : local.getAddress().getHostAddress() + ":" + local.getPort(), e.rule().action().name().toLowerCase(), now);
+            InetAddress target = e.blockTarget();
+            if (target != null && blocks.block(target, e.rule().fwsam().seconds(), e.rule().msg(), e.rule().sid(), now) != null
+                    && target.equals(src)) {
+                drop = true;
+            }
+        }
+        if (drop) {
+            dropped.incrementAndGet();
+        }
+        return drop ? Verdict.DROP : Verdict.ACCEPT;
+    }
+
+    private void alert(long sid, int rev, String msg, String classtype, String source, String destination, String action, long now) {
+        alerts.incrementAndGet();
+        submit(() -> {
+            LOG.warn("ALERT [1:{}:{}] {} [Classification: {}] {} -> {}", sid, rev, msg, classtype, source, destination);
+            Map<String, Object> p = new HashMap<>();
+            p.put("sid", sid);
+            p.put("rev", rev);
+            p.put("msg", msg);
+            p.put("classtype", classtype == null ? "" : classtype);
+            p.put(Topics.PROP_SOURCE, source);
+            p.put("destination", destination);
+            p.put("action", action);
+            post(Topics.SECURITY_ALERT, p);
+            store.saveAlert(new SecurityStore.Alert(now, sid, msg, classtype, source, destination, action));
+        });
+    }
+
+    private void onBlocked(Blocklist.Block b) {
+        submit(() -> {
+            long seconds = b.untilMs() == 0 ? 0 : Math.max(1, (b.untilMs() - System.currentTimeMillis() + 999) / 1000);
+            LOG.warn("BLOCKED {} for {} ({}, sid {}) via {}", b.address().getHostAddress(), seconds == 0 ? "ever" : seconds + " s", b.reason(),
+                    b.sid(), firewall.name().equals("none") ? "the application" : "the application and " + firewall.name());
+            store.saveBlock(b);
+            firewall.block(b.address(), seconds);
+            Map<String, Object> p = new HashMap<>();
+            p.put(Topics.PROP_SOURCE, b.address().getHostAddress());
+            p.put("until", b.untilMs());
+            p.put("reason", b.reason());
+            p.put("sid", b.sid());
+            post(Topics.SECURITY_BLOCKED, p);
+            store.saveAlert(new SecurityStore.Alert(b.sinceMs(), b.sid(), b.reason(), "block", b.address().getHostAddress(), "",
+                    "block " + (seconds == 0 ? "until unblocked" : seconds + " s")));
+        });
+    }
+
+    private void onUnblocked(Blocklist.Block b, String why) {
+        submit(() -> {
+            LOG.info("UNBLOCKED {} ({})", b.address().getHostAddress(), why);
+            store.deleteBlock(b.address());
+            firewall.unblock(b.address());
+            post(Topics.SECURITY_UNBLOCKED, Map.of(Topics.PROP_SOURCE, b.address().getHostAddress(), "reason", why));
+            store.saveAlert(new SecurityStore.Alert(System.currentTimeMillis(), b.sid(), b.reason(), "unblock", b.address().getHostAddress(),
+                    "", "unblock (" + why + ")"));
+        });
+    }
+
+    /** Work off the transport threads: storage, the kernel, events. A full queue loses the task and counts it. */
+    private interface Task {
+        void run() throws Exception;
+    }
+
+    private void submit(Task t) {
+        ThreadPoolExecutor w = worker;
+        if (w == null || w.isShutdown()) {
+            return;
+        }
+        w.execute(() -> {
+            try {
+                t.run();
+            } catch (Exception e) {
+                LOG.warn("security: {}", e.toString());
+            }
+        });
+    }
+
+    private void post(String topic, Map<String, Object> props) {
+        EventAdmin ea = events;
+        if (ea != null) {
+            ea.postEvent(new Event(topic, props));
+        }
+    }
+
+    // ---- soft faults ----
+
+    @Override
+    public void handleEvent(Event event) {
+        Object source = event.getProperty(Topics.PROP_SOURCE);
+        InetAddress a = literal(source == null ? null : source.toString());
+        if (a == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        int n = soft.failed(a, now);
+        if (n > 0) {
+            SoftFaults.Policy p = soft.policy();
+            String what = event.getTopic().equals(Topics.PBX_AUTH_FAILED) ? "SIP" : "NETCONF";
+            String msg = "soft faults: " + n + " " + what + " authentication failures in " + p.windowS() + " s";
+            alert(0, 1, msg, "soft-fault", a.getHostAddress(), "", "block", now);
+            blocks.block(a, p.blockS(), msg, 0, now);
+        }
+    }
+
+    /** An IP literal, or null; never a name lookup. */
+    static InetAddress literal(String text) {
+        if (text == null) {
+            return null;
+        }
+        String t = text.trim();
+        if (t.startsWith("[") && t.endsWith("]")) {
+            t = t.substring(1, t.length() - 1);
+        }
+        try {
+            AddressSet.Cidr.parse(t);
+            return InetAddress.getByName(t);
+        } catch (IllegalArgumentException | UnknownHostException e) {
+            return null;
+        }
+    }
+
+    // ---- configuration ----
+
+    @Override
+    public void prepare(long tx, Element config) throws ConfigRejectedException {
+        prepared.put(tx, read(child(config, "security")));
+    }
+
+    @Override
+    public void apply(long tx) {
+        Settings s = prepared.remove(tx);
+        if (s == null) {
+            return;
+        }
+        settings = s;
+        blocks.whitelist(s.whitelist());
+        soft.policy(s.soft());
+        submit(() -> useFirewall(s.firewall()));
+        LOG.info("security: {} rules active, whitelist {} entries, firewall {}", s.engine().size(), s.whitelist().size(), s.firewall());
+    }
+
+    @Override
+    public void abort(long tx) {
+        prepared.remove(tx);
+    }
+
+    private Settings read(Element sec) throws ConfigRejectedException {
+        Map<String, String> vars = new HashMap<>(DEFAULT_VARS);
+        for (Element v : children(sec, "variable")) {
+            vars.put(text(v, "name"), text(v, "value"));
+        }
+        List<RuleParser.Problem> problems = new ArrayList<>();
+        Map<Long, Rule> rules = new LinkedHashMap<>();
+        if (sec == null || !"false".equals(text(sec, "default-rules"))) {
+            RuleParser.Result shipped = new RuleParser(vars).parse(shippedRules(), SHIPPED);
+            for (RuleParser.Problem p : shipped.problems()) {
+                if (sec != null && p.message().startsWith("undefined variable")) {
+                    throw new ConfigRejectedException("/sec:security/sec:variable", p.toString());
+                }
+                problems.add(p);
+            }
+            shipped.rules().forEach(r -> rules.put(r.sid(), r));
+        }
+        for (Element r : children(sec, "rule")) {
+            String sid = text(r, "sid");
+            String path = "/sec:security/sec:rule[sec:sid='" + sid + "']/sec:text";
+            RuleParser.Result res = new RuleParser(vars).parse(text(r, "text"), "rule " + sid);
+            if (!res.problems().isEmpty()) {
+                throw new ConfigRejectedException(path, res.problems().get(0).toString());
+            }
+            if (res.rules().size() != 1) {
+                throw new ConfigRejectedException(path, "one rule per entry, found " + res.rules().size());
+            }
+            Rule rule = res.rules().get(0);
+            if (!String.valueOf(rule.sid()).equals(sid)) {
+                throw new ConfigRejectedException(path, "the rule's sid is " + rule.sid() + ", its key " + sid);
+            }
+            rules.put(rule.sid(), rule);
+        }
+        List<AddressSet.Cidr> whitelist = new ArrayList<>(ownAddresses());
+        for (Element w : children(sec, "whitelist")) {
+            String t = w.getTextContent().trim();
+            try {
+                whitelist.add(AddressSet.Cidr.parse(t));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigRejectedException("/sec:security/sec:whitelist", e.getMessage());
+            }
+        }
+        Element sf = child(sec, "soft-faults");
+        SoftFaults.Policy d = SoftFaults.Policy.DEFAULT;
+        SoftFaults.Policy policy = sf == null ? d : new SoftFaults.Policy(!"false".equals(text(sf, "enabled")),
+                intOr(text(sf, "failures"), d.failures()), intOr(text(sf, "window"), d.windowS()), intOr(text(sf, "block-duration"), (int) d.blockS()));
+        String fw = sec == null || text(sec, "firewall") == null ? "auto" : text(sec, "firewall");
+        int retention = sec == null ? 30 : intOr(text(sec, "alert-retention"), 30);
+        return new Settings(new Engine(List.copyOf(rules.values())), List.copyOf(problems), whitelist, policy, fw, retention);
+    }
+
+    private static int intOr(String v, int d) {
+        return v == null ? d : Integer.parseInt(v);
+    }
+
+    static String shippedRules() {
+        try (InputStream in = SecurityComponent.class.getResourceAsStream("/rules/" + SHIPPED)) {
+            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** 127.0.0.1, ::1 and every address of the box's interfaces: never blocked. */
+    static List<AddressSet.Cidr> ownAddresses() {
+        List<AddressSet.Cidr> out = new ArrayList<>();
+        out.add(AddressSet.Cidr.parse("127.0.0.1"));
+        out.add(AddressSet.Cidr.parse("::1"));
+        try {
+            for (NetworkInterface n : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                for (InetAddress a : Collections.list(n.getInetAddresses())) {
+                    String h = a.getHostAddress();
+                    int pct = h.indexOf('%');
+                    out.add(AddressSet.Cidr.parse(pct < 0 ? h : h.substring(0, pct)));
+                }
+            }
+        } catch (SocketException | IllegalArgumentException e) {
+            // the configured list and the loopback still hold
+        }
+        return out;
+    }
+
+    /** Switches the kernel backend (on the worker); the blocks in force are put into the new one. */
+    private void useFirewall(String mode) {
+        if (mode.equals(firewallMode)) {
+            return;
+        }
+        Firewall next = Firewall.NONE;
+        if (!mode.equals("none")) {
+            try {
+                next = NftablesFirewall.open(List.of("nft"));
+            } catch (IOException e) {
+                if (mode.equals("nftables")) {
+                    LOG.error("security: nftables requested but unavailable ({}); blocking in the application only", e.getMessage());
+                } else {
+                    LOG.info("security: nftables unavailable ({}); blocking in the application only", e.getMessage());
+                }
+            }
+        }
+        Firewall old = firewall;
+        firewall = next;
+        firewallMode = mode;
+        if (old != next) {
+            old.close();
+        }
+        long now = System.currentTimeMillis();
+        for (Blocklist.Block b : blocks.active(now)) {
+            next.block(b.address(), b.untilMs() == 0 ? 0 : Math.max(1, (b.untilMs() - now + 999) / 1000));
+        }
+        LOG.info("security: blocks enforced in {}", next.name().equals("none") ? "the application" : "the application and " + next.name());
+    }
+
+    // ---- RPCs ----
+
+    @Override
+    public List<Element> invoke(String name, Element input, Document reply) throws ConfigRejectedException {
+        long now = System.currentTimeMillis();
+        switch (name) {
+            case "block" -> {
+                InetAddress a = address(input, "block");
+                if (blocks.whitelisted(a)) {
+                    throw new ConfigRejectedException("/sec:block/sec:address", a.getHostAddress() + " is whitelisted: never blocked");
+                }
+                String d = text(input, "duration");
+                long seconds;
+                try {
+                    seconds = d == null ? 600 : Long.parseLong(d);
+                } catch (NumberFormatException e) {
+                    seconds = -1;
+                }
+                if (seconds < 0 || seconds > 31_622_400) {
+                    throw new ConfigRejectedException("/sec:block/sec:duration", "duration must be 0 to 31622400 seconds, not " + d);
+                }
+                String reason = text(input, "reason");
+                blocks.block(a, seconds, reason == null || reason.isBlank() ? "blocked by hand" : reason, 0, now);
+                return List.of();
+            }
+            case "unblock" -> {
+                InetAddress a = address(input, "unblock");
+                if (!blocks.unblock(a)) {
+                    throw new ConfigRejectedException("/sec:unblock/sec:address", a.getHostAddress() + " is not blocked");
+                }
+                return List.of();
+            }
+            case "list-blocks" -> {
+                List<Element> out = new ArrayList<>();
+                for (Blocklist.Block b : blocks.active(now)) {
+                    Element e = reply.createElementNS(NS, "block");
+                    add(reply, e, "address", b.address().getHostAddress());
+                    if (b.untilMs() != 0) {
+                        add(reply, e, "seconds-left", String.valueOf((b.untilMs() - now + 999) / 1000));
+                    }
+                    add(reply, e, "reason", b.reason());
+                    add(reply, e, "sid", String.valueOf(b.sid()));
+                    out.add(e);
+                }
+                return out;
+            }
+            default -> throw new ConfigRejectedException(null, "besip-security has no RPC " + name);
+        }
+    }
+
+    private static void add(Document d, Element parent, String name, String value) {
+        Element e = d.createElementNS(NS, name);
+        e.setTextContent(value);
+        parent.appendChild(e);
+    }
+
+    private static InetAddress address(Element input, String rpc) throws ConfigRejectedException {
+        String t = text(input, "address");
+        InetAddress a = literal(t);
+        if (a == null) {
+            throw new ConfigRejectedException("/sec:" + rpc + "/sec:address", "not an IP address: " + t);
+        }
+        return a;
+    }
+
+    // ---- what the page and Zabbix read ----
+
+    @Override
+    public Number value(String key) {
+        return switch (key) {
+            case "besip.security.blocks.active" -> blocks.active(System.currentTimeMillis()).size();
+            case "besip.security.alerts" -> alerts.get();
+            case "besip.security.dropped" -> dropped.get();
+            default -> null;
+        };
+    }
+
+    public Blocklist blocks() {
+        return blocks;
+    }
+
+    public List<Engine.Stats> ruleStats() {
+        return settings.engine().stats();
+    }
+
+    public List<RuleParser.Problem> problems() {
+        return settings.problems();
+    }
+
+    public List<SecurityStore.Alert> recentAlerts(int n) throws SQLException {
+        return store.recentAlerts(n);
+    }
+
+    public String firewallName() {
+        return firewall.name();
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Blocks by hand from the page: the same checks as the RPC. */
+    public void blockByHand(String address, long seconds, String reason) throws ConfigRejectedException {
+        InetAddress a = literal(address);
+        if (a == null) {
+            throw new ConfigRejectedException(null, "not an IP address: " + address);
+        }
+        if (blocks.whitelisted(a)) {
+            throw new ConfigRejectedException(null, a.getHostAddress() + " is whitelisted: never blocked");
+        }
+        if (seconds < 0 || seconds > 31_622_400) {
+            throw new ConfigRejectedException(null, "duration must be 0 to 31622400 seconds");
+        }
+        blocks.block(a, seconds, reason == null || reason.isBlank() ? "blocked by hand" : reason, 0, System.currentTimeMillis());
+    }
+
+    public void unblockByHand(String address) throws ConfigRejectedException {
+        InetAddress a = literal(address);
+        if (a == null || !blocks.unblock(a)) {
+            throw new ConfigRejectedException(null, address + " is not blocked");
+        }
+    }
+
+    // ---- DOM helpers ----
+
+    private static Element child(Element e, String name) {
+        List<Element> c = children(e, name);
+        return c.isEmpty() ? null : c.get(0);
+    }
+
+    private static List<Element> children(Element e, String name) {
+        List<Element> out = new ArrayList<>();
+        if (e == null) {
+            return out;
+        }
+        for (Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element c && name.equals(c.getLocalName()) && NS.equals(c.getNamespaceURI())) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private static String text(Element e, String name) {
+        Element c = child(e, name);
+        return c == null ? null : c.getTextContent().trim();
+    }
+}

@@ -1,0 +1,129 @@
+package org.besip.runtime.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * BESIP's experiment, as an interop test: with the PBX and the security module running (on by
+ * default, the shipped rules, BESIP's REGISTER-flood rule as written), sipp from 127.0.0.2 floods
+ * REGISTER while sipp from 127.0.0.3 registers a user at a low rate. The flooder is blocked within
+ * a second of crossing the rule's threshold (its own message log says when it last got an answer),
+ * every legitimate registration succeeds, the block shows on NETCONF and the Security page, and a
+ * block lifts after its duration.
+ */
+class FloodIT {
+
+    @TempDir
+    Path work;
+
+    static final Path SCENARIO = Path.of("../bundles/pbx/src/test/resources/sipp/register-auth.xml").toAbsolutePath();
+    static final DateTimeFormatter SIPP_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+
+    Process sipp(BesipProcess box, String from, int calls, int rate, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("sipp", "-sf", SCENARIO.toString(), "-inf", work.resolve("users.csv").toString(),
+                "127.0.0.1:" + box.sipPort(), "-i", from, "-p", "0", "-m", String.valueOf(calls), "-r", String.valueOf(rate), "-nostdin"));
+        cmd.addAll(List.of(extra));
+        return new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).start();
+    }
+
+    static String finish(Process p, int seconds) throws Exception {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(seconds, TimeUnit.SECONDS), out);
+        return out;
+    }
+
+    /** A sipp message log entry: when, and whether it was sent or received. */
+    record Logged(LocalDateTime at, boolean sent, String firstLine) {
+    }
+
+    static List<Logged> messages(Path log) throws Exception {
+        Matcher m = Pattern.compile("-{20,} (\\d{4}-\\d\\d-\\d\\d\\s\\d\\d:\\d\\d:\\d\\d\\.\\d{6})\\R(UDP message (sent|received)[^\\n]*)\\R\\R([^\\r\\n]*)")
+                .matcher(Files.readString(log, StandardCharsets.ISO_8859_1));
+        List<Logged> out = new ArrayList<>();
+        while (m.find()) {
+            out.add(new Logged(LocalDateTime.parse(m.group(1).replace('\t', ' '), SIPP_TIME), m.group(3).equals("sent"), m.group(4)));
+        }
+        return out;
+    }
+
+    @Test
+    void theFloodingSourceIsBlockedWithinASecondWhileALegitimateUserKeepsRegistering() throws Exception {
+        try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
+            assertEquals(200, box.post("action=enable&module=pbx", null, null, Map.of()).statusCode());
+            NetconfIT.runOn(box, "configure_pbx_users", "20", "s3cret");
+            MonitoringIT.awaitLog(box, "SIP over UDP on /127.0.0.1:" + box.sipPort());
+            MonitoringIT.awaitLog(box, "security: 8 rules");
+            StringBuilder csv = new StringBuilder("SEQUENTIAL\n");
+            for (int i = 0; i < 20; i++) {
+                csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=s3cret]\n");
+            }
+            Files.writeString(work.resolve("users.csv"), csv);
+
+            // the legitimate phone: 2 registrations a second (4 REGISTERs: under the rule's 50 in 5 s) for 20 s
+            Process legit = sipp(box, "127.0.0.3", 40, 2, "-timeout", "60s");
+            Thread.sleep(2000);
+            // the attacker: 200 registrations a second (400 REGISTERs), each answered 401, then blocked
+            Path floodLog = work.resolve("flood.log");
+            Process flood = sipp(box, "127.0.0.2", 1000, 200, "-timeout", "8s", "-recv_timeout", "2000", "-trace_msg", "-message_file",
+                    floodLog.toString());
+            finish(flood, 30);
+
+            List<Logged> log = messages(floodLog);
+            List<Logged> sent = log.stream().filter(l -> l.sent() && l.firstLine().startsWith("REGISTER")).toList();
+            List<Logged> received = log.stream().filter(l -> !l.sent()).toList();
+            assertTrue(sent.size() > 500, "the flood was a flood: " + sent.size() + " REGISTERs");
+            assertTrue(received.size() >= 25, "the box answered the flood before the block: " + received.size());
+            LocalDateTime crossing = sent.get(50).at(); // the 51st REGISTER in 5 s fires sid 1000001
+            LocalDateTime lastAnswer = received.get(received.size() - 1).at();
+            long timeToBlockMs = ChronoUnit.MILLIS.between(crossing, lastAnswer);
+            System.out.printf("flood: %d REGISTERs sent, %d answers, the last %d ms after the 51st REGISTER%n", sent.size(),
+                    received.size(), timeToBlockMs);
+            assertTrue(timeToBlockMs <= 1000, "blocked within 1 s of crossing the threshold, not " + timeToBlockMs + " ms");
+            assertTrue(received.size() < 110, "nothing answered after the block: " + received.size() + " answers");
+
+            String legitOut = finish(legit, 60);
+            assertEquals(0, legit.exitValue(), "every legitimate registration succeeded during the flood:\n" + legitOut);
+
+            // the block is there on every interface: NETCONF, the log, the Security page
+            NetconfIT.runOn(box, "security_blocks", "127.0.0.2", "560", "600");
+            NetconfIT.runOn(box, "security_blocks", "127.0.0.3", "-", "-");
+            MonitoringIT.awaitLog(box, "ALERT [1:1000001:1] SIP DoS attempt(registerflood) [Classification: misc-attack] 127.0.0.2 -> ");
+            MonitoringIT.awaitLog(box, "BLOCKED 127.0.0.2 for 600 s (SIP DoS attempt(registerflood), sid 1000001)");
+            var page = box.get("besip-security", "admin", box.password());
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().contains("<td class='address'>127.0.0.2</td>"), page.body());
+            assertTrue(page.body().contains("SIP DoS attempt(registerflood)"), page.body());
+
+            // the block lifts after its duration: the same rule with a 3 s fwsam, a flood from 127.0.0.4
+            NetconfIT.runOn(box, "security_rule", "1000001", "alert udp $EXTERNAL_NET any -> $SIP_PROXY $SIP_PORT (msg:\"SIP DoS "
+                    + "attempt(registerflood)\"; content:\"REGISTER sip\"; detection_filter:track by_src, count 50, seconds 5; "
+                    + "classtype:misc-attack; sid:1000001; rev:2; fwsam:src, 3sec;)");
+            MonitoringIT.awaitLog(box, "security: 8 rules active");
+            finish(sipp(box, "127.0.0.4", 60, 100, "-timeout", "5s", "-recv_timeout", "1000"), 30);
+            NetconfIT.runOn(box, "security_blocks", "127.0.0.4", "1", "3");
+            Thread.sleep(4000);
+            Process after = sipp(box, "127.0.0.4", 1, 1, "-timeout", "10s");
+            String afterOut = finish(after, 30);
+            assertEquals(0, after.exitValue(), "registered again once the 3 s block lifted:\n" + afterOut);
+            MonitoringIT.awaitLog(box, "UNBLOCKED 127.0.0.4 (expired)");
+
+            NetconfIT.runOn(box, "security_unblock", "127.0.0.2");
+        }
+    }
+}
