@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Reads a sipp -trace_msg message log of a REGISTER flood: prints REGISTERs sent, answers
-received, and the time from the 51st REGISTER sent (where a '50 in 5 s' rule fires) to the last
-answer the flooder got, in ms (negative: the last answer came before that REGISTER went out).
+received, how many were answered beyond the threshold (the 51st REGISTER is where a '50 in 5 s'
+rule fires), the time to block -- from the 51st REGISTER sent to the first one that was never
+answered (answers come in order on loopback), in ms -- and when the last answer came, in ms after
+the 51st REGISTER (negative: before it went out).
 
     bench/sipp_log.py FILE [THRESHOLD]      (THRESHOLD default 50)
 """
@@ -18,4 +20,8 @@ received = [at(t) for t, d, first in entries if d == "received"]
 if len(sent) <= threshold or not received:
     print("sent=%d answers=%d ttb_ms=n/a" % (len(sent), len(received)))
 else:
-    print("sent=%d answers=%d ttb_ms=%d" % (len(sent), len(received), round((received[-1] - sent[threshold]).total_seconds() * 1000)))
+    beyond = max(0, len(received) - threshold)
+    first_unanswered = sent[min(threshold + beyond, len(sent) - 1)]
+    ms = lambda a, b: round((a - b).total_seconds() * 1000)
+    print("sent=%d answers=%d beyond_threshold=%d ttb_ms=%d last_answer_ms=%d" % (len(sent), len(received), beyond,
+          ms(first_unanswered, sent[threshold]), ms(received[-1], sent[threshold])))

@@ -605,6 +605,27 @@ def check_security_unblock():
         print("ok: %s unblocked; whitelisted, non-address and not-blocked refused" % addr)
 
 
+def check_security_notification():
+    """args: an address to block by hand; the BLOCKED and UNBLOCKED events arrive as notifications"""
+    addr = sys.argv[5]
+    with connect_when_announced("besip-security") as listener, connect() as writer:
+        listener.create_subscription()
+        writer.dispatch(to_ele('<block xmlns="%s"><address>%s</address><duration>60</duration><reason>by hand</reason></block>'
+                               % (SEC, addr)))
+        writer.dispatch(to_ele('<unblock xmlns="%s"><address>%s</address></unblock>' % (SEC, addr)))
+        seen = []
+        deadline = time.time() + 20
+        while time.time() < deadline and len(seen) < 2:
+            n = listener.take_notification(block=True, timeout=5)
+            if n is not None and addr in n.notification_xml:
+                for topic in ("besip/security/BLOCKED", "besip/security/UNBLOCKED"):
+                    if topic in n.notification_xml and topic not in seen:
+                        seen.append(topic)
+        if seen != ["besip/security/BLOCKED", "besip/security/UNBLOCKED"]:
+            fail("notifications seen: %s" % seen)
+        print("ok: BLOCKED and UNBLOCKED of %s as notifications" % addr)
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail("unknown check " + CHECK + "; there are " + ", ".join(sorted(CHECKS)))

@@ -68,7 +68,7 @@ class FloodIT {
             assertEquals(200, box.post("action=enable&module=pbx", null, null, Map.of()).statusCode());
             NetconfIT.runOn(box, "configure_pbx_users", "20", "s3cret");
             MonitoringIT.awaitLog(box, "SIP over UDP on /127.0.0.1:" + box.sipPort());
-            MonitoringIT.awaitLog(box, "security: 8 rules");
+            MonitoringIT.awaitLog(box, "security: 9 rules");
             StringBuilder csv = new StringBuilder("SEQUENTIAL\n");
             for (int i = 0; i < 20; i++) {
                 csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=s3cret]\n");
@@ -114,7 +114,7 @@ class FloodIT {
             NetconfIT.runOn(box, "security_rule", "1000001", "alert udp $EXTERNAL_NET any -> $SIP_PROXY $SIP_PORT (msg:\"SIP DoS "
                     + "attempt(registerflood)\"; content:\"REGISTER sip\"; detection_filter:track by_src, count 50, seconds 5; "
                     + "classtype:misc-attack; sid:1000001; rev:2; fwsam:src, 3sec;)");
-            MonitoringIT.awaitLog(box, "security: 8 rules active");
+            MonitoringIT.awaitLog(box, "security: 9 rules active");
             finish(sipp(box, "127.0.0.4", 60, 100, "-timeout", "5s", "-recv_timeout", "1000"), 30);
             NetconfIT.runOn(box, "security_blocks", "127.0.0.4", "1", "3");
             Thread.sleep(4000);
@@ -124,6 +124,13 @@ class FloodIT {
             MonitoringIT.awaitLog(box, "UNBLOCKED 127.0.0.4 (expired)");
 
             NetconfIT.runOn(box, "security_unblock", "127.0.0.2");
+            NetconfIT.runOn(box, "security_notification", "198.51.100.9");
+
+            // soft faults: a phone from 127.0.0.5 with a wrong password fails 10 times in a minute and is blocked
+            Files.writeString(work.resolve("users.csv"), csv.toString().replace("password=s3cret", "password=wrong"));
+            finish(sipp(box, "127.0.0.5", 12, 4, "-timeout", "15s", "-recv_timeout", "2000"), 30);
+            NetconfIT.runOn(box, "security_blocks", "127.0.0.5", "500", "600");
+            MonitoringIT.awaitLog(box, "BLOCKED 127.0.0.5 for 600 s (soft faults: 10 SIP authentication failures in 60 s, sid 0)");
         }
     }
 }

@@ -36,6 +36,7 @@ import org.besip.core.api.traffic.Verdict;
 import org.besip.security.internal.block.Blocklist;
 import org.besip.security.internal.block.SecurityStore;
 import org.besip.security.internal.block.SoftFaults;
+import org.besip.security.internal.capture.WireCapture;
 import org.besip.security.internal.engine.Engine;
 import org.besip.security.internal.firewall.Firewall;
 import org.besip.security.internal.firewall.NftablesFirewall;
@@ -83,8 +84,10 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
 
     /** A configuration, read and checked. */
     record Settings(Engine engine, List<RuleParser.Problem> problems, List<AddressSet.Cidr> whitelist, SoftFaults.Policy soft,
-            String firewall, int retentionDays) {
+            String firewall, int retentionDays, List<String> captureInterfaces, String captureFilter) {
     }
+
+    static final String DEFAULT_CAPTURE_FILTER = "(udp or tcp) and not dst port 5060";
 
     @Reference
     private DataStores stores;
@@ -100,6 +103,8 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
     private final AtomicLong lostTasks = new AtomicLong();
     private volatile Settings settings;
     private volatile Firewall firewall = Firewall.NONE;
+    private WireCapture capture;
+    private String captureKey = "";
     private String firewallMode = "";
     private SecurityStore store;
     private ThreadPoolExecutor worker;
@@ -136,6 +141,8 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
             }
         });
         submit(() -> useFirewall(settings.firewall()));
+        Settings first = settings;
+        submit(() -> useCapture(first));
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "security-ticker");
             t.setDaemon(true);
@@ -166,6 +173,10 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         worker.awaitTermination(5, TimeUnit.SECONDS);
         firewall.close(); // the blocks stay saved; the next start puts them back (kernel included)
         firewall = Firewall.NONE;
+        if (capture != null) {
+            capture.close();
+            capture = null;
+        }
     }
 
     // ---- inspection ----
@@ -183,26 +194,39 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
             dropped.incrementAndGet();
             return Verdict.DROP;
         }
-        Settings s = settings;
         byte[] data = new byte[message.remaining()];
         message.get(data);
         InetAddress dst = local == null || local.getAddress().isAnyLocalAddress() ? null : local.getAddress();
-        Engine.Result r = s.engine().evaluate(new Engine.Packet(src, source.getPort(), dst, local == null ? 0 : local.getPort(),
+        boolean drop = judge(new Engine.Packet(src, source.getPort(), dst, local == null ? 0 : local.getPort(),
                 transport == Transport.UDP ? "udp" : "tcp", data, data.length), now);
-        boolean drop = r.drop();
-        for (Engine.Event e : r.events()) {
-            alert(e.rule().sid(), e.rule().rev(), e.rule().msg(), e.rule().classtype(), src.getHostAddress(),
-                    local == null ? "" : local.getAddress().getHostAddress() + ":" + local.getPort(), e.rule().action().name().toLowerCase(), now);
-            InetAddress target = e.blockTarget();
-            if (target != null && blocks.block(target, e.rule().fwsam().seconds(), e.rule().msg(), e.rule().sid(), now) != null
-                    && target.equals(src)) {
-                drop = true;
-            }
-        }
         if (drop) {
             dropped.incrementAndGet();
         }
         return drop ? Verdict.DROP : Verdict.ACCEPT;
+    }
+
+    /** Runs the rules over a packet, raises its alerts and blocks; whether the packet itself is to be dropped. */
+    private boolean judge(Engine.Packet p, long now) {
+        Engine.Result r = settings.engine().evaluate(p, now);
+        boolean drop = r.drop();
+        for (Engine.Event e : r.events()) {
+            alert(e.rule().sid(), e.rule().rev(), e.rule().msg(), e.rule().classtype(), p.src().getHostAddress(),
+                    p.dst() == null ? "" : p.dst().getHostAddress() + ":" + p.dstPort(), e.rule().action().name().toLowerCase(), now);
+            InetAddress target = e.blockTarget();
+            if (target != null && blocks.block(target, e.rule().fwsam().seconds(), e.rule().msg(), e.rule().sid(), now) != null
+                    && target.equals(p.src())) {
+                drop = true;
+            }
+        }
+        return drop;
+    }
+
+    /** A packet from wire capture: what the PBX never sees. A source already blocked is not judged again. */
+    private void wire(Engine.Packet p) {
+        long now = System.currentTimeMillis();
+        if (!blocks.blocked(p.src(), now)) {
+            judge(p, now);
+        }
     }
 
     private void alert(long sid, int rev, String msg, String classtype, String source, String destination, String action, long now) {
@@ -331,6 +355,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         blocks.whitelist(s.whitelist());
         soft.policy(s.soft());
         submit(() -> useFirewall(s.firewall()));
+        submit(() -> useCapture(s));
         LOG.info("security: {} rules active, whitelist {} entries, firewall {}", s.engine().size(), s.whitelist().size(), s.firewall());
     }
 
@@ -387,7 +412,11 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
                 intOr(text(sf, "failures"), d.failures()), intOr(text(sf, "window"), d.windowS()), intOr(text(sf, "block-duration"), (int) d.blockS()));
         String fw = sec == null || text(sec, "firewall") == null ? "auto" : text(sec, "firewall");
         int retention = sec == null ? 30 : intOr(text(sec, "alert-retention"), 30);
-        return new Settings(new Engine(List.copyOf(rules.values())), List.copyOf(problems), whitelist, policy, fw, retention);
+        Element cap = child(sec, "capture");
+        List<String> interfaces = children(cap, "interface").stream().map(e -> e.getTextContent().trim()).toList();
+        String filter = cap == null || text(cap, "filter") == null ? DEFAULT_CAPTURE_FILTER : text(cap, "filter");
+        return new Settings(new Engine(List.copyOf(rules.values())), List.copyOf(problems), whitelist, policy, fw, retention, interfaces,
+                filter);
     }
 
     private static int intOr(String v, int d) {
@@ -419,6 +448,34 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
             // the configured list and the loopback still hold
         }
         return out;
+    }
+
+    /** Starts, restarts or stops wire capture (on the worker) when its interfaces or filter change. */
+    private void useCapture(Settings s) {
+        String key = s.captureInterfaces() + "|" + s.captureFilter();
+        if (key.equals(captureKey)) {
+            return;
+        }
+        captureKey = key;
+        if (capture != null) {
+            capture.close();
+            capture = null;
+        }
+        if (s.captureInterfaces().isEmpty()) {
+            return;
+        }
+        try {
+            capture = new WireCapture(s.captureInterfaces(), s.captureFilter(), this::wire);
+            LOG.info("security: capturing on {} ({})", s.captureInterfaces(), s.captureFilter());
+        } catch (org.pcap4j.core.PcapNativeException | UnsatisfiedLinkError | RuntimeException e) {
+            LOG.error("security: no wire capture on {}: {} (needs libpcap and root or CAP_NET_RAW)", s.captureInterfaces(), e.getMessage());
+        }
+    }
+
+    /** Packets seen by wire capture, or -1 when it is off. */
+    public long captured() {
+        WireCapture c = capture;
+        return c == null ? -1 : c.packets();
     }
 
     /** Switches the kernel backend (on the worker); the blocks in force are put into the new one. */

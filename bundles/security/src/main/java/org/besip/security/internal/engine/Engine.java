@@ -21,8 +21,14 @@ import org.besip.security.internal.rules.Rule;
  */
 public final class Engine {
 
-    /** What one packet is, as the rules see it; {@code data[0..len)} is the payload. */
-    public record Packet(InetAddress src, int srcPort, InetAddress dst, int dstPort, String proto, byte[] data, int len) {
+    /**
+     * What one packet is, as the rules see it; {@code data[0..len)} is the payload; {@code tcpFlags}
+     * the TCP header's flag byte, -1 when unknown (not TCP, or a message off a stream).
+     */
+    public record Packet(InetAddress src, int srcPort, InetAddress dst, int dstPort, String proto, byte[] data, int len, int tcpFlags) {
+        public Packet(InetAddress src, int srcPort, InetAddress dst, int dstPort, String proto, byte[] data, int len) {
+            this(src, srcPort, dst, dstPort, proto, data, len, -1);
+        }
     }
 
     /** An event the filters let through: an alert, and a block when the rule has fwsam. */
@@ -137,6 +143,9 @@ public final class Engine {
     }
 
     static boolean detect(Rule r, Packet p) {
+        if (r.flags() != null && !r.flags().matches(p.tcpFlags())) {
+            return false;
+        }
         if (!r.contents().isEmpty() && !contents(r.contents(), 0, p.data(), p.len(), 0, new int[] {MAX_ATTEMPTS})) {
             return false;
         }

@@ -11,8 +11,28 @@ import java.util.regex.Pattern;
  * @param origin where it came from, {@code file:line}
  */
 public record Rule(Action action, String proto, AddressSet src, PortSet srcPorts, boolean bidirectional, AddressSet dst,
-        PortSet dstPorts, String msg, List<Content> contents, Pcre pcre, Filter detectionFilter, Threshold threshold, String classtype,
-        long sid, int rev, Fwsam fwsam, String origin, String text) {
+        PortSet dstPorts, String msg, List<Content> contents, Pcre pcre, Flags flags, Filter detectionFilter, Threshold threshold,
+        String classtype, long sid, int rev, Fwsam fwsam, String origin, String text) {
+
+    /**
+     * Snort's {@code flags}: TCP flag bits (F 1, S 2, R 4, P 8, A 16, U 32, C/1 128, E/2 64) with a
+     * modifier: none (exactly these, ignoring the masked bits), {@code +} (these and maybe others),
+     * {@code *} (any of these), {@code !} (none of these).
+     */
+    public record Flags(int bits, char modifier, int ignore) {
+        public boolean matches(int tcpFlags) {
+            if (tcpFlags < 0) {
+                return false; // not a TCP segment seen on the wire
+            }
+            int f = tcpFlags & ~ignore & 0xff;
+            return switch (modifier) {
+                case '+' -> (f & bits) == bits;
+                case '*' -> (f & bits) != 0;
+                case '!' -> (f & bits) == 0;
+                default -> f == bits;
+            };
+        }
+    }
 
     public enum Action {
         ALERT, DROP, PASS

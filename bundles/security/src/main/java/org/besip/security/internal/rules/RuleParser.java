@@ -146,6 +146,7 @@ public final class RuleParser {
         String msg = null;
         List<Rule.Content> contents = new ArrayList<>();
         Rule.Pcre pcre = null;
+        Rule.Flags flags = null;
         Rule.Filter filter = null;
         Rule.Threshold threshold = null;
         String classtype = null;
@@ -196,6 +197,12 @@ public final class RuleParser {
                     // accepted for compatibility: besip has no normalised buffers, every content is matched raw
                 }
                 case "pcre" -> pcre = pcre(need(value, name, col), col);
+                case "flags" -> {
+                    if (!proto.equals("tcp")) {
+                        throw new ParseError(col, "flags is for tcp rules");
+                    }
+                    flags = flags(need(value, name, col), col);
+                }
                 case "detection_filter" -> filter = filter(need(value, name, col), col);
                 case "threshold" -> threshold = threshold(need(value, name, col), col);
                 case "classtype" -> classtype = need(value, name, col);
@@ -211,7 +218,7 @@ public final class RuleParser {
         if (sid < 0) {
             throw new ParseError(open, "a rule needs a sid");
         }
-        return new Rule(action, proto, src, sport, bidi, dst, dport, msg == null ? "sid " + sid : msg, List.copyOf(contents), pcre, filter,
+        return new Rule(action, proto, src, sport, bidi, dst, dport, msg == null ? "sid " + sid : msg, List.copyOf(contents), pcre, flags, filter,
                 threshold, classtype, sid, rev, fwsam, origin, line.strip());
     }
 
@@ -369,6 +376,42 @@ public final class RuleParser {
         } catch (PatternSyntaxException e) {
             throw new ParseError(col, "bad pcre: " + e.getDescription());
         }
+    }
+
+    private static int flagBits(String letters, int col) throws ParseError {
+        int bits = 0;
+        for (char c : letters.toUpperCase(Locale.ROOT).toCharArray()) {
+            bits |= switch (c) {
+                case 'F' -> 1;
+                case 'S' -> 2;
+                case 'R' -> 4;
+                case 'P' -> 8;
+                case 'A' -> 16;
+                case 'U' -> 32;
+                case 'E', '2' -> 64;
+                case 'C', '1' -> 128;
+                case '0' -> 0;
+                default -> throw new ParseError(col, "flags are F S R P A U C E 0, not " + c);
+            };
+        }
+        return bits;
+    }
+
+    private static Rule.Flags flags(String v, int col) throws ParseError {
+        String[] parts = v.split(",", 2);
+        String f = parts[0].strip();
+        char modifier = ' ';
+        if (!f.isEmpty() && "+*!".indexOf(f.charAt(0)) >= 0) {
+            modifier = f.charAt(0);
+            f = f.substring(1);
+        } else if (!f.isEmpty() && "+*!".indexOf(f.charAt(f.length() - 1)) >= 0) {
+            modifier = f.charAt(f.length() - 1); // Snort also reads "S+"
+            f = f.substring(0, f.length() - 1);
+        }
+        if (f.isEmpty()) {
+            throw new ParseError(col, "flags needs at least one flag");
+        }
+        return new Rule.Flags(flagBits(f, col), modifier, parts.length > 1 ? flagBits(parts[1].strip(), col) : 0);
     }
 
     /** {@code track by_src, count N, seconds S} as a map, every key present. */
