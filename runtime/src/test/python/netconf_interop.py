@@ -626,6 +626,28 @@ def check_security_notification():
         print("ok: BLOCKED and UNBLOCKED of %s as notifications" % addr)
 
 
+def check_security_email():
+    """args: SMTP port on 127.0.0.1, recipient; configures the report (no TLS: a test server) and sends it now"""
+    port, to = sys.argv[5], sys.argv[6]
+    cfg = ('<config><security xmlns="%s"><email><enabled>true</enabled><to>%s</to><from>besip@box.example</from>'
+           '<server>127.0.0.1</server><port>%s</port><security>none</security></email></security></config>' % (SEC, to, port))
+    with connect_when_announced("besip-security") as m:
+        try:
+            m.edit_config(target="running", config='<config><security xmlns="%s"><email><enabled>true</enabled></email></security></config>'
+                          % SEC)
+            fail("an enabled report without server and recipient was accepted")
+        except RPCError as e:
+            if "needs a server" not in e.message:
+                fail("unexpected error: " + e.message)
+        m.edit_config(target="running", config=cfg)
+        reply = m.dispatch(to_ele('<send-report xmlns="%s"/>' % SEC))
+        from lxml import etree
+        n = etree.fromstring(reply.xml.encode()).find(".//{%s}alerts" % SEC)
+        if n is None or int(n.text) < 1:
+            fail("the report held no alerts: " + reply.xml)
+        print("ok: report with %s alerts sent" % n.text)
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail("unknown check " + CHECK + "; there are " + ", ".join(sorted(CHECKS)))

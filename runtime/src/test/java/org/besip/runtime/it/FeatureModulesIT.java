@@ -48,16 +48,17 @@ public class FeatureModulesIT {
         return BesipOptions.base("features", (features, bundles) -> {
             FixtureBundles.module(bundles, "omega", "1.0.0");
             FixtureBundles.module(bundles, "psi", "1.0.0");
+            FixtureBundles.module(bundles, "shared", "1.0.0"); // a library both features list (as JNA for monitoring and security)
             Files.writeString(features.resolve("omega.json"), """
                     { "id": "org.besip.it:omega:1.0.0",
                       "besip-module:JSON|optional": { "name": "omega", "enabled": false },
-                      "bundles": [ { "id": "org.besip.it:omega:1.0.0", "start-order": 1 } ],
+                      "bundles": [ { "id": "org.besip.it:shared:1.0.0", "start-order": 1 }, { "id": "org.besip.it:omega:1.0.0", "start-order": 1 } ],
                       "configurations": { "org.besip.it.omega": { "greeting": "hello", "port": 5060 } } }
                     """);
             Files.writeString(features.resolve("psi.json"), """
                     { "id": "org.besip.it:psi:1.0.0",
                       "besip-module:JSON|optional": { "name": "psi", "requires": ["omega"] },
-                      "bundles": [ "org.besip.it:psi:1.0.0" ] }
+                      "bundles": [ "org.besip.it:shared:1.0.0", "org.besip.it:psi:1.0.0" ] }
                     """);
         });
     }
@@ -91,9 +92,13 @@ public class FeatureModulesIT {
         }
         assertEquals("omega 1.0.0", greeting("omega"));
 
+        assertEquals("a library two modules list is installed once and shared", 1, sharedBundles());
+        assertEquals("ACTIVE", modules.get("psi").orElseThrow().bundles().stream()
+                .filter(b -> b.symbolicName().equals("org.besip.it.shared")).findFirst().orElseThrow().state());
         modules.remove("psi");
         assertEquals("a removed feature module is available again", ModuleState.AVAILABLE,
                 modules.get("psi").orElseThrow().state());
+        assertEquals("the shared library stays for omega", 1, sharedBundles());
         modules.remove("omega");
         assertEquals(ModuleState.AVAILABLE, modules.get("omega").orElseThrow().state());
         assertEquals("configuration stays after remove", "hello",
@@ -103,6 +108,10 @@ public class FeatureModulesIT {
     }
 
     /** The first-boot provisioning runs in the background; it is done once omega is installed. */
+    private long sharedBundles() {
+        return java.util.Arrays.stream(ctx.getBundles()).filter(b -> "org.besip.it.shared".equals(b.getSymbolicName())).count();
+    }
+
     private void awaitReconciled() throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {

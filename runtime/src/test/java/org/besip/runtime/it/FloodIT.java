@@ -17,6 +17,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
+
+import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -131,6 +137,22 @@ class FloodIT {
             finish(sipp(box, "127.0.0.5", 12, 4, "-timeout", "15s", "-recv_timeout", "2000"), 30);
             NetconfIT.runOn(box, "security_blocks", "127.0.0.5", "500", "600");
             MonitoringIT.awaitLog(box, "BLOCKED 127.0.0.5 for 600 s (soft faults: 10 SIP authentication failures in 60 s, sid 0)");
+
+            // the e-mail report to the administrator, received by a real SMTP server (GreenMail)
+            int smtp = BesipOptions.freePort();
+            GreenMail mail = new GreenMail(new ServerSetup(smtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+            mail.start();
+            try {
+                NetconfIT.runOn(box, "security_email", String.valueOf(smtp), "admin@example.com");
+                assertTrue(mail.waitForIncomingEmail(10_000, 1));
+                MimeMessage report = mail.getReceivedMessages()[0];
+                assertTrue(report.getSubject().startsWith("besip security: "), report.getSubject());
+                String body = GreenMailUtil.getBody(report);
+                assertTrue(body.contains("[1:1000001] SIP DoS attempt(registerflood)  127.0.0.2 -> 127.0.0.1:" + box.sipPort()), body);
+                assertTrue(body.contains("127.0.0.5  until "), body);
+            } finally {
+                mail.stop();
+            }
         }
     }
 }

@@ -231,8 +231,34 @@ public class ModuleManagerImpl implements ModuleManager {
         return null;
     }
 
+    /**
+     * The module's own bundle, or else the same library installed for another module: two features
+     * may list one bundle (JNA for both pcap users); it is installed once and shared.
+     */
+    private Bundle bundleOf(String module, String bsn, String version) {
+        Bundle own = ctx.getBundle(InstalledModule.location(module, bsn));
+        return own != null ? own : sharedBundle(bsn, version);
+    }
+
+    /** A bundle with this symbolic name (and version, when given) that some module installed. */
+    private Bundle sharedBundle(String bsn, String version) {
+        for (Bundle b : ctx.getBundles()) {
+            if (bsn.equals(b.getSymbolicName()) && b.getLocation().startsWith("besip:")
+                    && (version == null || b.getVersion().toString().equals(version))) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** Whether an installed module other than {@code module} lists a bundle with this symbolic name. */
+    private boolean usedByAnother(String module, String bsn) {
+        return installed.values().stream().anyMatch(o -> !o.name().equals(module)
+                && o.bundles().stream().anyMatch(x -> x.symbolicName().equals(bsn)));
+    }
+
     private BundleInfo bundleInfo(String module, String bsn, String recordedVersion) {
-        Bundle b = ctx.getBundle(InstalledModule.location(module, bsn));
+        Bundle b = bundleOf(module, bsn, recordedVersion);
         return b == null ? new BundleInfo(-1, bsn, recordedVersion, "MISSING")
                 : new BundleInfo(b.getBundleId(), bsn, b.getVersion().toString(), stateName(b));
     }
@@ -240,7 +266,7 @@ public class ModuleManagerImpl implements ModuleManager {
     /** Null when every bundle is active (fragments: resolved), else which one is not. */
     private String notActive(String module, List<String> symbolicNames) {
         for (String bsn : symbolicNames) {
-            Bundle b = ctx.getBundle(InstalledModule.location(module, bsn));
+            Bundle b = bundleOf(module, bsn, null);
             if (b == null) {
                 return "bundle " + bsn + " is not installed";
             }
@@ -407,7 +433,7 @@ public class ModuleManagerImpl implements ModuleManager {
             List<Bundle> gone = new ArrayList<>();
             for (InstalledBundle ib : m.bundles()) {
                 Bundle b = ctx.getBundle(InstalledModule.location(name, ib.symbolicName()));
-                if (b != null) {
+                if (b != null && !usedByAnother(name, ib.symbolicName())) { // a shared library stays for the others
                     try {
                         b.uninstall();
                         gone.add(b);
@@ -508,9 +534,13 @@ public class ModuleManagerImpl implements ModuleManager {
         try {
             for (int i = 0; i < jars.size(); i++) {
                 BundleJar jar = jars.get(i);
-                Bundle b = installOrUpdate(InstalledModule.location(name, jar.symbolicName()), jar.file());
-                done.add(b);
-                b.adapt(BundleStartLevel.class).setStartLevel(startLevel(orders.get(i)));
+                String location = InstalledModule.location(name, jar.symbolicName());
+                Bundle shared = ctx.getBundle(location) == null ? sharedBundle(jar.symbolicName(), jar.version()) : null;
+                if (shared == null) {
+                    Bundle b = installOrUpdate(location, jar.file());
+                    done.add(b);
+                    b.adapt(BundleStartLevel.class).setStartLevel(startLevel(orders.get(i)));
+                }
                 records.add(new InstalledBundle(jar.symbolicName(), jar.version(), jar.file().toString(), orders.get(i)));
             }
             checkResolves(done);
@@ -595,7 +625,7 @@ public class ModuleManagerImpl implements ModuleManager {
     private void startAll(String module, List<InstalledBundle> bundles) throws ModuleException {
         List<InstalledBundle> ordered = bundles.stream().sorted(Comparator.comparingInt(InstalledBundle::startOrder)).toList();
         for (InstalledBundle ib : ordered) {
-            Bundle b = ctx.getBundle(InstalledModule.location(module, ib.symbolicName()));
+            Bundle b = bundleOf(module, ib.symbolicName(), ib.version());
             if (b == null) {
                 throw new ModuleException(Reason.INTERNAL, "bundle " + ib.symbolicName() + " is not installed");
             }
@@ -810,6 +840,9 @@ public class ModuleManagerImpl implements ModuleManager {
         for (InstalledBundle ib : m.bundles()) {
             String location = InstalledModule.location(m.name(), ib.symbolicName());
             Bundle b = ctx.getBundle(location);
+            if (b == null && sharedBundle(ib.symbolicName(), ib.version()) != null) {
+                continue; // installed for another module, shared
+            }
             try {
                 if (b == null) {
                     b = installOrUpdate(location, Path.of(ib.file()));
@@ -836,7 +869,7 @@ public class ModuleManagerImpl implements ModuleManager {
             String loc = b.getLocation();
             if (loc.startsWith("besip:")) {
                 String module = loc.substring("besip:".length(), Math.max(loc.indexOf('/'), "besip:".length()));
-                if (!known.containsKey(module)) {
+                if (!known.containsKey(module) && !usedByAnother(module, String.valueOf(b.getSymbolicName()))) {
                     try {
                         b.uninstall();
                         changed.add(b);

@@ -107,6 +107,23 @@ public final class SecurityStore {
         return out;
     }
 
+    /** The alerts since {@code fromMs}, oldest first, at most {@code n}. */
+    public List<Alert> alertsSince(long fromMs, int n) throws SQLException {
+        List<Alert> out = new ArrayList<>();
+        try (Connection c = ds.getConnection();
+                PreparedStatement p = c.prepareStatement(
+                        "SELECT at_ms, sid, msg, classtype, source, destination, action FROM alerts WHERE at_ms >= ? ORDER BY id LIMIT ?")) {
+            p.setLong(1, fromMs);
+            p.setInt(2, n);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Alert(r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getString(5), r.getString(6), r.getString(7)));
+                }
+            }
+        }
+        return out;
+    }
+
     public int pruneAlerts(long beforeMs) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement("DELETE FROM alerts WHERE at_ms < ?")) {
             p.setLong(1, beforeMs);

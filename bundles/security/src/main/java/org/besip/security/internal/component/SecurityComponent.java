@@ -40,6 +40,7 @@ import org.besip.security.internal.capture.WireCapture;
 import org.besip.security.internal.engine.Engine;
 import org.besip.security.internal.firewall.Firewall;
 import org.besip.security.internal.firewall.NftablesFirewall;
+import org.besip.security.internal.mail.SmtpClient;
 import org.besip.security.internal.rules.AddressSet;
 import org.besip.security.internal.rules.Rule;
 import org.besip.security.internal.rules.RuleParser;
@@ -71,7 +72,7 @@ import org.w3c.dom.Node;
 @Component(service = { TrafficInspector.class, ConfigApplier.class, ModuleRpc.class, MetricSource.class, EventHandler.class,
         SecurityComponent.class }, property = { ConfigApplier.YANG_MODULE + "=besip-security",
                 ModuleRpc.NAMESPACE + "=" + SecurityComponent.NS, ModuleRpc.NAMES + "=block", ModuleRpc.NAMES + "=unblock",
-                ModuleRpc.NAMES + "=list-blocks", MetricSource.KEYS + "=besip.security.blocks.active",
+                ModuleRpc.NAMES + "=list-blocks", ModuleRpc.NAMES + "=send-report", MetricSource.KEYS + "=besip.security.blocks.active",
                 MetricSource.KEYS + "=besip.security.alerts", MetricSource.KEYS + "=besip.security.dropped",
                 EventConstants.EVENT_TOPIC + "=" + Topics.PBX_AUTH_FAILED, EventConstants.EVENT_TOPIC + "=" + Topics.NETCONF_AUTH_FAILED },
         immediate = true)
@@ -84,7 +85,12 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
 
     /** A configuration, read and checked. */
     record Settings(Engine engine, List<RuleParser.Problem> problems, List<AddressSet.Cidr> whitelist, SoftFaults.Policy soft,
-            String firewall, int retentionDays, List<String> captureInterfaces, String captureFilter) {
+            String firewall, int retentionDays, List<String> captureInterfaces, String captureFilter, Email email) {
+    }
+
+    /** The e-mail report's settings; null server: off. */
+    record Email(boolean enabled, List<String> to, String from, SmtpClient.Server server, int intervalMin) {
+        static final Email OFF = new Email(false, List.of(), "besip@localhost", null, 60);
     }
 
     static final String DEFAULT_CAPTURE_FILTER = "(udp or tcp) and not dst port 5060";
@@ -155,6 +161,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
                 LOG.warn("expiring blocks: {}", e.toString());
             }
         }, 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(this::periodicReport, 1, 1, TimeUnit.MINUTES);
         ticker.scheduleWithFixedDelay(() -> submit(() -> {
             long before = System.currentTimeMillis() - settings.retentionDays() * 86_400_000L;
             int n = store.pruneAlerts(before);
@@ -416,7 +423,80 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         List<String> interfaces = children(cap, "interface").stream().map(e -> e.getTextContent().trim()).toList();
         String filter = cap == null || text(cap, "filter") == null ? DEFAULT_CAPTURE_FILTER : text(cap, "filter");
         return new Settings(new Engine(List.copyOf(rules.values())), List.copyOf(problems), whitelist, policy, fw, retention, interfaces,
-                filter);
+                filter, email(child(sec, "email")));
+    }
+
+    private static Email email(Element e) throws ConfigRejectedException {
+        if (e == null) {
+            return Email.OFF;
+        }
+        List<String> to = children(e, "to").stream().map(x -> x.getTextContent().trim()).toList();
+        String server = text(e, "server");
+        boolean enabled = "true".equals(text(e, "enabled"));
+        if (enabled && (server == null || to.isEmpty())) {
+            throw new ConfigRejectedException("/sec:security/sec:email", "an enabled e-mail report needs a server and at least one recipient (to)");
+        }
+        SmtpClient.Security security = switch (String.valueOf(text(e, "security"))) {
+            case "tls" -> SmtpClient.Security.TLS;
+            case "none" -> SmtpClient.Security.NONE;
+            default -> SmtpClient.Security.STARTTLS;
+        };
+        String from = text(e, "from") == null ? "besip@localhost" : text(e, "from");
+        return new Email(enabled, to, from, server == null ? null
+                : new SmtpClient.Server(server, intOr(text(e, "port"), 587), security, text(e, "username"), text(e, "password"), 10_000),
+                intOr(text(e, "interval"), 60));
+    }
+
+    // ---- the e-mail report ----
+
+    private volatile long lastReportMs = System.currentTimeMillis();
+
+    /** Sends the report of the alerts since the last one and the blocks in force; returns how many alerts it held. */
+    int report(boolean evenIfQuiet) throws IOException, SQLException, ConfigRejectedException {
+        Email e = settings.email();
+        if (e.server() == null || e.to().isEmpty()) {
+            throw new ConfigRejectedException("/sec:security/sec:email", "no e-mail report configured (server and to)");
+        }
+        long now = System.currentTimeMillis();
+        long since = lastReportMs;
+        List<SecurityStore.Alert> list = store.alertsSince(since, 500);
+        if (list.isEmpty() && !evenIfQuiet) {
+            return 0;
+        }
+        List<Blocklist.Block> active = blocks.active(now);
+        java.time.format.DateTimeFormatter t = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
+                .withZone(java.time.ZoneOffset.UTC);
+        StringBuilder body = new StringBuilder();
+        body.append("besip security report, ").append(t.format(java.time.Instant.ofEpochMilli(since))).append(" to ")
+                .append(t.format(java.time.Instant.ofEpochMilli(now))).append("\n\n");
+        body.append(list.size()).append(list.size() == 500 ? "+" : "").append(" alerts:\n");
+        for (SecurityStore.Alert a : list) {
+            body.append(t.format(java.time.Instant.ofEpochMilli(a.atMs()))).append("  [1:").append(a.sid()).append("] ").append(a.msg())
+                    .append("  ").append(a.source()).append(a.destination().isEmpty() ? "" : " -> " + a.destination()).append("  ")
+                    .append(a.action()).append('\n');
+        }
+        body.append("\n").append(active.size()).append(" blocks in force:\n");
+        for (Blocklist.Block b : active) {
+            body.append(b.address().getHostAddress()).append("  ")
+                    .append(b.untilMs() == 0 ? "until unblocked" : "until " + t.format(java.time.Instant.ofEpochMilli(b.untilMs())))
+                    .append("  ").append(b.reason()).append('\n');
+        }
+        SmtpClient.send(e.server(), e.from(), e.to(), "besip security: " + list.size() + " alerts, " + active.size() + " blocks in force",
+                body.toString());
+        lastReportMs = now;
+        LOG.info("security: report with {} alerts sent to {}", list.size(), e.to());
+        return list.size();
+    }
+
+    private void periodicReport() {
+        Email e = settings.email();
+        if (e.enabled() && System.currentTimeMillis() - lastReportMs >= e.intervalMin() * 60_000L) {
+            try {
+                report(false);
+            } catch (IOException | SQLException | ConfigRejectedException ex) {
+                LOG.warn("security: the e-mail report was not sent: {}", ex.getMessage());
+            }
+        }
     }
 
     private static int intOr(String v, int d) {
@@ -539,6 +619,17 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
                     throw new ConfigRejectedException("/sec:unblock/sec:address", a.getHostAddress() + " is not blocked");
                 }
                 return List.of();
+            }
+            case "send-report" -> {
+                int n;
+                try {
+                    n = report(true);
+                } catch (IOException | SQLException e) {
+                    throw new ConfigRejectedException("/sec:security/sec:email", "the report was not sent: " + e.getMessage());
+                }
+                Element out = reply.createElementNS(NS, "alerts");
+                out.setTextContent(String.valueOf(n));
+                return List.of(out);
             }
             case "list-blocks" -> {
                 List<Element> out = new ArrayList<>();
