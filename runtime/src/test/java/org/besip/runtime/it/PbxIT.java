@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The PBX module in the running box (work in progress: the registrar): enabled on the Modules
- * API, users configured over NETCONF, sipp (Debian sip-tester) registers them with digest.
+ * The PBX module in the running box: enabled on the Modules API, users configured over NETCONF,
+ * sipp (Debian sip-tester) registers them with digest over UDP and TCP and calls a registered
+ * phone through the proxy; the page, CDR export, dial plan, top-up, trunk registration, Zabbix
+ * keys, and the bindings after a restart.
  */
 class PbxIT {
 

@@ -48,9 +48,11 @@ import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
 /**
- * The PBX module (in progress): besip-pbx configuration over NETCONF, SIP over UDP with every
- * registered {@link TrafficInspector} asked first, the registrar with digest authentication, and
- * {@code besip/pbx/auth/FAILED} for each failure with its source.
+ * The PBX module: besip-pbx configuration over NETCONF (prepare, then apply), SIP over UDP and TCP
+ * with every registered {@link TrafficInspector} asked first, the registrar with digest
+ * authentication, the transaction-stateful proxy with its dial plan and trunks, call tracking
+ * with CDRs and prepaid credit, the export-cdrs and top-up RPCs, its Zabbix keys, and
+ * {@code besip/pbx/auth/FAILED} for each authentication failure with its source.
  */
 @Component(service = { ConfigApplier.class, ModuleRpc.class, MetricSource.class, PbxComponent.class }, property = {
         ConfigApplier.YANG_MODULE + "=besip-pbx", ModuleRpc.NAMESPACE + "=" + PbxComponent.NS, ModuleRpc.NAMES + "=export-cdrs",
