@@ -46,25 +46,37 @@ class SippCallTest {
         return t;
     });
 
-    @Test
-    void sippCallsARegisteredUserThroughTheProxyAndEveryCallCompletes() throws Exception {
-        int box = SippRegisterTest.freeUdpPort();
-        int uas = SippRegisterTest.freeUdpPort();
+    /** A box where user bob is registered at 127.0.0.1:{@code uas}: its registrar, CDR store and call tracker. */
+    record UserBox(LocationService location, Registrar registrar, SQLiteDataSource ds, CdrStore cdrs, CallTracker calls) {
+    }
+
+    UserBox userBox(int uas, CallTracker.Publisher events) throws Exception {
         LocationService location = new LocationService();
         long now = System.currentTimeMillis();
         location.put(new Binding("bob", "sip:bob@127.0.0.1:" + uas, now + 3_600_000, "reg-1", 1, "sipp", "127.0.0.1:" + uas), now);
         Registrar registrar = new Registrar(new DigestAuthenticator("besip", 300_000), Map.<String, DigestAuthenticator.Secret>of()::get,
                 location, "besip");
-        AtomicReference<UdpTransport> transport = new AtomicReference<>();
-        SQLiteDataSource ds = new SQLiteDataSource();
-        ds.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
+        SQLiteDataSource ds = dataSource();
         CdrStore cdrs = new CdrStore(ds);
+        return new UserBox(location, registrar, ds, cdrs, new CallTracker(cdrs, events));
+    }
+
+    @Test
+    void sippCallsARegisteredUserThroughTheProxyAndEveryCallCompletes() throws Exception {
+        int box = SippRegisterTest.freeUdpPort();
+        int uas = SippRegisterTest.freeUdpPort();
         List<Map<String, Object>> events = new CopyOnWriteArrayList<>();
-        CallTracker calls = new CallTracker(cdrs, (topic, props) -> {
+        UserBox u = userBox(uas, (topic, props) -> {
             Map<String, Object> p = new HashMap<>(props);
             p.put("topic", topic);
             events.add(p);
         });
+        LocationService location = u.location();
+        Registrar registrar = u.registrar();
+        SQLiteDataSource ds = u.ds();
+        CdrStore cdrs = u.cdrs();
+        CallTracker calls = u.calls();
+        AtomicReference<UdpTransport> transport = new AtomicReference<>();
         Proxy proxy = new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, (data, to) -> transport.get().send(data, to), calls);
         SipServer server = new SipServer(registrar, (src, why) -> { }, proxy);
         transport.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
@@ -110,11 +122,9 @@ class SippCallTest {
     void aCallerOverTcpGetsEveryAnswerOnItsConnectionWhileTheCalleeIsOnUdp() throws Exception {
         int box = SippRegisterTest.freeUdpPort();
         int uas = SippRegisterTest.freeUdpPort();
-        LocationService location = new LocationService();
-        long now = System.currentTimeMillis();
-        location.put(new Binding("bob", "sip:bob@127.0.0.1:" + uas, now + 3_600_000, "reg-1", 1, "sipp", "127.0.0.1:" + uas), now);
-        Registrar registrar = new Registrar(new DigestAuthenticator("besip", 300_000), Map.<String, DigestAuthenticator.Secret>of()::get,
-                location, "besip");
+        UserBox u = userBox(uas, (topic, props) -> { });
+        LocationService location = u.location();
+        Registrar registrar = u.registrar();
         AtomicReference<UdpTransport> udp = new AtomicReference<>();
         AtomicReference<org.besip.pbx.internal.transport.TcpTransport> tcp = new AtomicReference<>();
         Proxy.Sender sender = new Proxy.Sender() {
@@ -130,14 +140,14 @@ class SippCallTest {
                 }
             }
         };
-        CallTracker calls = new CallTracker(new CdrStore(dataSource()), (topic, props) -> { });
+        CallTracker calls = u.calls();
         SipServer server = new SipServer(registrar, (s, w) -> { }, new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, sender,
                 calls, timers));
         udp.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
         tcp.set(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
         Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "5", "-nostdin",
                 "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
-        try (UdpTransport u = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get()) {
+        try (UdpTransport over = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get()) {
             SippRegisterTest.awaitUdpListener(uas);
             Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-t", "t1", "-s", "bob", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
                     String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "5", "-r", "5", "-d", "200", "-nostdin", "-timeout", "30s",
@@ -270,15 +280,12 @@ class SippCallTest {
     void aCallerWhoHangsUpWhileItRingsCancelsTheCallAtTheCallee() throws Exception {
         int box = SippRegisterTest.freeUdpPort();
         int uas = SippRegisterTest.freeUdpPort();
-        LocationService location = new LocationService();
-        long now = System.currentTimeMillis();
-        location.put(new Binding("bob", "sip:bob@127.0.0.1:" + uas, now + 3_600_000, "reg-1", 1, "sipp", "127.0.0.1:" + uas), now);
-        Registrar registrar = new Registrar(new DigestAuthenticator("besip", 300_000), Map.<String, DigestAuthenticator.Secret>of()::get,
-                location, "besip");
-        SQLiteDataSource ds = new SQLiteDataSource();
-        ds.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
-        CdrStore cdrs = new CdrStore(ds);
-        CallTracker calls = new CallTracker(cdrs, (topic, props) -> { });
+        UserBox u = userBox(uas, (topic, props) -> { });
+        LocationService location = u.location();
+        Registrar registrar = u.registrar();
+        SQLiteDataSource ds = u.ds();
+        CdrStore cdrs = u.cdrs();
+        CallTracker calls = u.calls();
         AtomicReference<UdpTransport> transport = new AtomicReference<>();
         Proxy proxy = new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, (data, to) -> transport.get().send(data, to), calls,
                 timers);

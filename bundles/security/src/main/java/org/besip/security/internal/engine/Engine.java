@@ -208,19 +208,7 @@ public final class Engine {
 
     private static boolean passesFilter(Compiled c, Packet p, long now) {
         Rule.Filter f = c.rule.detectionFilter();
-        if (f == null) {
-            return true;
-        }
-        InetAddress key = f.bySrc() ? p.src() : p.dst();
-        synchronized (c.filter) {
-            Window w = c.filter.computeIfAbsent(key, k -> new Window());
-            if (w.count == 0 || now - w.startMs >= f.seconds() * 1000L) {
-                w.startMs = now;
-                w.count = 0;
-            }
-            w.count++;
-            return w.count > f.count();
-        }
+        return f == null || count(c.filter, f.bySrc() ? p.src() : p.dst(), f.seconds(), now) > f.count();
     }
 
     private static boolean passesThreshold(Compiled c, Packet p, long now) {
@@ -228,19 +216,23 @@ public final class Engine {
         if (t == null) {
             return true;
         }
-        InetAddress key = t.bySrc() ? p.src() : p.dst();
-        synchronized (c.threshold) {
-            Window w = c.threshold.computeIfAbsent(key, k -> new Window());
-            if (w.count == 0 || now - w.startMs >= t.seconds() * 1000L) {
+        int n = count(c.threshold, t.bySrc() ? p.src() : p.dst(), t.seconds(), now);
+        return switch (t.type()) {
+            case LIMIT -> n <= t.count();
+            case THRESHOLD -> n % t.count() == 0;
+            case BOTH -> n == t.count();
+        };
+    }
+
+    /** Counts one more for {@code key} in its window (which starts again {@code seconds} after its first count); returns the count. */
+    private static int count(Map<InetAddress, Window> windows, InetAddress key, int seconds, long now) {
+        synchronized (windows) {
+            Window w = windows.computeIfAbsent(key, k -> new Window());
+            if (w.count == 0 || now - w.startMs >= seconds * 1000L) {
                 w.startMs = now;
                 w.count = 0;
             }
-            w.count++;
-            return switch (t.type()) {
-                case LIMIT -> w.count <= t.count();
-                case THRESHOLD -> w.count % t.count() == 0;
-                case BOTH -> w.count == t.count();
-            };
+            return ++w.count;
         }
     }
 }

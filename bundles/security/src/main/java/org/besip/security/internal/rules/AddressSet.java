@@ -117,31 +117,40 @@ public final class AddressSet {
         return text.replaceAll("[\\[\\]\\s]", "").equalsIgnoreCase("any");
     }
 
-    private static void add(String t, boolean negated, List<Cidr> in, List<Cidr> out, int depth) {
+    /** One entry of a list field, with whether it is negated (an odd number of enclosing {@code !}). */
+    interface Entry {
+        void accept(String atom, boolean negated);
+    }
+
+    /**
+     * Walks a Snort list field ({@code [a,!b,[c,d]]}, {@code !x}) down to its atoms, which
+     * {@code entry} takes; shared by address and port fields.
+     */
+    static void walk(String t, boolean negated, int depth, Entry entry) {
         if (depth > 8) {
-            throw new IllegalArgumentException("address lists nested too deep");
+            throw new IllegalArgumentException("lists nested too deep");
         }
         t = t.trim();
         if (t.startsWith("!")) {
-            add(t.substring(1), !negated, in, out, depth + 1);
-            return;
-        }
-        if (t.startsWith("[")) {
+            walk(t.substring(1), !negated, depth + 1, entry);
+        } else if (t.startsWith("[")) {
             if (!t.endsWith("]")) {
-                throw new IllegalArgumentException("unclosed address list: " + t);
+                throw new IllegalArgumentException("unclosed list: " + t);
             }
             for (String part : splitTop(t.substring(1, t.length() - 1))) {
-                add(part, negated, in, out, depth + 1);
+                walk(part, negated, depth + 1, entry);
             }
-            return;
-        }
-        if (t.equalsIgnoreCase("any")) {
+        } else if (t.equalsIgnoreCase("any")) {
             if (negated) {
                 throw new IllegalArgumentException("!any matches nothing");
             }
-            return;
+        } else {
+            entry.accept(t, negated);
         }
-        (negated ? out : in).add(Cidr.parse(t));
+    }
+
+    private static void add(String t, boolean negated, List<Cidr> in, List<Cidr> out, int depth) {
+        walk(t, negated, depth, (atom, neg) -> (neg ? out : in).add(Cidr.parse(atom)));
     }
 
     /** Splits a list's content on commas outside nested brackets. */

@@ -47,42 +47,21 @@ public final class PortSet {
     }
 
     private static void add(String t, boolean negated, List<Range> in, List<Range> out, int depth) {
-        if (depth > 8) {
-            throw new IllegalArgumentException("port lists nested too deep");
-        }
-        t = t.trim();
-        if (t.startsWith("!")) {
-            add(t.substring(1), !negated, in, out, depth + 1);
-            return;
-        }
-        if (t.startsWith("[")) {
-            if (!t.endsWith("]")) {
-                throw new IllegalArgumentException("unclosed port list: " + t);
+        AddressSet.walk(t, negated, depth, (atom, neg) -> {
+            int colon = atom.indexOf(':');
+            int from;
+            int to;
+            if (colon < 0) {
+                from = to = port(atom);
+            } else {
+                from = colon == 0 ? 0 : port(atom.substring(0, colon));
+                to = colon == atom.length() - 1 ? 65535 : port(atom.substring(colon + 1));
             }
-            for (String part : AddressSet.splitTop(t.substring(1, t.length() - 1))) {
-                add(part, negated, in, out, depth + 1);
+            if (from > to) {
+                throw new IllegalArgumentException("empty port range: " + atom);
             }
-            return;
-        }
-        if (t.equalsIgnoreCase("any")) {
-            if (negated) {
-                throw new IllegalArgumentException("!any matches nothing");
-            }
-            return;
-        }
-        int colon = t.indexOf(':');
-        int from;
-        int to;
-        if (colon < 0) {
-            from = to = port(t);
-        } else {
-            from = colon == 0 ? 0 : port(t.substring(0, colon));
-            to = colon == t.length() - 1 ? 65535 : port(t.substring(colon + 1));
-        }
-        if (from > to) {
-            throw new IllegalArgumentException("empty port range: " + t);
-        }
-        (negated ? out : in).add(new Range(from, to));
+            (neg ? out : in).add(new Range(from, to));
+        });
     }
 
     private static int port(String s) {
