@@ -269,6 +269,7 @@ class SippCallTest {
             prepaid.close();
             StringWriter csv = new StringWriter();
             new CdrStore(ds).csv(0, Long.MAX_VALUE, csv);
+            System.out.print("CDR of the prepaid call cut by the box:\n" + csv);
             assertTrue(csv.toString().contains(",2,answered,box,provider,2.0\r\n"), csv.toString());
             assertEquals(402, admitAgain(ds), "no credit: the next call is refused");
         } finally {

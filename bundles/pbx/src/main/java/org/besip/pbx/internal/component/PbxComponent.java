@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.besip.core.api.config.ConfigApplier;
+import org.besip.core.api.config.ConfigTree;
 import org.besip.core.api.config.ModuleRpc;
 import org.besip.core.api.metrics.MetricSource;
 import org.besip.core.api.config.ConfigRejectedException;
@@ -461,23 +462,17 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         transports.clear();
     }
 
+    private static final ConfigTree TREE = new ConfigTree(NS);
+
     private static Element child(Element e, String name) {
-        List<Element> c = children(e, name);
-        return c.isEmpty() ? null : c.get(0);
+        return TREE.child(e, name);
     }
 
     private static List<Element> children(Element e, String name) {
-        List<Element> out = new ArrayList<>();
-        for (Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element c && name.equals(c.getLocalName()) && NS.equals(c.getNamespaceURI())) {
-                out.add(c);
-            }
-        }
-        return out;
+        return TREE.children(e, name);
     }
 
     private static String text(Element e, String name) {
-        Element c = child(e, name);
-        return c == null ? null : c.getTextContent().trim();
+        return TREE.text(e, name);
     }
 }
