@@ -16,4 +16,11 @@ public interface DataStores {
      * @throws IllegalArgumentException for any other name
      */
     DataSource dataSource(String module);
+
+    /**
+     * Whether the module's store has been created (a connection was ever made), so a module can
+     * leave the database closed — and its native library unloaded — until it has something to
+     * keep. Since 1.1.
+     */
+    boolean exists(String module);
 }

@@ -59,6 +59,11 @@ public class SqliteDataStores implements DataStores {
         return sources.computeIfAbsent(module, this::open);
     }
 
+    @Override
+    public boolean exists(String module) {
+        return module != null && MODULE.matcher(module).matches() && Files.exists(dir.resolve(module + ".db"));
+    }
+
     private DataSource open(String module) {
         try {
             Files.createDirectories(dir);

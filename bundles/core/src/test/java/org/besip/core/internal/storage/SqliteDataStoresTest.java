@@ -23,6 +23,7 @@ class SqliteDataStoresTest {
         SqliteDataStores stores = new SqliteDataStores(dir);
         var pbx = stores.dataSource("pbx");
         assertSame(pbx, stores.dataSource("pbx"));
+        assertTrue(!stores.exists("pbx"), "a data source alone creates no file");
         try (Connection c = pbx.getConnection(); var st = c.createStatement()) {
             st.execute("create table cdr (id integer primary key, callid text)");
             st.execute("insert into cdr (callid) values ('a@b')");
@@ -32,6 +33,8 @@ class SqliteDataStoresTest {
             }
         }
         assertTrue(Files.exists(dir.resolve("pbx.db")));
+        assertTrue(stores.exists("pbx"));
+        assertTrue(!stores.exists("no such module!"));
         try (Connection c = stores.dataSource("security").getConnection(); var st = c.createStatement();
                 ResultSet rs = st.executeQuery("select count(*) from sqlite_master where name = 'cdr'")) {
             rs.next();

@@ -24,9 +24,24 @@ public final class SecurityStore {
     }
 
     private final DataSource ds;
+    private volatile boolean ready;
 
-    public SecurityStore(DataSource ds) throws SQLException {
+    /** Opens nothing yet: the file and its tables are made on first use. */
+    public SecurityStore(DataSource ds) {
         this.ds = ds;
+    }
+
+    private Connection connection() throws SQLException {
+        if (!ready) {
+            schema();
+        }
+        return ds.getConnection();
+    }
+
+    private synchronized void schema() throws SQLException {
+        if (ready) {
+            return;
+        }
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS blocks (address TEXT PRIMARY KEY, since_ms INTEGER NOT NULL, until_ms INTEGER NOT NULL, "
                     + "reason TEXT, sid INTEGER)");
@@ -34,10 +49,11 @@ public final class SecurityStore {
                     + "classtype TEXT, source TEXT, destination TEXT, action TEXT)");
             s.execute("CREATE INDEX IF NOT EXISTS alerts_at ON alerts(at_ms)");
         }
+        ready = true;
     }
 
     public void saveBlock(Blocklist.Block b) throws SQLException {
-        try (Connection c = ds.getConnection();
+        try (Connection c = connection();
                 PreparedStatement p = c.prepareStatement("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?)")) {
             p.setString(1, b.address().getHostAddress());
             p.setLong(2, b.sinceMs());
@@ -49,7 +65,7 @@ public final class SecurityStore {
     }
 
     public void deleteBlock(InetAddress a) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement("DELETE FROM blocks WHERE address = ?")) {
+        try (Connection c = connection(); PreparedStatement p = c.prepareStatement("DELETE FROM blocks WHERE address = ?")) {
             p.setString(1, a.getHostAddress());
             p.executeUpdate();
         }
@@ -58,7 +74,7 @@ public final class SecurityStore {
     /** The blocks saved and not expired at {@code now}; expired ones are deleted. */
     public List<Blocklist.Block> blocks(long now) throws SQLException {
         List<Blocklist.Block> out = new ArrayList<>();
-        try (Connection c = ds.getConnection()) {
+        try (Connection c = connection()) {
             try (PreparedStatement d = c.prepareStatement("DELETE FROM blocks WHERE until_ms <> 0 AND until_ms <= ?")) {
                 d.setLong(1, now);
                 d.executeUpdate();
@@ -78,7 +94,7 @@ public final class SecurityStore {
     }
 
     public void saveAlert(Alert a) throws SQLException {
-        try (Connection c = ds.getConnection();
+        try (Connection c = connection();
                 PreparedStatement p = c.prepareStatement(
                         "INSERT INTO alerts (at_ms, sid, msg, classtype, source, destination, action) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             p.setLong(1, a.atMs());
@@ -94,7 +110,7 @@ public final class SecurityStore {
 
     public List<Alert> recentAlerts(int n) throws SQLException {
         List<Alert> out = new ArrayList<>();
-        try (Connection c = ds.getConnection();
+        try (Connection c = connection();
                 PreparedStatement p = c.prepareStatement(
                         "SELECT at_ms, sid, msg, classtype, source, destination, action FROM alerts ORDER BY id DESC LIMIT ?")) {
             p.setInt(1, n);
@@ -110,7 +126,7 @@ public final class SecurityStore {
     /** The alerts since {@code fromMs}, oldest first, at most {@code n}. */
     public List<Alert> alertsSince(long fromMs, int n) throws SQLException {
         List<Alert> out = new ArrayList<>();
-        try (Connection c = ds.getConnection();
+        try (Connection c = connection();
                 PreparedStatement p = c.prepareStatement(
                         "SELECT at_ms, sid, msg, classtype, source, destination, action FROM alerts WHERE at_ms >= ? ORDER BY id LIMIT ?")) {
             p.setLong(1, fromMs);
@@ -125,7 +141,7 @@ public final class SecurityStore {
     }
 
     public int pruneAlerts(long beforeMs) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement p = c.prepareStatement("DELETE FROM alerts WHERE at_ms < ?")) {
+        try (Connection c = connection(); PreparedStatement p = c.prepareStatement("DELETE FROM alerts WHERE at_ms < ?")) {
             p.setLong(1, beforeMs);
             return p.executeUpdate();
         }

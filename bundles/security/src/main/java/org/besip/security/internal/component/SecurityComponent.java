@@ -132,7 +132,8 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         }
         blocks.whitelist(settings.whitelist());
         long now = System.currentTimeMillis();
-        List<Blocklist.Block> saved = store.blocks(now);
+        // no store yet: nothing was ever blocked; SQLite stays closed until the first alert
+        List<Blocklist.Block> saved = stores.exists("security") ? store.blocks(now) : List.of();
         for (Blocklist.Block b : saved) {
             blocks.restore(b, now);
         }
@@ -164,6 +165,9 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         }, 1, 1, TimeUnit.SECONDS);
         ticker.scheduleWithFixedDelay(this::periodicReport, 1, 1, TimeUnit.MINUTES);
         ticker.scheduleWithFixedDelay(() -> submit(() -> {
+            if (!stores.exists("security")) {
+                return;
+            }
             long before = System.currentTimeMillis() - settings.retentionDays() * 86_400_000L;
             int n = store.pruneAlerts(before);
             if (n > 0) {
