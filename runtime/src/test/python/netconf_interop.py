@@ -648,6 +648,24 @@ def check_security_email():
         print("ok: report with %s alerts sent" % n.text)
 
 
+def check_netconf_soft_faults():
+    """args: source address, attempts: failed NETCONF logins from that address (over a socket bound to it)"""
+    src, n = sys.argv[5], int(sys.argv[6])
+    for i in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((src, 0))
+        s.connect((HOST, PORT))
+        t = paramiko.Transport(s)
+        try:
+            t.connect(username="admin", password="wrong-%d" % i)
+            fail("a login with a wrong password succeeded")
+        except paramiko.AuthenticationException:
+            pass
+        finally:
+            t.close()
+    print("ok: %d failed logins from %s" % (n, src))
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail("unknown check " + CHECK + "; there are " + ", ".join(sorted(CHECKS)))

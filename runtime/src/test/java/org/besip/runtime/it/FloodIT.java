@@ -137,6 +137,9 @@ class FloodIT {
             finish(sipp(box, "127.0.0.5", 12, 4, "-timeout", "15s", "-recv_timeout", "2000"), 30);
             NetconfIT.runOn(box, "security_blocks", "127.0.0.5", "500", "600");
             MonitoringIT.awaitLog(box, "BLOCKED 127.0.0.5 for 600 s (soft faults: 10 SIP authentication failures in 60 s, sid 0)");
+            NetconfIT.runOn(box, "netconf_soft_faults", "127.0.0.6", "10");
+            MonitoringIT.awaitLog(box, "BLOCKED 127.0.0.6 for 600 s (soft faults: 10 NETCONF authentication failures in 60 s, sid 0)");
+            NetconfIT.runOn(box, "security_unblock", "127.0.0.6"); // in the kernel too: the NETCONF port was closed to it
 
             // the e-mail report to the administrator, received by a real SMTP server (GreenMail)
             int smtp = BesipOptions.freePort();
