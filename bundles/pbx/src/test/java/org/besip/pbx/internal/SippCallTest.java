@@ -26,6 +26,7 @@ import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.registrar.Registrar;
+import org.besip.pbx.internal.sip.SipMessage;
 import org.besip.pbx.internal.transport.UdpTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -160,6 +161,95 @@ class SippCallTest {
             assertEquals(0, calls.active());
         } finally {
             callee.destroyForcibly();
+        }
+    }
+
+    /** Reads one SIP message off a stream (head, then Content-Length bytes of body). */
+    static SipMessage readMessage(java.io.InputStream in) throws Exception {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        int state = 0;
+        while (state < 4) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("connection closed");
+            }
+            head.write(b);
+            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+        }
+        String text = head.toString(StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?im)^(?:Content-Length|l)\\s*:\\s*(\\d+)").matcher(text);
+        byte[] body = in.readNBytes(m.find() ? Integer.parseInt(m.group(1)) : 0);
+        byte[] all = (text + new String(body, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        return org.besip.pbx.internal.sip.SipParser.parse(all, 0, all.length);
+    }
+
+    @Test
+    void aPhoneRegisteredOverTcpIsCalledOnItsConnection() throws Exception {
+        int box = SippRegisterTest.freeUdpPort();
+        LocationService location = new LocationService();
+        DigestAuthenticator digest = new DigestAuthenticator("besip", 300_000, List.of("MD5"));
+        Map<String, DigestAuthenticator.Secret> users = Map.of("bob", new DigestAuthenticator.Secret("pw", Map.of()));
+        Registrar registrar = new Registrar(digest, users::get, location, "besip");
+        AtomicReference<UdpTransport> udp = new AtomicReference<>();
+        AtomicReference<org.besip.pbx.internal.transport.TcpTransport> tcp = new AtomicReference<>();
+        Proxy.Sender sender = new Proxy.Sender() {
+            @Override
+            public void send(byte[] data, InetSocketAddress to) {
+                udp.get().send(data, to);
+            }
+
+            @Override
+            public void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
+                if (!stream || !tcp.get().send(data, to)) {
+                    send(data, to);
+                }
+            }
+        };
+        CallTracker calls = new CallTracker(new CdrStore(dataSource()), (topic, props) -> { });
+        SipServer server = new SipServer(registrar, (s, w) -> { }, new Proxy(location, users::containsKey, "127.0.0.1", box, sender, calls,
+                timers));
+        udp.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
+        tcp.set(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
+        try (UdpTransport over = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get();
+                java.net.Socket phone = new java.net.Socket("127.0.0.1", box)) {
+            phone.setSoTimeout(10_000);
+            var in = phone.getInputStream();
+            var out = phone.getOutputStream();
+            int lp = phone.getLocalPort();
+            String register = "REGISTER sip:127.0.0.1:" + box + " SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:" + lp + ";branch=z9hG4bKr%d\r\n"
+                    + "From: <sip:bob@127.0.0.1>;tag=p1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: reg-tcp\r\nCSeq: %d REGISTER\r\n"
+                    + "Contact: <sip:bob@127.0.0.1:" + lp + ";transport=tcp>;expires=600\r\nMax-Forwards: 70\r\n%sContent-Length: 0\r\n\r\n";
+            out.write(String.format(register, 1, 1, "").getBytes(StandardCharsets.UTF_8));
+            SipMessage challenge = readMessage(in);
+            assertEquals(401, challenge.status());
+            String auth = DigestAuthenticator.answer(challenge.first("WWW-Authenticate"), "bob", "pw", "REGISTER", "sip:127.0.0.1:" + box, 1,
+                    "c1");
+            out.write(String.format(register, 2, 2, "Authorization: " + auth + "\r\n").getBytes(StandardCharsets.UTF_8));
+            assertEquals(200, readMessage(in).status());
+
+            // a caller over UDP (sipp) calls bob; the box reaches bob on his TCP connection
+            Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-s", "bob", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
+                    String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "1", "-d", "100", "-nostdin", "-timeout", "30s", "-recv_timeout", "5000")
+                    .directory(tmp.toFile()).redirectErrorStream(true).start();
+            SipMessage invite = readMessage(in);
+            assertEquals("INVITE", invite.method());
+            assertTrue(invite.first("Via").startsWith("SIP/2.0/TCP 127.0.0.1:" + box + ";"), invite.first("Via"));
+            for (int status : new int[] {180, 200}) {
+                SipMessage r = invite.answer(status, status == 180 ? "Ringing" : "OK", "bob-tag");
+                for (String rr : invite.all("Record-Route")) {
+                    r.headers().add(new SipMessage.Header("Record-Route", rr));
+                }
+                r.headers().add(new SipMessage.Header("Contact", "<sip:bob@127.0.0.1:" + lp + ";transport=tcp>"));
+                out.write(r.toBytes());
+            }
+            SipMessage ack = readMessage(in);
+            assertEquals("ACK", ack.method(), "the caller's ACK arrives on the connection");
+            SipMessage bye = readMessage(in);
+            assertEquals("BYE", bye.method());
+            out.write(bye.answer(200, "OK", null).toBytes());
+            String log = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(caller.waitFor(30, TimeUnit.SECONDS), log);
+            assertEquals(0, caller.exitValue(), "the call to the TCP phone completed:\n" + log);
         }
     }
 

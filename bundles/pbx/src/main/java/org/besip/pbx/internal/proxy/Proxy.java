@@ -139,8 +139,35 @@ public final class Proxy {
         this.outbound = o;
     }
 
-    /** One place a request goes: its Request-URI there and the address it is sent to. */
-    private record Target(String uri, InetSocketAddress next) {
+    /**
+     * One place a request goes: its Request-URI there, the address it is sent to, and whether over
+     * a stream (a phone that registered over TCP is reached on its connection).
+     */
+    private record Target(String uri, InetSocketAddress next, boolean stream) {
+    }
+
+    /** Whether a URI asks for TCP ({@code ;transport=tcp}, RFC 3261 §19.1.1). */
+    static boolean tcp(String uri) {
+        return uri.toLowerCase(Locale.ROOT).matches("(?s)[^>]*;transport=tcp(?:[;>?].*)?");
+    }
+
+    /** A binding's reachable address: for a phone registered over TCP, the connection it registered on. */
+    private static Target reach(Binding b) {
+        if (tcp(b.contact()) && b.source() != null) {
+            int colon = b.source().lastIndexOf(':');
+            if (colon > 0) {
+                try {
+                    InetSocketAddress conn = literal(b.source().substring(0, colon), Integer.parseInt(b.source().substring(colon + 1)));
+                    if (conn != null) {
+                        return new Target(b.contact(), conn, true);
+                    }
+                } catch (NumberFormatException e) {
+                    // fall back to the contact
+                }
+            }
+        }
+        InetSocketAddress next = address(b.contact());
+        return next == null ? null : new Target(b.contact(), next, false);
     }
 
     /** What routing decided: an answer from the box (null for an ACK that ends here), or where the request goes. */
@@ -198,7 +225,7 @@ public final class Proxy {
         if (ack || method.equals("CANCEL")) {
             Target t = r.targets().get(0);
             observe(req, r.trunk(), source, now);
-            sender.send(build(req, t, branch(topVia), r).toBytes(), t.next());
+            sender.sendBack(build(req, t, branch(topVia), r).toBytes(), t.next(), t.stream());
             return null;
         }
         boolean reliable = isStream(topVia);
@@ -225,7 +252,7 @@ public final class Proxy {
             for (Target t : r.targets()) {
                 String branch = branch(i == 0 ? topVia : topVia + "|" + i);
                 i++;
-                tx.send(s, branch, build(req, t, branch, r), t.next());
+                tx.send(s, branch, build(req, t, branch, r), t.next(), t.stream());
             }
         }
         return trying;
@@ -243,7 +270,7 @@ public final class Proxy {
     private SipMessage build(SipMessage req, Target t, String branch, Routed r) {
         SipMessage out = SipMessage.request(req.method(), t.uri(), List.of(), req.body());
         List<Header> oh = out.headers();
-        oh.add(new Header("Via", "SIP/2.0/UDP " + host + ":" + port + ";branch=" + branch));
+        oh.add(new Header("Via", "SIP/2.0/" + (t.stream() ? "TCP " : "UDP ") + host + ":" + port + ";branch=" + branch));
         if (req.method().equals("INVITE")) {
             oh.add(new Header("Record-Route", "<sip:" + host + ":" + port + ";lr>"));
         }
@@ -293,13 +320,13 @@ public final class Proxy {
             if (next == null) {
                 return no(ack, req.answer(400, "Bad Route", null));
             }
-            targets.add(new Target(uri, next));
+            targets.add(new Target(uri, next, tcp(SipMessage.addrSpec(route))));
         } else if (viaOurRoute && hasTag(req.first("To"))) {
             InetSocketAddress next = address(uri); // in a dialog the box record-routed: the Request-URI is the remote target
             if (next == null) {
                 return no(ack, req.answer(404, "Not Found", null));
             }
-            targets.add(new Target(uri, next));
+            targets.add(new Target(uri, next, tcp(uri)));
         } else {
             String user = user(uri);
             if (user != null && configuredUser.test(user)) {
@@ -309,9 +336,9 @@ public final class Proxy {
                 }
                 bindings.sort((a, b) -> Long.compare(b.expiresAtMs(), a.expiresAtMs()));
                 for (Binding b : bindings) {
-                    InetSocketAddress next = address(b.contact());
-                    if (next != null && targets.stream().noneMatch(t -> t.next().equals(next))) {
-                        targets.add(new Target(b.contact(), next));
+                    Target t = reach(b);
+                    if (t != null && targets.stream().noneMatch(x -> x.next().equals(t.next()))) {
+                        targets.add(t);
                         if (ack) {
                             break; // an ACK outside a dialog goes one way only
                         }
@@ -343,7 +370,7 @@ public final class Proxy {
                 }
                 trunk = target.trunk().name();
                 InetSocketAddress next = target.trunk().address();
-                targets.add(new Target("sip:" + target.number() + "@" + hostPort(next), next));
+                targets.add(new Target("sip:" + target.number() + "@" + hostPort(next), next, false));
             }
         }
         targets.removeIf(t -> isUs(t.next()));
@@ -375,7 +402,7 @@ public final class Proxy {
         h.add(new Header("Call-ID", callId));
         h.add(new Header("CSeq", "1000000 BYE"));
         h.add(new Header("Reason", "Q.850;cause=16;text=\"credit exhausted\""));
-        tx.send(null, branch(callId + "|" + target + "|bye"), SipMessage.request("BYE", target, h, new byte[0]), where);
+        tx.send(null, branch(callId + "|" + target + "|bye"), SipMessage.request("BYE", target, h, new byte[0]), where, false);
     }
 
     /** Whether {@code uri} names a configured user (so a request to it is routed, not answered by the box). */

@@ -100,12 +100,15 @@ final class Transactions {
         byte[] bytes;
         final InetSocketAddress next;
         final boolean invite;
+        /** Sent over a stream: no retransmissions, and the ACK and CANCEL go the same way. */
+        final boolean reliable;
         int status;
         boolean cancelPending;
         Runnable retransmit = () -> { };
         Runnable timeout = () -> { };
 
-        Client(Server server, String branch, SipMessage request, InetSocketAddress next) {
+        Client(Server server, String branch, SipMessage request, InetSocketAddress next, boolean reliable) {
+            this.reliable = reliable;
             this.server = server;
             this.key = branch + "|" + request.method();
             this.request = request;
@@ -227,15 +230,17 @@ final class Transactions {
     }
 
     /** Sends one branch of {@code s} (or a request of the box's own when {@code s} is null) and starts its timers. */
-    void send(Server s, String branch, SipMessage out, InetSocketAddress next) {
-        Client c = new Client(s, branch, out, next);
+    void send(Server s, String branch, SipMessage out, InetSocketAddress next, boolean reliable) {
+        Client c = new Client(s, branch, out, next, reliable);
         synchronized (c.lock()) {
             clients.put(c.key, c);
             if (s != null) {
                 s.branches.add(c);
             }
-            sender.send(c.bytes, next);
-            retransmit(c, T1);
+            sender.sendBack(c.bytes, next, reliable);
+            if (!reliable) {
+                retransmit(c, T1);
+            }
             c.timeout = scheduler.schedule(() -> timeout(c), TIMEOUT_MS);
         }
     }
@@ -485,7 +490,7 @@ final class Transactions {
         for (String r : c.request.all("Route")) {
             h.add(new Header("Route", r));
         }
-        sender.send(SipMessage.request("ACK", c.request.uri(), h, new byte[0]).toBytes(), c.next);
+        sender.sendBack(SipMessage.request("ACK", c.request.uri(), h, new byte[0]).toBytes(), c.next, c.reliable);
     }
 
     /** CANCEL of one branch (RFC 3261 §9.1): same Request-URI, Via, From, To, Call-ID, CSeq number. */
@@ -502,7 +507,7 @@ final class Transactions {
         }
         SipMessage cancel = SipMessage.request("CANCEL", c.request.uri(), h, new byte[0]);
         String via = c.request.first("Via");
-        send(null, Proxy.param(via.substring(via.indexOf(';')), "branch"), cancel, c.next);
+        send(null, Proxy.param(via.substring(via.indexOf(';')), "branch"), cancel, c.next, c.reliable);
     }
 
     private static String cseqNumber(SipMessage req) {
