@@ -666,6 +666,20 @@ def check_netconf_soft_faults():
     print("ok: %d failed logins from %s" % (n, src))
 
 
+def check_security_reload():
+    """args: rules expected in force, a text one of the problems must contain"""
+    expected, problem = int(sys.argv[5]), sys.argv[6]
+    with connect_when_announced("besip-security") as m:
+        reply = m.dispatch(to_ele('<reload-rules xmlns="%s"/>' % SEC))
+        from lxml import etree
+        root = etree.fromstring(reply.xml.encode())
+        rules = int(root.find(".//{%s}rules" % SEC).text)
+        problems = [p.text for p in root.iter("{%s}problem" % SEC)]
+        if rules != expected or not any(problem in p for p in problems):
+            fail("rules %d (expected %d), problems %s" % (rules, expected, problems))
+        print("ok: %d rules; problems: %s" % (rules, problems))
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail("unknown check " + CHECK + "; there are " + ", ".join(sorted(CHECKS)))

@@ -132,6 +132,15 @@ class FloodIT {
             NetconfIT.runOn(box, "security_unblock", "127.0.0.2");
             NetconfIT.runOn(box, "security_notification", "198.51.100.9");
 
+            // the operator's own rule file: the good rule loads, the bad one is named with file, line and column
+            Path rules = box.data().resolve("security/rules");
+            Files.createDirectories(rules);
+            Files.writeString(rules.resolve("local.rules"), "# local rules\n"
+                    + "alert udp any any -> any any (msg:\"INVITE to 0900\"; content:\"INVITE sip:0900\"; sid:2000001; rev:1;)\n"
+                    + "alert udp any any -> any any (msg:\"broken\"; content:\"x\"; bogus; sid:2000002;)\n");
+            NetconfIT.runOn(box, "security_reload", "10", "local.rules:3:58: unknown or unsupported option bogus");
+            assertTrue(box.get("besip-security", "admin", box.password()).body().contains("INVITE to 0900"));
+
             // soft faults: a phone from 127.0.0.5 with a wrong password fails 10 times in a minute and is blocked
             Files.writeString(work.resolve("users.csv"), csv.toString().replace("password=s3cret", "password=wrong"));
             finish(sipp(box, "127.0.0.5", 12, 4, "-timeout", "15s", "-recv_timeout", "2000"), 30);

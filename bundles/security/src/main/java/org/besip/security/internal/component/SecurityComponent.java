@@ -73,7 +73,8 @@ import org.w3c.dom.Node;
 @Component(service = { TrafficInspector.class, ConfigApplier.class, ModuleRpc.class, MetricSource.class, EventHandler.class,
         SecurityComponent.class }, property = { ConfigApplier.YANG_MODULE + "=besip-security",
                 ModuleRpc.NAMESPACE + "=" + SecurityComponent.NS, ModuleRpc.NAMES + "=block", ModuleRpc.NAMES + "=unblock",
-                ModuleRpc.NAMES + "=list-blocks", ModuleRpc.NAMES + "=send-report", MetricSource.KEYS + "=besip.security.blocks.active",
+                ModuleRpc.NAMES + "=list-blocks", ModuleRpc.NAMES + "=send-report",
+                ModuleRpc.NAMES + "=reload-rules", MetricSource.KEYS + "=besip.security.blocks.active",
                 MetricSource.KEYS + "=besip.security.alerts", MetricSource.KEYS + "=besip.security.dropped",
                 EventConstants.EVENT_TOPIC + "=" + Topics.PBX_AUTH_FAILED, EventConstants.EVENT_TOPIC + "=" + Topics.NETCONF_AUTH_FAILED },
         immediate = true)
@@ -117,8 +118,13 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
     private ThreadPoolExecutor worker;
     private ScheduledExecutorService ticker;
 
+    /** Where the operator's own rule files live: {@code <data>/security/rules/*.rules}. */
+    private java.nio.file.Path rulesDir;
+
     @Activate
-    void activate() throws SQLException {
+    void activate(org.osgi.framework.BundleContext ctx) throws SQLException {
+        String data = ctx.getProperty("besip.data");
+        rulesDir = java.nio.file.Path.of(data == null ? "data" : data, "security", "rules");
         store = new SecurityStore(stores.dataSource("security"));
         worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), r -> {
             Thread t = new Thread(r, "security-worker");
@@ -352,14 +358,23 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
 
     // ---- configuration ----
 
+    /** The configuration in force, for re-reading the rule files with it. */
+    private volatile Element current;
+    private final Map<Long, Element> preparedElements = new ConcurrentHashMap<>();
+
     @Override
     public void prepare(long tx, Element config) throws ConfigRejectedException {
-        prepared.put(tx, read(child(config, "security")));
+        Element sec = child(config, "security");
+        prepared.put(tx, read(sec));
+        if (sec != null) {
+            preparedElements.put(tx, sec);
+        }
     }
 
     @Override
     public void apply(long tx) {
         Settings s = prepared.remove(tx);
+        current = preparedElements.remove(tx);
         if (s == null) {
             return;
         }
@@ -374,6 +389,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
     @Override
     public void abort(long tx) {
         prepared.remove(tx);
+        preparedElements.remove(tx);
     }
 
     private Settings read(Element sec) throws ConfigRejectedException {
@@ -392,6 +408,18 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
                 problems.add(p);
             }
             shipped.rules().forEach(r -> rules.put(r.sid(), r));
+        }
+        for (java.nio.file.Path file : ruleFiles()) {
+            try {
+                RuleParser.Result own = new RuleParser(vars).parse(java.nio.file.Files.readString(file), file.getFileName().toString());
+                problems.addAll(own.problems());
+                own.rules().forEach(r -> rules.put(r.sid(), r));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                problems.add(new RuleParser.Problem(file.getFileName().toString(), 0, 0, "cannot read: " + e.getMessage()));
+            }
+        }
+        for (RuleParser.Problem p : problems) {
+            LOG.warn("security: rule not loaded: {}", p);
         }
         for (Element r : children(sec, "rule")) {
             String sid = text(r, "sid");
@@ -506,6 +534,19 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
 
     private static int intOr(String v, int d) {
         return v == null ? d : Integer.parseInt(v);
+    }
+
+    /** The operator's rule files, in name order (later files replace earlier rules with the same sid; YANG rules win). */
+    private List<java.nio.file.Path> ruleFiles() {
+        if (rulesDir == null || !java.nio.file.Files.isDirectory(rulesDir)) {
+            return List.of();
+        }
+        try (var files = java.nio.file.Files.list(rulesDir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".rules")).sorted().limit(100).toList();
+        } catch (IOException e) {
+            LOG.warn("security: cannot list {}: {}", rulesDir, e.getMessage());
+            return List.of();
+        }
     }
 
     static String shippedRules() {
@@ -624,6 +665,21 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
                     throw new ConfigRejectedException("/sec:unblock/sec:address", a.getHostAddress() + " is not blocked");
                 }
                 return List.of();
+            }
+            case "reload-rules" -> {
+                Settings s = read(current);
+                settings = s;
+                LOG.info("security: rules reloaded: {} rules, {} problems", s.engine().size(), s.problems().size());
+                List<Element> out = new ArrayList<>();
+                Element n = reply.createElementNS(NS, "rules");
+                n.setTextContent(String.valueOf(s.engine().size()));
+                out.add(n);
+                for (RuleParser.Problem p : s.problems()) {
+                    Element e = reply.createElementNS(NS, "problem");
+                    e.setTextContent(p.toString());
+                    out.add(e);
+                }
+                return out;
             }
             case "send-report" -> {
                 int n;
