@@ -128,19 +128,7 @@ class SippCallTest {
         Registrar registrar = u.registrar();
         AtomicReference<UdpTransport> udp = new AtomicReference<>();
         AtomicReference<org.besip.pbx.internal.transport.TcpTransport> tcp = new AtomicReference<>();
-        Proxy.Sender sender = new Proxy.Sender() {
-            @Override
-            public void send(byte[] data, InetSocketAddress to) {
-                udp.get().send(data, to);
-            }
-
-            @Override
-            public void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
-                if (!stream || !tcp.get().send(data, to)) {
-                    send(data, to);
-                }
-            }
-        };
+        Proxy.Sender sender = udpAndTcp(udp, tcp);
         CallTracker calls = u.calls();
         SipServer server = new SipServer(registrar, (s, w) -> { }, new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, sender,
                 calls, timers));
@@ -192,19 +180,7 @@ class SippCallTest {
         Registrar registrar = new Registrar(digest, users::get, location, "besip");
         AtomicReference<UdpTransport> udp = new AtomicReference<>();
         AtomicReference<org.besip.pbx.internal.transport.TcpTransport> tcp = new AtomicReference<>();
-        Proxy.Sender sender = new Proxy.Sender() {
-            @Override
-            public void send(byte[] data, InetSocketAddress to) {
-                udp.get().send(data, to);
-            }
-
-            @Override
-            public void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
-                if (!stream || !tcp.get().send(data, to)) {
-                    send(data, to);
-                }
-            }
-        };
+        Proxy.Sender sender = udpAndTcp(udp, tcp);
         CallTracker calls = new CallTracker(new CdrStore(dataSource()), (topic, props) -> { });
         SipServer server = new SipServer(registrar, (s, w) -> { }, new Proxy(location, users::containsKey, "127.0.0.1", box, sender, calls,
                 timers));
@@ -251,6 +227,23 @@ class SippCallTest {
             assertTrue(caller.waitFor(30, TimeUnit.SECONDS), log);
             assertEquals(0, caller.exitValue(), "the call to the TCP phone completed:\n" + log);
         }
+    }
+
+    /** What the component wires: UDP out, and back over TCP to a peer whose connection the box has. */
+    static Proxy.Sender udpAndTcp(AtomicReference<UdpTransport> udp, AtomicReference<org.besip.pbx.internal.transport.TcpTransport> tcp) {
+        return new Proxy.Sender() {
+            @Override
+            public void send(byte[] data, InetSocketAddress to) {
+                udp.get().send(data, to);
+            }
+
+            @Override
+            public void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
+                if (!stream || !tcp.get().send(data, to)) {
+                    send(data, to);
+                }
+            }
+        };
     }
 
     private SQLiteDataSource dataSource() {

@@ -112,8 +112,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
     }
 
     private List<Element> topUp(Element input, Document reply) throws ConfigRejectedException {
-        String user = text(input, "user");
-        String amount = text(input, "amount");
+        String user = TREE.text(input, "user");
+        String amount = TREE.text(input, "amount");
         if (user == null || user.isBlank()) {
             throw new ConfigRejectedException("/pbx:top-up/pbx:user", "top-up needs a user");
         }
@@ -148,7 +148,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
     }
 
     private static long time(Element input, String leaf, long absent) throws ConfigRejectedException {
-        String v = text(input, leaf);
+        String v = TREE.text(input, leaf);
         if (v == null || v.isBlank()) {
             return absent;
         }
@@ -252,7 +252,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
 
     @Override
     public void prepare(long tx, Element config) throws ConfigRejectedException {
-        Element pbx = child(config, "pbx");
+        Element pbx = TREE.child(config, "pbx");
         List<InetSocketAddress> listen = new ArrayList<>();
         String realm = "besip";
         List<String> algorithms = new ArrayList<>();
@@ -266,69 +266,69 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         Map<String, Double> trunkMax = new HashMap<>();
         Double globalMax = null;
         if (pbx != null) {
-            for (Element t : children(pbx, "tariff")) {
-                String prefix = text(t, "prefix");
-                tariffs.add(new Prepaid.Tariff(prefix == null ? "" : prefix, Double.parseDouble(text(t, "price-per-minute"))));
+            for (Element t : TREE.children(pbx, "tariff")) {
+                String prefix = TREE.text(t, "prefix");
+                tariffs.add(new Prepaid.Tariff(prefix == null ? "" : prefix, Double.parseDouble(TREE.text(t, "price-per-minute"))));
             }
-            globalMax = decimal(text(pbx, "max-price-per-minute"));
-            for (Element l : children(pbx, "listen")) {
-                listen.add(new InetSocketAddress(text(l, "address"), Integer.parseInt(text(l, "port"))));
+            globalMax = decimal(TREE.text(pbx, "max-price-per-minute"));
+            for (Element l : TREE.children(pbx, "listen")) {
+                listen.add(new InetSocketAddress(TREE.text(l, "address"), Integer.parseInt(TREE.text(l, "port"))));
             }
-            Element auth = child(pbx, "authentication");
+            Element auth = TREE.child(pbx, "authentication");
             if (auth != null) {
-                realm = text(auth, "realm") == null ? realm : text(auth, "realm");
-                for (Element a : children(auth, "algorithm")) {
+                realm = TREE.text(auth, "realm") == null ? realm : TREE.text(auth, "realm");
+                for (Element a : TREE.children(auth, "algorithm")) {
                     algorithms.add(a.getTextContent().trim());
                 }
-                lifetime = text(auth, "nonce-lifetime") == null ? lifetime : Integer.parseInt(text(auth, "nonce-lifetime"));
+                lifetime = TREE.text(auth, "nonce-lifetime") == null ? lifetime : Integer.parseInt(TREE.text(auth, "nonce-lifetime"));
             }
             Map<String, DialPlan.Trunk> trunks = new HashMap<>();
-            for (Element t : children(pbx, "trunk")) {
-                String port = text(t, "port");
-                if (text(t, "max-price-per-minute") != null) {
-                    trunkMax.put(text(t, "name"), decimal(text(t, "max-price-per-minute")));
+            for (Element t : TREE.children(pbx, "trunk")) {
+                String port = TREE.text(t, "port");
+                if (TREE.text(t, "max-price-per-minute") != null) {
+                    trunkMax.put(TREE.text(t, "name"), decimal(TREE.text(t, "max-price-per-minute")));
                 }
-                InetSocketAddress address = new InetSocketAddress(text(t, "host"), port == null ? 5060 : Integer.parseInt(port));
-                trunks.put(text(t, "name"), new DialPlan.Trunk(text(t, "name"), address));
-                Element reg = child(t, "registration");
+                InetSocketAddress address = new InetSocketAddress(TREE.text(t, "host"), port == null ? 5060 : Integer.parseInt(port));
+                trunks.put(TREE.text(t, "name"), new DialPlan.Trunk(TREE.text(t, "name"), address));
+                Element reg = TREE.child(t, "registration");
                 if (reg != null) {
-                    String domain = text(reg, "domain");
-                    String expires = text(reg, "expires");
-                    accounts.add(new TrunkRegistration.Account(text(t, "name"), address, text(reg, "username"), text(reg, "password"),
-                            domain == null ? text(t, "host") : domain, expires == null ? 3600 : Integer.parseInt(expires)));
+                    String domain = TREE.text(reg, "domain");
+                    String expires = TREE.text(reg, "expires");
+                    accounts.add(new TrunkRegistration.Account(TREE.text(t, "name"), address, TREE.text(reg, "username"), TREE.text(reg, "password"),
+                            domain == null ? TREE.text(t, "host") : domain, expires == null ? 3600 : Integer.parseInt(expires)));
                 }
             }
-            Element plan = child(pbx, "dial-plan");
+            Element plan = TREE.child(pbx, "dial-plan");
             if (plan != null) {
-                for (Element r : children(plan, "route")) {
-                    DialPlan.Trunk trunk = trunks.get(text(r, "trunk"));
+                for (Element r : TREE.children(plan, "route")) {
+                    DialPlan.Trunk trunk = trunks.get(TREE.text(r, "trunk"));
                     if (trunk == null) {
-                        throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route", "no trunk " + text(r, "trunk"));
+                        throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route", "no trunk " + TREE.text(r, "trunk"));
                     }
-                    String strip = text(r, "strip");
-                    String prefix = text(r, "prefix");
+                    String strip = TREE.text(r, "strip");
+                    String prefix = TREE.text(r, "prefix");
                     if (prefix != null && !DialPlan.valid(prefix)) {
                         throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route[pbx:prefix='" + prefix + "']",
                                 "not a prefix or a dial pattern (_ then digits, X, Z, N, [1-5], . or !): " + prefix);
                     }
                     routes.add(new DialPlan.Route(prefix == null ? "" : prefix, trunk, strip == null ? 0 : Integer.parseInt(strip),
-                            text(r, "prepend")));
+                            TREE.text(r, "prepend")));
                 }
             }
-            for (Element u : children(pbx, "user")) {
-                if ("false".equals(text(u, "enabled"))) {
+            for (Element u : TREE.children(pbx, "user")) {
+                if ("false".equals(TREE.text(u, "enabled"))) {
                     continue;
                 }
-                String name = text(u, "name").toLowerCase(java.util.Locale.ROOT);
-                if ("true".equals(text(u, "prepaid"))) {
+                String name = TREE.text(u, "name").toLowerCase(java.util.Locale.ROOT);
+                if ("true".equals(TREE.text(u, "prepaid"))) {
                     prepaidUsers.add(name);
                 }
-                if (text(u, "max-price-per-minute") != null) {
-                    userMax.put(name, decimal(text(u, "max-price-per-minute")));
+                if (TREE.text(u, "max-price-per-minute") != null) {
+                    userMax.put(name, decimal(TREE.text(u, "max-price-per-minute")));
                 }
-                String ha1 = text(u, "ha1");
-                users.put(text(u, "name").toLowerCase(java.util.Locale.ROOT),
-                        new Secret(text(u, "password"), ha1 == null ? Map.of() : Map.of("MD5", ha1)));
+                String ha1 = TREE.text(u, "ha1");
+                users.put(TREE.text(u, "name").toLowerCase(java.util.Locale.ROOT),
+                        new Secret(TREE.text(u, "password"), ha1 == null ? Map.of() : Map.of("MD5", ha1)));
             }
         }
         if (listen.isEmpty()) {
@@ -464,15 +464,4 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
 
     private static final ConfigTree TREE = new ConfigTree(NS);
 
-    private static Element child(Element e, String name) {
-        return TREE.child(e, name);
-    }
-
-    private static List<Element> children(Element e, String name) {
-        return TREE.children(e, name);
-    }
-
-    private static String text(Element e, String name) {
-        return TREE.text(e, name);
-    }
 }

@@ -364,7 +364,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
 
     @Override
     public void prepare(long tx, Element config) throws ConfigRejectedException {
-        Element sec = child(config, "security");
+        Element sec = TREE.child(config, "security");
         prepared.put(tx, read(sec));
         if (sec != null) {
             preparedElements.put(tx, sec);
@@ -394,12 +394,12 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
 
     private Settings read(Element sec) throws ConfigRejectedException {
         Map<String, String> vars = new HashMap<>(DEFAULT_VARS);
-        for (Element v : children(sec, "variable")) {
-            vars.put(text(v, "name"), text(v, "value"));
+        for (Element v : TREE.children(sec, "variable")) {
+            vars.put(TREE.text(v, "name"), TREE.text(v, "value"));
         }
         List<RuleParser.Problem> problems = new ArrayList<>();
         Map<Long, Rule> rules = new LinkedHashMap<>();
-        if (sec == null || !"false".equals(text(sec, "default-rules"))) {
+        if (sec == null || !"false".equals(TREE.text(sec, "default-rules"))) {
             RuleParser.Result shipped = new RuleParser(vars).parse(shippedRules(), SHIPPED);
             for (RuleParser.Problem p : shipped.problems()) {
                 if (sec != null && p.message().startsWith("undefined variable")) {
@@ -421,10 +421,10 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         for (RuleParser.Problem p : problems) {
             LOG.warn("security: rule not loaded: {}", p);
         }
-        for (Element r : children(sec, "rule")) {
-            String sid = text(r, "sid");
+        for (Element r : TREE.children(sec, "rule")) {
+            String sid = TREE.text(r, "sid");
             String path = "/sec:security/sec:rule[sec:sid='" + sid + "']/sec:text";
-            RuleParser.Result res = new RuleParser(vars).parse(text(r, "text"), "rule " + sid);
+            RuleParser.Result res = new RuleParser(vars).parse(TREE.text(r, "text"), "rule " + sid);
             if (!res.problems().isEmpty()) {
                 throw new ConfigRejectedException(path, res.problems().get(0).toString());
             }
@@ -438,7 +438,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
             rules.put(rule.sid(), rule);
         }
         List<AddressSet.Cidr> whitelist = new ArrayList<>(ownAddresses());
-        for (Element w : children(sec, "whitelist")) {
+        for (Element w : TREE.children(sec, "whitelist")) {
             String t = w.getTextContent().trim();
             try {
                 whitelist.add(AddressSet.Cidr.parse(t));
@@ -446,38 +446,38 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
                 throw new ConfigRejectedException("/sec:security/sec:whitelist", e.getMessage());
             }
         }
-        Element sf = child(sec, "soft-faults");
+        Element sf = TREE.child(sec, "soft-faults");
         SoftFaults.Policy d = SoftFaults.Policy.DEFAULT;
-        SoftFaults.Policy policy = sf == null ? d : new SoftFaults.Policy(!"false".equals(text(sf, "enabled")),
-                intOr(text(sf, "failures"), d.failures()), intOr(text(sf, "window"), d.windowS()), intOr(text(sf, "block-duration"), (int) d.blockS()));
-        String fw = sec == null || text(sec, "firewall") == null ? "auto" : text(sec, "firewall");
-        int retention = sec == null ? 30 : intOr(text(sec, "alert-retention"), 30);
-        Element cap = child(sec, "capture");
-        List<String> interfaces = children(cap, "interface").stream().map(e -> e.getTextContent().trim()).toList();
-        String filter = cap == null || text(cap, "filter") == null ? DEFAULT_CAPTURE_FILTER : text(cap, "filter");
+        SoftFaults.Policy policy = sf == null ? d : new SoftFaults.Policy(!"false".equals(TREE.text(sf, "enabled")),
+                intOr(TREE.text(sf, "failures"), d.failures()), intOr(TREE.text(sf, "window"), d.windowS()), intOr(TREE.text(sf, "block-duration"), (int) d.blockS()));
+        String fw = sec == null || TREE.text(sec, "firewall") == null ? "auto" : TREE.text(sec, "firewall");
+        int retention = sec == null ? 30 : intOr(TREE.text(sec, "alert-retention"), 30);
+        Element cap = TREE.child(sec, "capture");
+        List<String> interfaces = TREE.children(cap, "interface").stream().map(e -> e.getTextContent().trim()).toList();
+        String filter = cap == null || TREE.text(cap, "filter") == null ? DEFAULT_CAPTURE_FILTER : TREE.text(cap, "filter");
         return new Settings(new Engine(List.copyOf(rules.values())), List.copyOf(problems), whitelist, policy, fw, retention, interfaces,
-                filter, email(child(sec, "email")));
+                filter, email(TREE.child(sec, "email")));
     }
 
     private static Email email(Element e) throws ConfigRejectedException {
         if (e == null) {
             return Email.OFF;
         }
-        List<String> to = children(e, "to").stream().map(x -> x.getTextContent().trim()).toList();
-        String server = text(e, "server");
-        boolean enabled = "true".equals(text(e, "enabled"));
+        List<String> to = TREE.children(e, "to").stream().map(x -> x.getTextContent().trim()).toList();
+        String server = TREE.text(e, "server");
+        boolean enabled = "true".equals(TREE.text(e, "enabled"));
         if (enabled && (server == null || to.isEmpty())) {
             throw new ConfigRejectedException("/sec:security/sec:email", "an enabled e-mail report needs a server and at least one recipient (to)");
         }
-        SmtpClient.Security security = switch (String.valueOf(text(e, "security"))) {
+        SmtpClient.Security security = switch (String.valueOf(TREE.text(e, "security"))) {
             case "tls" -> SmtpClient.Security.TLS;
             case "none" -> SmtpClient.Security.NONE;
             default -> SmtpClient.Security.STARTTLS;
         };
-        String from = text(e, "from") == null ? "besip@localhost" : text(e, "from");
+        String from = TREE.text(e, "from") == null ? "besip@localhost" : TREE.text(e, "from");
         return new Email(enabled, to, from, server == null ? null
-                : new SmtpClient.Server(server, intOr(text(e, "port"), 587), security, text(e, "username"), text(e, "password"), 10_000),
-                intOr(text(e, "interval"), 60));
+                : new SmtpClient.Server(server, intOr(TREE.text(e, "port"), 587), security, TREE.text(e, "username"), TREE.text(e, "password"), 10_000),
+                intOr(TREE.text(e, "interval"), 60));
     }
 
     // ---- the e-mail report ----
@@ -645,7 +645,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
                 if (blocks.whitelisted(a)) {
                     throw new ConfigRejectedException("/sec:block/sec:address", a.getHostAddress() + " is whitelisted: never blocked");
                 }
-                String d = text(input, "duration");
+                String d = TREE.text(input, "duration");
                 long seconds;
                 try {
                     seconds = d == null ? 600 : Long.parseLong(d);
@@ -655,7 +655,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
                 if (seconds < 0 || seconds > 31_622_400) {
                     throw new ConfigRejectedException("/sec:block/sec:duration", "duration must be 0 to 31622400 seconds, not " + d);
                 }
-                String reason = text(input, "reason");
+                String reason = TREE.text(input, "reason");
                 blocks.block(a, seconds, reason == null || reason.isBlank() ? "blocked by hand" : reason, 0, now);
                 return List.of();
             }
@@ -717,7 +717,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
     }
 
     private static InetAddress address(Element input, String rpc) throws ConfigRejectedException {
-        String t = text(input, "address");
+        String t = TREE.text(input, "address");
         InetAddress a = literal(t);
         if (a == null) {
             throw new ConfigRejectedException("/sec:" + rpc + "/sec:address", "not an IP address: " + t);
@@ -787,15 +787,4 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
 
     private static final ConfigTree TREE = new ConfigTree(NS);
 
-    private static Element child(Element e, String name) {
-        return TREE.child(e, name);
-    }
-
-    private static List<Element> children(Element e, String name) {
-        return TREE.children(e, name);
-    }
-
-    private static String text(Element e, String name) {
-        return TREE.text(e, name);
-    }
 }
