@@ -105,14 +105,8 @@ class SippCallTest {
             assertTrue(((String) answered.get(Topics.PROP_MEDIA_CALLEE)).matches("127\\.0\\.0\\.1:\\d+"), answered.toString());
             assertTrue(List.of((String[]) answered.get(Topics.PROP_PAYLOADS)).contains("0 PCMU/8000"), answered.toString());
             cdrs.close();
-            StringWriter csv = new StringWriter();
-            new CdrStore(ds).csv(0, Long.MAX_VALUE, csv);
-            String[] rows = csv.toString().split("\r\n");
-            assertEquals(11, rows.length, csv.toString());
-            for (int i = 1; i < rows.length; i++) {
-                assertTrue(rows[i].matches("[^,]+,sip:sipp@127\\.0\\.0\\.1:\\d+,sip:bob@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
-                        + "\\d+,\\d+,\\d+,0,answered,caller,,"), rows[i]);
-            }
+            assertCdrs(ds, 10, "[^,]+,sip:sipp@127\\.0\\.0\\.1:\\d+,sip:bob@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
+                        + "\\d+,\\d+,\\d+,0,answered,caller,,");
         } finally {
             callee.destroyForcibly();
         }
@@ -244,6 +238,17 @@ class SippCallTest {
                 }
             }
         };
+    }
+
+    /** The CDR store as CSV: a header and {@code calls} rows, each matching {@code row}. */
+    static void assertCdrs(SQLiteDataSource ds, int calls, String row) throws Exception {
+        StringWriter csv = new StringWriter();
+        new CdrStore(ds).csv(0, Long.MAX_VALUE, csv);
+        String[] rows = csv.toString().split("\r\n");
+        assertEquals(calls + 1, rows.length, csv.toString());
+        for (int i = 1; i < rows.length; i++) {
+            assertTrue(rows[i].matches(row), rows[i]);
+        }
     }
 
     private SQLiteDataSource dataSource() {
@@ -391,14 +396,8 @@ class SippCallTest {
             assertEquals(0, callee.exitValue(), "the callee got the CANCEL and the ACK of its 487:\n" + calleeOut);
             assertEquals(0, calls.active());
             cdrs.close();
-            StringWriter csv = new StringWriter();
-            new CdrStore(ds).csv(0, Long.MAX_VALUE, csv);
-            String[] rows = csv.toString().split("\r\n");
-            assertEquals(4, rows.length, csv.toString());
-            for (int i = 1; i < rows.length; i++) {
-                assertTrue(rows[i].matches("[^,]+,sip:caller@127\\.0\\.0\\.1:\\d+,sip:bob@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
-                        + "\\d+,,\\d+,0,cancelled,callee,,"), rows[i]);
-            }
+            assertCdrs(ds, 3, "[^,]+,sip:caller@127\\.0\\.0\\.1:\\d+,sip:bob@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
+                        + "\\d+,,\\d+,0,cancelled,callee,,");
         } finally {
             callee.destroyForcibly();
         }
@@ -428,14 +427,8 @@ class SippCallTest {
             b.calls().close();
             b.cdrs().close();
             prepaid.close();
-            StringWriter csv = new StringWriter();
-            new CdrStore(b.ds()).csv(0, Long.MAX_VALUE, csv);
-            String[] rows = csv.toString().split("\r\n");
-            assertEquals(3, rows.length, csv.toString());
-            for (int i = 1; i < rows.length; i++) {
-                assertTrue(rows[i].matches("[^,]+,sip:alice@127\\.0\\.0\\.1:\\d+,sip:9123@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
-                        + "\\d+,,\\d+,0,refused,box,,"), rows[i]);
-            }
+            assertCdrs(b.ds(), 2, "[^,]+,sip:alice@127\\.0\\.0\\.1:\\d+,sip:9123@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
+                        + "\\d+,,\\d+,0,refused,box,,");
         }
     }
 
