@@ -29,6 +29,8 @@ import org.besip.core.api.config.ConfigApplier;
 import org.besip.core.api.config.ConfigEditor;
 import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.module.ModuleManager;
+import org.junit.After;
+import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -70,7 +72,7 @@ public class SecurityHotPlugIT {
         return all.toArray(new Option[0]);
     }
 
-    private int port;
+    private static int port;
 
     /** An OPTIONS from {@code s}; the answer's status line, or null when none came within the socket's timeout. */
     private String options(DatagramSocket s) throws Exception {
@@ -182,33 +184,67 @@ public class SecurityHotPlugIT {
         return next;
     }
 
-    @Test
-    public void disablingStopsInspectionEnablingRestoresRulesAndBlocksAndAnUpgradeLosesNoBlock() throws Exception {
-        modules.enable("pbx");
-        port = BesipProcess.freeUdpAndTcpPort();
-        merge("<pbx xmlns=\"urn:besip:params:xml:ns:yang:besip-pbx\"><listen><address>127.0.0.1</address><port>" + port
-                + "</port></listen><user><name>alice</name><password>pw</password></user></pbx>");
-        merge("<security xmlns=\"urn:besip:params:xml:ns:yang:besip-security\"><firewall>none</firewall></security>");
-        long pbx = pbxApplier();
-        try (DatagramSocket local = from("127.0.0.1"); DatagramSocket a = from("127.0.0.5"); DatagramSocket b = from("127.0.0.6");
-                DatagramSocket c = from("127.0.0.7")) {
+    /** Set once for the class: the framework is shared by the tests (PerClass). */
+    private static long pbx;
+
+    @Before
+    public void pbxServing() throws Exception {
+        if (port == 0) {
+            modules.enable("pbx");
+            port = BesipProcess.freeUdpAndTcpPort();
+            merge("<pbx xmlns=\"urn:besip:params:xml:ns:yang:besip-pbx\"><listen><address>127.0.0.1</address><port>" + port
+                    + "</port></listen><user><name>alice</name><password>pw</password></user></pbx>");
+            merge("<security xmlns=\"urn:besip:params:xml:ns:yang:besip-security\"><firewall>none</firewall></security>");
+            pbx = pbxApplier();
+        }
+        try (DatagramSocket local = from("127.0.0.1")) {
             await(local, "SIP/2.0 200 OK", "the PBX answers");
+        }
+    }
+
+    @After
+    public void pbxNeverRestarted() throws Exception {
+        assertEquals("the PBX was never restarted", pbx, pbxApplier());
+    }
+
+    @Test
+    public void disablingTheModuleStopsInspectionWhileThePbxKeepsAnswering() throws Exception {
+        try (DatagramSocket local = from("127.0.0.1"); DatagramSocket a = from("127.0.0.5"); DatagramSocket b = from("127.0.0.6")) {
             assertEquals("SIP/2.0 200 OK", options(a));
             flood(a);
             assertNull("the flooder is blocked by BESIP's rule", options(a));
-
             modules.disable("security");
-            await(a, "SIP/2.0 200 OK", "security disabled: no inspection, the PBX answers the blocked source");
-            flood(b);
-            assertEquals("no rules run while disabled", "SIP/2.0 200 OK", options(b));
-            assertEquals("SIP/2.0 200 OK", options(local));
+            try {
+                await(a, "SIP/2.0 200 OK", "security disabled: no inspection, the PBX answers the blocked source");
+                flood(b);
+                assertEquals("no rules run while disabled", "SIP/2.0 200 OK", options(b));
+                assertEquals("SIP/2.0 200 OK", options(local));
+            } finally {
+                modules.enable("security");
+            }
+        }
+    }
 
-            modules.enable("security");
-            await(a, null, "enabled again: the saved block is back");
+    @Test
+    public void enablingTheModuleRestoresItsRulesAndActiveBlocks() throws Exception {
+        try (DatagramSocket local = from("127.0.0.1"); DatagramSocket c = from("127.0.0.8"); DatagramSocket d = from("127.0.0.9")) {
             flood(c);
-            assertNull("enabled again: the rules are back", options(c));
+            assertNull("blocked", options(c));
+            modules.disable("security");
+            await(c, "SIP/2.0 200 OK", "disabled: answered");
+            modules.enable("security");
+            await(c, null, "enabled again: the saved block is back");
+            flood(d);
+            assertNull("enabled again: the rules are back", options(d));
             assertEquals("SIP/2.0 200 OK", options(local));
+        }
+    }
 
+    @Test
+    public void anUpgradeToANewVersionLosesNoActiveBlock() throws Exception {
+        try (DatagramSocket local = from("127.0.0.1"); DatagramSocket e = from("127.0.0.10"); DatagramSocket f = from("127.0.0.11")) {
+            flood(e);
+            assertNull("blocked", options(e));
             try (InputStream jar = Files.newInputStream(nextRelease())) {
                 modules.upgrade("security", jar);
             }
@@ -217,10 +253,11 @@ public class SecurityHotPlugIT {
             assertEquals("1.0.1", upgraded.getVersion().toString());
             assertEquals(Bundle.ACTIVE, upgraded.getState());
             assertEquals("SIP/2.0 200 OK", options(local));
+            await(local, "SIP/2.0 200 OK", "the PBX answers throughout");
             Thread.sleep(1000); // the new version's component activates
-            assertNull("no block lost in the upgrade", options(a));
-            assertNull("no block lost in the upgrade", options(c));
-            assertEquals("the PBX was never restarted", pbx, pbxApplier());
+            assertNull("no block lost in the upgrade", options(e));
+            flood(f);
+            assertNull("the new version runs the rules", options(f));
         }
     }
 }
