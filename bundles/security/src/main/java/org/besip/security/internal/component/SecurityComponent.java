@@ -114,6 +114,8 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
     private WireCapture capture;
     private String captureKey = "";
     private String firewallMode = "";
+    /** auto mode and no block yet: the kernel backend is opened with the first block (worker thread only). */
+    private boolean kernelPending;
     private SecurityStore store;
     private ThreadPoolExecutor worker;
     private ScheduledExecutorService ticker;
@@ -266,6 +268,10 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
 
     private void onBlocked(Blocklist.Block b) {
         submit(() -> {
+            if (kernelPending) {
+                firewallMode = "";
+                useFirewall("auto"); // the first block: now the kernel backend, with this block in it
+            }
             long seconds = b.untilMs() == 0 ? 0 : Math.max(1, (b.untilMs() - System.currentTimeMillis() + 999) / 1000);
             LOG.warn("BLOCKED {} for {} ({}, sid {}) via {}", b.address().getHostAddress(), seconds == 0 ? "ever" : seconds + " s", b.reason(),
                     b.sid(), firewall.name().equals("none") ? "the application" : "the application and " + firewall.name());
@@ -609,6 +615,17 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         if (mode.equals(firewallMode)) {
             return;
         }
+        if (mode.equals("auto") && blocks.active(System.currentTimeMillis()).isEmpty()) {
+            // nothing to enforce yet: nft is looked for when the first block comes (nothing spawned at boot)
+            Firewall old = firewall;
+            firewall = Firewall.NONE;
+            firewallMode = mode;
+            kernelPending = true;
+            old.close();
+            LOG.info("security: blocks enforced in the application, and in the kernel (nftables) from the first block where nft is usable");
+            return;
+        }
+        kernelPending = false;
         Firewall next = Firewall.NONE;
         if (!mode.equals("none")) {
             try {
