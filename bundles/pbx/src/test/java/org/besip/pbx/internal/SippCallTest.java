@@ -121,16 +121,16 @@ class SippCallTest {
         LocationService location = u.location();
         Registrar registrar = u.registrar();
         AtomicReference<UdpTransport> udp = new AtomicReference<>();
-        AtomicReference<org.besip.pbx.internal.transport.TcpTransport> tcp = new AtomicReference<>();
-        Proxy.Sender sender = udpAndTcp(udp, tcp);
+        List<org.besip.pbx.internal.transport.TcpTransport> tcp = new CopyOnWriteArrayList<>();
+        Proxy.Sender sender = new org.besip.pbx.internal.transport.UdpAndTcpSender(udp::get, tcp);
         CallTracker calls = u.calls();
         SipServer server = new SipServer(registrar, (s, w) -> { }, new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, sender,
                 calls, timers));
         udp.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
-        tcp.set(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
+        tcp.add(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
         Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "5", "-nostdin",
                 "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
-        try (UdpTransport over = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get()) {
+        try (UdpTransport over = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get(0)) {
             SippRegisterTest.awaitUdpListener(uas);
             Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-t", "t1", "-s", "bob", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
                     String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "5", "-r", "5", "-d", "200", "-nostdin", "-timeout", "30s",
@@ -173,14 +173,14 @@ class SippCallTest {
         Map<String, DigestAuthenticator.Secret> users = Map.of("bob", new DigestAuthenticator.Secret("pw", Map.of()));
         Registrar registrar = new Registrar(digest, users::get, location, "besip");
         AtomicReference<UdpTransport> udp = new AtomicReference<>();
-        AtomicReference<org.besip.pbx.internal.transport.TcpTransport> tcp = new AtomicReference<>();
-        Proxy.Sender sender = udpAndTcp(udp, tcp);
+        List<org.besip.pbx.internal.transport.TcpTransport> tcp = new CopyOnWriteArrayList<>();
+        Proxy.Sender sender = new org.besip.pbx.internal.transport.UdpAndTcpSender(udp::get, tcp);
         CallTracker calls = new CallTracker(new CdrStore(dataSource()), (topic, props) -> { });
         SipServer server = new SipServer(registrar, (s, w) -> { }, new Proxy(location, users::containsKey, "127.0.0.1", box, sender, calls,
                 timers));
         udp.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
-        tcp.set(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
-        try (UdpTransport over = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get();
+        tcp.add(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
+        try (UdpTransport over = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get(0);
                 java.net.Socket phone = new java.net.Socket("127.0.0.1", box)) {
             phone.setSoTimeout(10_000);
             var in = phone.getInputStream();
@@ -221,23 +221,6 @@ class SippCallTest {
             assertTrue(caller.waitFor(30, TimeUnit.SECONDS), log);
             assertEquals(0, caller.exitValue(), "the call to the TCP phone completed:\n" + log);
         }
-    }
-
-    /** What the component wires: UDP out, and back over TCP to a peer whose connection the box has. */
-    static Proxy.Sender udpAndTcp(AtomicReference<UdpTransport> udp, AtomicReference<org.besip.pbx.internal.transport.TcpTransport> tcp) {
-        return new Proxy.Sender() {
-            @Override
-            public void send(byte[] data, InetSocketAddress to) {
-                udp.get().send(data, to);
-            }
-
-            @Override
-            public void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
-                if (!stream || !tcp.get().send(data, to)) {
-                    send(data, to);
-                }
-            }
-        };
     }
 
     /** The CDR store as CSV: a header and {@code calls} rows, each matching {@code row}. */

@@ -351,27 +351,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         String host = advertised(first);
         java.util.concurrent.atomic.AtomicReference<UdpTransport> out = new java.util.concurrent.atomic.AtomicReference<>();
         List<TcpTransport> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Proxy.Sender udp = new Proxy.Sender() {
-            @Override
-            public void send(byte[] data, InetSocketAddress to) {
-                UdpTransport t = out.get();
-                if (t != null) {
-                    t.send(data, to);
-                }
-            }
-
-            @Override
-            public void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
-                if (stream) {
-                    for (TcpTransport t : streams) {
-                        if (t.send(data, to)) {
-                            return;
-                        }
-                    }
-                }
-                send(data, to);
-            }
-        };
+        Proxy.Sender udp = new org.besip.pbx.internal.transport.UdpAndTcpSender(out::get, streams);
         Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), udp, calls, timers);
         prepaid.policy(s.policy());
         configuredUsers = java.util.Set.copyOf(s.users().keySet());

@@ -81,6 +81,8 @@ final class Transactions {
         boolean cancelled;
         boolean acked;
         SipMessage best;
+        /** Whether {@code best} is the box's own answer (a 408), which carries no Via of ours to take off. */
+        boolean bestOwn;
         Runnable timerG = () -> { };
 
         Server(String key, SipMessage request, InetSocketAddress upstream, boolean reliable) {
@@ -403,7 +405,8 @@ final class Transactions {
             }
         }
         if (s.best == null || better(res, s.best)) {
-            s.best = fromBranch ? res : withMark(res);
+            s.best = res;
+            s.bestOwn = !fromBranch;
         }
         for (Client c : s.branches) {
             if (c.status < 200) {
@@ -411,12 +414,11 @@ final class Transactions {
             }
         }
         SipMessage best = s.best;
-        boolean mine = best.headers().stream().anyMatch(h -> h.name().equals(MARK));
+        boolean mine = s.bestOwn;
         if (best.status() == 503) {
             best = s.request.answer(500, "Service Unavailable Downstream", null); // RFC 3261 §16.7 step 6
             mine = true;
         }
-        best.headers().removeIf(h -> h.name().equals(MARK));
         s.last = upstream(s, best, !mine);
         s.lastStatus = best.status();
         if (s.invite && !s.reliable) {
@@ -426,13 +428,6 @@ final class Transactions {
         s.request = null;
         s.branches.clear();
         finish(servers, s.key, s, s.invite ? TIMEOUT_MS : LINGER_MS);
-    }
-
-    private static final String MARK = "X-Besip-Own";
-
-    private static SipMessage withMark(SipMessage res) {
-        res.headers().add(new Header(MARK, "1"));
-        return res;
     }
 
     private void timerG(Server s, long interval) {
