@@ -18,19 +18,10 @@ trap 'pkill -f "besip.home=$PWD/$dist" 2>/dev/null || true; [ -n "${kpid:-}" ] &
 
 [ -x "$dist/bin/besip" ] || ./mvnw -B -q package -DskipTests
 
+. bench/procs.sh
 now_ms() { date +%s%3N; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
-java_pid_of() { # the JVM below a launcher shell (or the shell itself after exec)
-  local p=$1 c
-  for _ in $(seq 100); do
-    if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "java"; then echo "$p"; return; fi
-    c=$(pgrep -P "$p" | head -1 || true)
-    [ -n "$c" ] && p=$c
-    sleep 0.02
-  done
-  echo "$p"
-}
 
 boot_once() { # $1 data dir; prints "ms rss_kb"
   local data=$1 t0 pid code=000 pw=""

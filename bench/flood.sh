@@ -38,14 +38,6 @@ python3 -c "
 print('SEQUENTIAL')
 for i in range(20): print('user%d;[authentication username=user%d password=s3cret]' % (i, i))" >"$work/users.csv"
 
-java_pid_of() { # the JVM below bin/besip's shell
-  local p=$1 c
-  for _ in $(seq 100); do
-    if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q java; then echo "$p"; return; fi
-    c=$(pgrep -P "$p" | head -1 || true); [ -n "$c" ] && p=$c; sleep 0.02
-  done
-  echo "$p"
-}
 cpu_pct() { # pid seconds: CPU of the server's processes over the next seconds, in % of one core
   local t0 t1; t0=$(cpu_ticks "$1"); sleep "$2"; t1=$(cpu_ticks "$1")
   awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$2" 'BEGIN { printf "%.1f", d * 100 / hz / s }'

@@ -31,9 +31,5 @@ rate_steps() {
   done
 }
 
-# A server's processes (the pid and its children: Kamailio forks), their CPU ticks and PSS.
-pids_of() {
-  echo "$1"; pgrep -P "$1" || true
-}
-cpu_ticks() { local t=0 p; for p in $(pids_of "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
-pss_kib() { local t=0 p; for p in $(pids_of "$1"); do t=$((t + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0))); done; echo $t; }
+# The server-process figures (CPU ticks, PSS) the steps are reported with.
+. bench/procs.sh

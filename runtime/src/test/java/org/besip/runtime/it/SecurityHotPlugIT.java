@@ -254,8 +254,7 @@ public class SecurityHotPlugIT {
             assertEquals(Bundle.ACTIVE, upgraded.getState());
             assertEquals("SIP/2.0 200 OK", options(local));
             await(local, "SIP/2.0 200 OK", "the PBX answers throughout");
-            Thread.sleep(1000); // the new version's component activates
-            assertNull("no block lost in the upgrade", options(e));
+            await(e, null, "no block lost in the upgrade (once the new version's component is up)");
             flood(f);
             assertNull("the new version runs the rules", options(f));
         }

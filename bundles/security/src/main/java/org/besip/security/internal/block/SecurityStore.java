@@ -108,27 +108,21 @@ public final class SecurityStore {
         }
     }
 
+    /** The last {@code n} alerts, newest first. */
     public List<Alert> recentAlerts(int n) throws SQLException {
-        List<Alert> out = new ArrayList<>();
-        try (Connection c = connection();
-                PreparedStatement p = c.prepareStatement(
-                        "SELECT at_ms, sid, msg, classtype, source, destination, action FROM alerts ORDER BY id DESC LIMIT ?")) {
-            p.setInt(1, n);
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    out.add(new Alert(r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getString(5), r.getString(6), r.getString(7)));
-                }
-            }
-        }
-        return out;
+        return alerts(Long.MIN_VALUE, "DESC", n);
     }
 
     /** The alerts since {@code fromMs}, oldest first, at most {@code n}. */
     public List<Alert> alertsSince(long fromMs, int n) throws SQLException {
+        return alerts(fromMs, "ASC", n);
+    }
+
+    private List<Alert> alerts(long fromMs, String order, int n) throws SQLException {
         List<Alert> out = new ArrayList<>();
         try (Connection c = connection();
-                PreparedStatement p = c.prepareStatement(
-                        "SELECT at_ms, sid, msg, classtype, source, destination, action FROM alerts WHERE at_ms >= ? ORDER BY id LIMIT ?")) {
+                PreparedStatement p = c.prepareStatement("SELECT at_ms, sid, msg, classtype, source, destination, action FROM alerts "
+                        + "WHERE at_ms >= ? ORDER BY id " + order + " LIMIT ?")) {
             p.setLong(1, fromMs);
             p.setInt(2, n);
             try (ResultSet r = p.executeQuery()) {

@@ -1,8 +1,8 @@
 package org.besip.security.internal.block;
 
 import java.net.InetAddress;
-import java.util.LinkedHashMap;
-import java.util.Map;
+
+import org.besip.security.internal.engine.Windows;
 
 /**
  * BESIP's "denoting": authentication failures per source within a window; the one that reaches
@@ -17,19 +17,7 @@ public final class SoftFaults {
 
     static final int MAX_TRACKED = 4096;
 
-    private static final class Window {
-        long startMs;
-        int count;
-    }
-
-    private final Map<InetAddress, Window> windows = new LinkedHashMap<>(64, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<InetAddress, Window> eldest) {
-            return size() > MAX_TRACKED;
-        }
-    };
+    private final Windows windows = new Windows(MAX_TRACKED);
     private volatile Policy policy = Policy.DEFAULT;
 
     public void policy(Policy p) {
@@ -46,15 +34,9 @@ public final class SoftFaults {
         if (!p.enabled()) {
             return 0;
         }
-        Window w = windows.computeIfAbsent(source, k -> new Window());
-        if (w.count == 0 || now - w.startMs >= p.windowS() * 1000L) {
-            w.startMs = now;
-            w.count = 0;
-        }
-        w.count++;
-        if (w.count >= p.failures()) {
-            int n = w.count;
-            windows.remove(source);
+        int n = windows.count(source, p.windowS(), now);
+        if (n >= p.failures()) {
+            windows.reset(source);
             return n;
         }
         return 0;

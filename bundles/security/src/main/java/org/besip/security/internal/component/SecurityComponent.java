@@ -658,29 +658,18 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         long now = System.currentTimeMillis();
         switch (name) {
             case "block" -> {
-                InetAddress a = address(input, "block");
-                if (blocks.whitelisted(a)) {
-                    throw new ConfigRejectedException("/sec:block/sec:address", a.getHostAddress() + " is whitelisted: never blocked");
-                }
                 String d = TREE.text(input, "duration");
                 long seconds;
                 try {
                     seconds = d == null ? 600 : Long.parseLong(d);
                 } catch (NumberFormatException e) {
-                    seconds = -1;
+                    throw new ConfigRejectedException(path("block", "duration"), "duration must be 0 to 31622400 seconds, not " + d);
                 }
-                if (seconds < 0 || seconds > 31_622_400) {
-                    throw new ConfigRejectedException("/sec:block/sec:duration", "duration must be 0 to 31622400 seconds, not " + d);
-                }
-                String reason = TREE.text(input, "reason");
-                blocks.block(a, seconds, reason == null || reason.isBlank() ? "blocked by hand" : reason, 0, now);
+                blockByHand(TREE.text(input, "address"), seconds, TREE.text(input, "reason"), "block");
                 return List.of();
             }
             case "unblock" -> {
-                InetAddress a = address(input, "unblock");
-                if (!blocks.unblock(a)) {
-                    throw new ConfigRejectedException("/sec:unblock/sec:address", a.getHostAddress() + " is not blocked");
-                }
+                unblockByHand(TREE.text(input, "address"), "unblock");
                 return List.of();
             }
             case "reload-rules" -> {
@@ -733,11 +722,15 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         parent.appendChild(e);
     }
 
-    private static InetAddress address(Element input, String rpc) throws ConfigRejectedException {
-        String t = TREE.text(input, "address");
-        InetAddress a = literal(t);
+    /** The error path of an RPC's input leaf, or null for the page. */
+    private static String path(String rpc, String leaf) {
+        return rpc == null ? null : "/sec:" + rpc + "/sec:" + leaf;
+    }
+
+    private static InetAddress address(String text, String rpc) throws ConfigRejectedException {
+        InetAddress a = literal(text);
         if (a == null) {
-            throw new ConfigRejectedException("/sec:" + rpc + "/sec:address", "not an IP address: " + t);
+            throw new ConfigRejectedException(path(rpc, "address"), "not an IP address: " + text);
         }
         return a;
     }
@@ -778,25 +771,23 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         return dropped.get();
     }
 
-    /** Blocks by hand from the page: the same checks as the RPC. */
-    public void blockByHand(String address, long seconds, String reason) throws ConfigRejectedException {
-        InetAddress a = literal(address);
-        if (a == null) {
-            throw new ConfigRejectedException(null, "not an IP address: " + address);
-        }
+    /** Blocks an address by hand, from the RPC {@code rpc} or (null) the page: the same checks for both. */
+    public void blockByHand(String address, long seconds, String reason, String rpc) throws ConfigRejectedException {
+        InetAddress a = address(address, rpc);
         if (blocks.whitelisted(a)) {
-            throw new ConfigRejectedException(null, a.getHostAddress() + " is whitelisted: never blocked");
+            throw new ConfigRejectedException(path(rpc, "address"), a.getHostAddress() + " is whitelisted: never blocked");
         }
         if (seconds < 0 || seconds > 31_622_400) {
-            throw new ConfigRejectedException(null, "duration must be 0 to 31622400 seconds");
+            throw new ConfigRejectedException(path(rpc, "duration"), "duration must be 0 to 31622400 seconds, not " + seconds);
         }
         blocks.block(a, seconds, reason == null || reason.isBlank() ? "blocked by hand" : reason, 0, System.currentTimeMillis());
     }
 
-    public void unblockByHand(String address) throws ConfigRejectedException {
-        InetAddress a = literal(address);
-        if (a == null || !blocks.unblock(a)) {
-            throw new ConfigRejectedException(null, address + " is not blocked");
+    /** Lifts a block by hand, from the RPC {@code rpc} or (null) the page. */
+    public void unblockByHand(String address, String rpc) throws ConfigRejectedException {
+        InetAddress a = address(address, rpc);
+        if (!blocks.unblock(a)) {
+            throw new ConfigRejectedException(path(rpc, "address"), a.getHostAddress() + " is not blocked");
         }
     }
 

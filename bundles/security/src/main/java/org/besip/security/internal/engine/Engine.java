@@ -3,9 +3,7 @@ package org.besip.security.internal.engine;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.besip.security.internal.rules.Rule;
@@ -53,33 +51,17 @@ public final class Engine {
 
     private final List<Compiled> rules;
 
-    private static final class Window {
-        long startMs;
-        int count;
-    }
-
     private static final class Compiled {
         final Rule rule;
         final AtomicLong matches = new AtomicLong();
         final AtomicLong events = new AtomicLong();
-        final Map<InetAddress, Window> filter;
-        final Map<InetAddress, Window> threshold;
+        final Windows filter;
+        final Windows threshold;
 
         Compiled(Rule rule) {
             this.rule = rule;
-            this.filter = rule.detectionFilter() == null ? null : lru();
-            this.threshold = rule.threshold() == null ? null : lru();
-        }
-
-        private static Map<InetAddress, Window> lru() {
-            return new LinkedHashMap<>(64, 0.75f, true) {
-                private static final long serialVersionUID = 1L;
-
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<InetAddress, Window> eldest) {
-                    return size() > MAX_TRACKED;
-                }
-            };
+            this.filter = rule.detectionFilter() == null ? null : new Windows(MAX_TRACKED);
+            this.threshold = rule.threshold() == null ? null : new Windows(MAX_TRACKED);
         }
     }
 
@@ -208,7 +190,7 @@ public final class Engine {
 
     private static boolean passesFilter(Compiled c, Packet p, long now) {
         Rule.Filter f = c.rule.detectionFilter();
-        return f == null || count(c.filter, f.bySrc() ? p.src() : p.dst(), f.seconds(), now) > f.count();
+        return f == null || c.filter.count(f.bySrc() ? p.src() : p.dst(), f.seconds(), now) > f.count();
     }
 
     private static boolean passesThreshold(Compiled c, Packet p, long now) {
@@ -216,23 +198,11 @@ public final class Engine {
         if (t == null) {
             return true;
         }
-        int n = count(c.threshold, t.bySrc() ? p.src() : p.dst(), t.seconds(), now);
+        int n = c.threshold.count(t.bySrc() ? p.src() : p.dst(), t.seconds(), now);
         return switch (t.type()) {
             case LIMIT -> n <= t.count();
             case THRESHOLD -> n % t.count() == 0;
             case BOTH -> n == t.count();
         };
-    }
-
-    /** Counts one more for {@code key} in its window (which starts again {@code seconds} after its first count); returns the count. */
-    private static int count(Map<InetAddress, Window> windows, InetAddress key, int seconds, long now) {
-        synchronized (windows) {
-            Window w = windows.computeIfAbsent(key, k -> new Window());
-            if (w.count == 0 || now - w.startMs >= seconds * 1000L) {
-                w.startMs = now;
-                w.count = 0;
-            }
-            return ++w.count;
-        }
     }
 }

@@ -67,9 +67,9 @@ public class SecurityPage extends AbstractServlet {
                     resp.sendError(HttpServletResponse.SC_BAD_REQUEST, "duration must be a number of seconds");
                     return;
                 }
-                security.blockByHand(address.trim(), seconds, req.getParameter("reason"));
+                security.blockByHand(address.trim(), seconds, req.getParameter("reason"), null);
             } else if ("unblock".equals(action)) {
-                security.unblockByHand(address.trim());
+                security.unblockByHand(address.trim(), null);
             } else {
                 resp.sendError(HttpServletResponse.SC_BAD_REQUEST, "action must be block or unblock");
                 return;

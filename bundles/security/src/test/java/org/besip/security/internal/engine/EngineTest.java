@@ -122,7 +122,7 @@ class EngineTest {
         Object compiled = ((List<?>) f.get(e)).get(0);
         java.lang.reflect.Field m = compiled.getClass().getDeclaredField("filter");
         m.setAccessible(true);
-        assertEquals(Engine.MAX_TRACKED, ((Map<?, ?>) m.get(compiled)).size());
+        assertEquals(Engine.MAX_TRACKED, ((Windows) m.get(compiled)).size());
     }
 
     @Test

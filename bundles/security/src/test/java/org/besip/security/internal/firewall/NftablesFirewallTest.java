@@ -73,7 +73,11 @@ class NftablesFirewallTest {
             assertEquals(3, delivered("127.0.0.2"));
             fw.unblock(InetAddress.getByName("127.0.0.2")); // twice: no error
             fw.block(InetAddress.getByName("127.0.0.4"), 1);
-            Thread.sleep(1500);
+            assertTrue(fw.list().contains("127.0.0.4"));
+            long deadline = System.currentTimeMillis() + 5000;
+            while (fw.list().contains("127.0.0.4") && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
             assertFalse(fw.list().contains("127.0.0.4"), "the kernel lifted it by itself");
         }
         assertFalse(sh("ip", "netns", "exec", ns, "nft", "list", "ruleset").contains("besip"), "close removes the table");
