@@ -140,8 +140,9 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
             Call c = it.next();
             if (c.deadlineMs > 0 && now >= c.deadlineMs) {
                 it.remove();
-                hangup.hangup(c.callId, c.callerFrom, c.callerContact, c.callerAddress, c.calleeTo, c.calleeContact);
+                // charged and recorded before either side is told the call is over: whoever sees the BYE sees the charge
                 end(c, c.deadlineMs, "answered", "box"); // ended when the credit ran out, not at the timer's tick
+                hangup.hangup(c.callId, c.callerFrom, c.callerContact, c.callerAddress, c.calleeTo, c.calleeContact);
             }
         }
     }

@@ -98,7 +98,11 @@ class PrepaidTest {
         CdrStore cdrs = new CdrStore(ds);
         CallTracker calls = new CallTracker(cdrs, (t, p) -> { }, prepaid);
         List<String> hungUp = new ArrayList<>();
-        calls.hangup((id, from, contact, caller, to, calleeContact) -> hungUp.add(id + " " + contact + " " + caller + " " + calleeContact));
+        List<Double> creditAtHangup = new ArrayList<>();
+        calls.hangup((id, from, contact, caller, to, calleeContact) -> {
+            hungUp.add(id + " " + contact + " " + caller + " " + calleeContact);
+            creditAtHangup.add(prepaid.credits().get("alice")); // what either side could see once it has the BYE
+        });
         InetSocketAddress alice = new InetSocketAddress("127.0.0.2", 5070);
         assertFalse(prepaid.admit("c1", "alice", "00420123", "provider").refused());
         calls.forwarded(invite("c1"), "provider", alice, 1_000);
@@ -108,6 +112,7 @@ class PrepaidTest {
         calls.tick(2_000 + 120_000);
         assertEquals(List.of("c1 <sip:alice@127.0.0.2:5070> " + alice + " <sip:127.0.0.7:5099>"), hungUp);
         assertEquals(0, calls.active());
+        assertEquals(List.of(0.0), creditAtHangup, "charged before the box sends its BYEs");
         assertEquals(0.0, prepaid.credits().get("alice"), 1e-9, "two minutes at 0.5 used the whole 1.0");
         cdrs.close();
         StringWriter w = new StringWriter();
