@@ -62,7 +62,7 @@ class QualityPageBrowserIT {
         });
         assertTrue(browser.findElement(By.cssSelector("#besip-quality-table td.src")).getText().startsWith("127.0.0.2:"));
         String mos = browser.findElement(By.cssSelector("#besip-quality-table td.mos")).getText();
-        assertTrue(Double.parseDouble(mos) > 3.0 && Double.parseDouble(mos) < 4.2, "MOS " + mos);
+        assertEquals(MonitoringIT.SEND_CALL_MOS, Double.parseDouble(mos), 0.05, "MOS " + mos);
         assertEquals(1, browser.findElements(By.cssSelector("#besip-quality-chart polyline")).size(), "the chart has a line");
 
         var csv = box.get("besip-quality.csv?minutes=60", "admin", box.password());

@@ -4,12 +4,60 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 class EModelTest {
 
     private static final CodecImpairment G711 = ImpairmentTable.defaults(true).find("PCMA").orElseThrow();
     private static final CodecImpairment G729 = ImpairmentTable.defaults(true).find("G729").orElseThrow();
+
+    /** The reference table, computed outside this class by {@code emodel_reference.py} (its origin is noted in the file). */
+    static final Path REFERENCE = Path.of("src/test/resources/emodel/emodel-reference.csv");
+
+    @Test
+    void everyRowOfTheIndependentReferenceTableIsReproduced() throws Exception {
+        List<String> rows = Files.readAllLines(REFERENCE).stream().filter(l -> !l.startsWith("#") && !l.startsWith("kind,")).toList();
+        int mos = 0;
+        int delay = 0;
+        int score = 0;
+        for (String row : rows) {
+            String[] f = row.split(",", -1);
+            switch (f[0]) {
+                case "mos" -> {
+                    assertEquals(d(f[10]), EModel.mos(d(f[9])), 1e-9, row);
+                    mos++;
+                }
+                case "delay" -> {
+                    assertEquals(d(f[7]), EModel.id(d(f[5])), 1e-9, row);
+                    delay++;
+                }
+                case "score" -> {
+                    CodecImpairment codec = new CodecImpairment("ref", d(f[1]), d(f[2]));
+                    assertEquals(d(f[8]), EModel.ieEff(d(f[1]), d(f[2]), d(f[3]), d(f[4])), 1e-9, row);
+                    EModel.Score s = EModel.score(codec, d(f[3]), d(f[4]), d(f[5]), d(f[6]));
+                    assertEquals(d(f[9]), s.r(), 1e-9, row);
+                    assertEquals(d(f[10]), s.mos(), 1e-9, row);
+                    score++;
+                }
+                default -> throw new AssertionError("unknown row kind: " + row);
+            }
+        }
+        assertTrue(rows.stream().anyMatch(r -> r.startsWith("mos,") && r.endsWith(",6.5,1.0")), "R = 6.5 exactly is in the table");
+        assertTrue(rows.stream().anyMatch(r -> r.startsWith("mos,") && r.endsWith(",100.0,4.5")), "R = 100 is in the table");
+        assertTrue(rows.stream().anyMatch(r -> r.startsWith("delay,,,,,175.0,")), "T = 175 is in the table");
+        assertTrue(rows.stream().anyMatch(r -> r.startsWith("delay,,,,,400.0,")), "T = 400 is in the table");
+        assertEquals(16, mos);
+        assertEquals(8, delay);
+        assertEquals(9, score);
+    }
+
+    private static double d(String s) {
+        return Double.parseDouble(s);
+    }
 
     @Test
     void aPerfectG711CallScoresThePapersMaximum() {

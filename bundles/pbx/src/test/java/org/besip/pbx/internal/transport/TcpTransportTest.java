@@ -75,7 +75,7 @@ class TcpTransportTest {
             byte[] one = OPTIONS.getBytes(StandardCharsets.ISO_8859_1);
             out.write(one, 0, 20); // split
             out.flush();
-            Thread.sleep(100);
+            awaitRead(t.port(), s.getLocalPort()); // the box has read the first part before the rest is sent
             out.write(one, 20, one.length - 20);
             String dropped = OPTIONS.replace("body", "drop-me").replace("Content-Length: 4", "Content-Length: 7");
             out.write((dropped + "\r\n\r\n" + OPTIONS).getBytes(StandardCharsets.ISO_8859_1)); // batched, with a keep-alive
@@ -118,5 +118,29 @@ class TcpTransportTest {
             }
             assertTrue(closed);
         }
+    }
+
+    /**
+     * Waits (at most 5 s) until the box's side of the connection from {@code clientPort} to
+     * {@code serverPort} has nothing left unread, read from /proc/net/tcp (both address families; on loopback the client's
+     * bytes are queued at the peer before its write returns): then the transport has taken what
+     * arrived so far in a read of its own.
+     */
+    static void awaitRead(int serverPort, int clientPort) throws Exception {
+        String local = String.format(":%04X", serverPort);
+        String remote = String.format(":%04X", clientPort);
+        long deadline = System.currentTimeMillis() + 5000;
+        while (System.currentTimeMillis() < deadline) {
+            for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) { // Java's sockets may be IPv6 ones (::ffff:127.0.0.1)
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 4 && f[1].endsWith(local) && f[2].endsWith(remote) && f[4].endsWith(":00000000")) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("the transport never read the first part of the split message");
     }
 }
