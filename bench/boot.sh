@@ -14,7 +14,7 @@ dist=runtime/target/besip
 karaf_version=4.4.8
 port=18180
 work=$(mktemp -d /tmp/besip-bench.XXXXXX)
-trap 'pkill -f "besip.home=$PWD/$dist" 2>/dev/null || true; [ -n "${kpid:-}" ] && kill -- "-$kpid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'stop_recorded; rm -rf "$work"' EXIT # only what this script started, by pid (bench/procs.sh)
 
 [ -x "$dist/bin/besip" ] || ./mvnw -B -q package -DskipTests
 
@@ -26,9 +26,9 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/
 boot_once() { # $1 data dir; prints "ms rss_kb"
   local data=$1 t0 pid code=000 pw=""
   t0=$(now_ms)
-  BESIP_DATA=$data BESIP_OPTS="-Dbesip.http.port=$port -Dbesip.http.host=127.0.0.1" \
+  BESIP_DATA=$data BESIP_OPTS="-Dbesip.http.port=$port -Dbesip.http.host=127.0.0.1 -Dbesip.netconf.port=$((port + 1)) -Dbesip.netconf.host=127.0.0.1 -Dbesip.sip.port=$((port + 2)) -Dbesip.sip.host=127.0.0.1" \
     setsid "$dist/bin/besip" </dev/null >"$data.out" 2>&1 &
-  pid=$!
+  pid=$!; record_pid besip "$pid"
   for _ in $(seq 3000); do
     [ -z "$pw" ] && [ -r "$data/admin-password.txt" ] && pw=$(cat "$data/admin-password.txt")
     if [ -n "$pw" ]; then
@@ -41,7 +41,7 @@ boot_once() { # $1 data dir; prints "ms rss_kb"
   [ "$code" = 200 ] || { echo "besip did not answer 200 (last $code):" >&2; cat "$data.out" >&2; exit 1; }
   sleep 1
   local rss; rss=$(rss_kb "$(java_pid_of "$pid")")
-  kill -- "-$pid" 2>/dev/null || kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop_pid besip
   echo "$ms $rss"
 }
 
@@ -68,7 +68,7 @@ k_ms=(); k_rss=()
 for i in $(seq "$runs"); do
   t0=$(now_ms)
   CHECK_ROOT_INSTANCE_RUNNING=false setsid "$karaf/bin/karaf" server </dev/null >"$work/karaf-$i.out" 2>&1 &
-  kpid=$!
+  kpid=$!; record_pid karaf "$kpid"
   up=""
   for _ in $(seq 6000); do
     if (exec 3<>/dev/tcp/127.0.0.1/8101) 2>/dev/null; then up=1; break; fi
@@ -81,7 +81,7 @@ for i in $(seq "$runs"); do
   rss=$(rss_kb "$kjava")
   kill -- "-$kpid" 2>/dev/null || true; kill "$kjava" 2>/dev/null || true
   for _ in $(seq 1000); do [ -d "/proc/$kjava" ] || break; sleep 0.02; done
-  wait "$kpid" 2>/dev/null || true; kpid=""
+  stop_pid karaf
   for _ in $(seq 500); do (exec 3<>/dev/tcp/127.0.0.1/8101) 2>/dev/null || break; sleep 0.02; done
   k_ms+=("$ms"); k_rss+=("$rss")
   echo "  karaf run $i ($( [ "$i" = 1 ] && echo first || echo warm ) boot): $ms ms $rss kB"

@@ -20,9 +20,7 @@ secs=${2:-10}
 dist=runtime/target/besip
 work=$(mktemp -d /tmp/besip-flood.XXXXXX)
 cleanup() {
-  pkill -f "besip.sip.port=1541" 2>/dev/null || true
-  for f in "$work"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
-  pkill -f "sipp -sf .*register-auth.xml.*127.0.0.1:1541" 2>/dev/null || true
+  stop_recorded # besip (its process group), the sipp runs, Kamailio: by the pids recorded, nothing else
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -48,16 +46,16 @@ experiment() {
   local name=$1 port=$2 pid=$3 legit flood before first rest after
   sipp -sf "$scenario" -inf "$work/users.csv" "127.0.0.1:$port" -i 127.0.0.3 -p 0 -m $(( (secs + 8) * 2 )) -r 2 -nostdin \
     -timeout $((secs + 30))s >"$work/legit-$name.out" 2>&1 &
-  legit=$!
+  legit=$!; record_pid "legit-$name" "$legit"
   before=$(cpu_pct "$pid" 3)
   sipp -sf "$scenario" -inf "$work/users.csv" "127.0.0.1:$port" -i 127.0.0.2 -p 0 -m $((rate * secs)) -r "$rate" -l $((rate * 4)) \
     -nostdin -timeout $((secs + 5))s -recv_timeout 2000 -trace_msg -message_file "$work/flood-$name.log" >"$work/flood-$name.out" 2>&1 &
-  flood=$!
+  flood=$!; record_pid "flood-$name" "$flood"
   first=$(cpu_pct "$pid" 1)
   rest=$(cpu_pct "$pid" $((secs - 2)))
-  wait "$flood" || true
+  wait "$flood" || true; rm -f "$work/flood-$name.pid"
   after=$(cpu_pct "$pid" 3)
-  wait "$legit" || true
+  wait "$legit" || true; rm -f "$work/legit-$name.pid"
   local ok failed ttb
   ok=$(sipp_count "$work/legit-$name.out" "Successful call")
   failed=$(sipp_count "$work/legit-$name.out" "Failed call")
@@ -94,7 +92,7 @@ PY
   sleep 1
   experiment "$name" $sip "$pid"
   grep -q "via the application and nftables" "$data/logs/besip.log" && echo "  (kernel: the block went into nftables)" || true
-  kill "$(cat "$work/besip.pid")"; wait "$(cat "$work/besip.pid")" 2>/dev/null || true
+  stop_pid besip
   sleep 1
 }
 
@@ -109,9 +107,9 @@ besip "besip-security-disabled" disabled
 
 sed -e "s/@PORT@/15413/; s/@CHILDREN@/1/; s/@PASSWORD@/s3cret/" bench/kamailio-pike.cfg.in >"$work/kamailio.cfg"
 /usr/sbin/kamailio -f "$work/kamailio.cfg" -P "$work/kamailio.pid" -m 64 -M 8 -DD -E >"$work/kamailio.out" 2>&1 &
-kam=$!
+kam=$!; record_pid kamailio "$kam" # Kamailio writes the same pid there itself (-P)
 sleep 2
 grep -qi "error" "$work/kamailio.out" && { echo "kamailio did not start:"; head -20 "$work/kamailio.out"; exit 1; }
 experiment "kamailio-pike" 15413 "$kam"
 grep -c "ALERT: pike blocking" "$work/kamailio.out" | sed 's/^/  (pike alerts logged: /; s/$/)/'
-kill "$kam"; wait "$kam" 2>/dev/null || true
+stop_pid kamailio # Kamailio wrote its pid there (-P)

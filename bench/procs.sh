@@ -1,5 +1,5 @@
-# Sourced by the benchmarks (boot.sh, sip.sh, sip-register.sh, flood.sh): the processes of a server
-# under test and what they cost.
+# Sourced by the benchmarks (boot.sh, sip.sh, sip-register.sh, flood.sh, netconf.sh): the processes of a server
+# under test, what they cost, and how a benchmark stops what it started.
 
 # A server's processes (the pid and its children: Kamailio forks), their CPU ticks and PSS.
 pids_of() {
@@ -17,3 +17,19 @@ java_pid_of() {
   done
   echo "$p"
 }
+
+# The processes a benchmark starts, each recorded by its pid in "$work/NAME.pid" (by the script
+# with record_pid, or by the server itself, as Kamailio's -P does). They are stopped by that pid
+# only, never by a name pattern that could match an operator's own processes: the whole process
+# group where the script started the process with setsid (bin/besip and the JVM below it), else
+# the process alone.
+record_pid() { echo "$2" >"$work/$1.pid"; }
+stop_pid() {
+  local f="$work/$1.pid" p
+  [ -f "$f" ] || return 0
+  p=$(cat "$f")
+  kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+  rm -f "$f"
+}
+stop_recorded() { local f; for f in "$work"/*.pid; do [ -f "$f" ] && stop_pid "$(basename "$f" .pid)"; done; return 0; }

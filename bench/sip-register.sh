@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step_s=${1:-5}
 work=$(mktemp -d /tmp/besip-sipbench.XXXXXX)
-trap 'pkill -f "StandaloneRegistrar 127.0.0.1 15260" 2>/dev/null; pkill -f "JainSipRegistrar 127.0.0.1 15261" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'stop_recorded; rm -rf "$work"' EXIT # only what this script started, by pid (bench/procs.sh)
 command -v sipp >/dev/null || { echo "needs sipp (Debian sip-tester)"; exit 1; }
 [ -f bundles/pbx/target/classes/org/besip/pbx/internal/StandaloneRegistrar.class ] || ./mvnw -B -q -pl bundles/core,bundles/pbx install -DskipTests
 (cd bench/sip-stack && ../../mvnw -B -q package dependency:copy-dependencies -DoutputDirectory=target/lib >/dev/null)
@@ -32,7 +32,7 @@ register_step() { # rate outfile; uses run_server's $port
 run_server() { # name port command...
   local name=$1 port=$2; shift 2
   "$@" >"$work/$name.out" 2>&1 &
-  local pid=$!
+  local pid=$!; record_pid "$name" "$pid"
   sleep 2
   echo "== $name ($(head -1 "$work/$name.out"))"
   local ticks0 ticks1
@@ -43,7 +43,7 @@ run_server() { # name port command...
   local rss; rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   echo "  knee: $KNEE reg/s; CPU $(( (ticks1 - ticks0) * 1000 * 1000 / hz / (TOTAL_OK > 0 ? TOTAL_OK : 1) )) ms per 1000 registrations; RSS $((rss / 1024)) MiB"
   echo "$KNEE" >"$work/$name.knee"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop_pid "$name"
 }
 
 run_server besip 15260 java $jvm -cp bundles/pbx/target/classes:bundles/core/target/classes \

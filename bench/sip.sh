@@ -17,10 +17,7 @@ cd "$(dirname "$0")/.."
 step_s=${1:-5}
 work=$(mktemp -d /tmp/besip-sipbench.XXXXXX)
 cleanup() {
-  pkill -f "StandaloneRegistrar 127.0.0.1 1529" 2>/dev/null || true
-  pkill -f "StandaloneProxy 127.0.0.1 1529" 2>/dev/null || true
-  for f in "$work"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
-  pkill -f "sipp -sn uas -i 127.0.0.1 -p 1529" 2>/dev/null || true
+  stop_recorded # the JVMs, Kamailio (its own -P file) and the sipp uas: by the pids recorded, nothing else
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -61,7 +58,7 @@ measure() {
 kamailio() { # cfg port callee: starts Kamailio, sets $pid
   sed -e "s/@PORT@/$2/; s/@CALLEE@/$3/; s/@CHILDREN@/1/; s/@PASSWORD@/s3cret/" "bench/$1" >"$work/$1.cfg"
   /usr/sbin/kamailio -f "$work/$1.cfg" -P "$work/kamailio-$2.pid" -m 512 -M 8 -DD -E >"$work/kamailio-$2.out" 2>&1 &
-  pid=$!
+  pid=$!; record_pid "kamailio-$2" "$pid" # Kamailio writes the same pid there itself (-P)
   sleep 2
   if grep -qi "error" "$work/kamailio-$2.out"; then echo "kamailio did not start:"; head -20 "$work/kamailio-$2.out"; exit 1; fi
 }
@@ -69,28 +66,28 @@ kamailio() { # cfg port callee: starts Kamailio, sets $pid
 echo "# REGISTER with digest authentication, 1000 users"
 port=15290
 java $jvm -cp "$cp" org.besip.pbx.internal.StandaloneRegistrar 127.0.0.1 $port 1000 s3cret >"$work/besip-reg.out" 2>&1 &
-pid=$!; sleep 2
+pid=$!; record_pid besip-reg "$pid"; sleep 2
 measure besip-register reg/s register_step "$pid" 250 500 1000 2000 4000 8000
-kill "$pid"; wait "$pid" 2>/dev/null || true
+stop_pid besip-reg
 port=15291
 kamailio kamailio-registrar.cfg.in $port 0
 measure kamailio-register reg/s register_step "$pid" 250 500 1000 2000 4000 8000
-kill "$pid"; wait "$pid" 2>/dev/null || true
+stop_pid "kamailio-$port"
 
 echo "# call setups through the proxy (INVITE 100 180 200 ACK BYE 200)"
 for side in besip kamailio; do
   if [ $side = besip ]; then
     port=15292; callee=15293
     java $jvm -cp "$cp" org.besip.pbx.internal.StandaloneProxy 127.0.0.1 $port $callee >"$work/besip-proxy.out" 2>&1 &
-    pid=$!; sleep 2
+    pid=$!; record_pid "$side-server" "$pid"; sleep 2
   else
     port=15294; callee=15295
     kamailio kamailio-proxy.cfg.in $port $callee
   fi
   sipp -sn uas -i 127.0.0.1 -p "$callee" -nostdin >"$work/uas-$side.out" 2>&1 &
-  uas=$!; sleep 1
+  uas=$!; record_pid "uas-$side" "$uas"; sleep 1
   measure "$side-proxy" calls/s call_step "$pid" 250 500 1000 2000 4000 8000
-  kill "$uas" "$pid" 2>/dev/null || true; wait "$uas" "$pid" 2>/dev/null || true
+  stop_pid "uas-$side"; stop_pid "$side-server"; stop_pid "kamailio-$port"
 done
 
 ratio() { awk -v b="$(cat "$work/besip-$1.knee")" -v k="$(cat "$work/kamailio-$1.knee")" \

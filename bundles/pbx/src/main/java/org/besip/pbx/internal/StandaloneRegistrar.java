@@ -26,18 +26,29 @@ public final class StandaloneRegistrar {
 
     public static UdpTransport start(String host, int port, int users, String password, SipServer.AuthFailures failures)
             throws Exception {
-        return new UdpTransport(new InetSocketAddress(host, port), List::of, server(users, password, failures)::handle);
+        return start(host, port, users, password, failures, new LocationService());
+    }
+
+    /** The same, with the bindings kept in {@code location}. */
+    public static UdpTransport start(String host, int port, int users, String password, SipServer.AuthFailures failures,
+            LocationService location) throws Exception {
+        return new UdpTransport(new InetSocketAddress(host, port), List::of, server(users, password, failures, location)::handle);
     }
 
     /** The SIP handling for users {@code user0..user<users-1>}, to put behind any transport. */
     public static SipServer server(int users, String password, SipServer.AuthFailures failures) {
+        return server(users, password, failures, new LocationService());
+    }
+
+    /** The same, with the bindings kept in {@code location}. */
+    public static SipServer server(int users, String password, SipServer.AuthFailures failures, LocationService location) {
         Map<String, DigestAuthenticator.Secret> secrets = new HashMap<>();
         for (int i = 0; i < users; i++) {
             secrets.put("user" + i, new DigestAuthenticator.Secret(password, Map.of()));
         }
         // MD5 first: sipp takes the first challenge and knows MD5 only
         Registrar registrar = new Registrar(new DigestAuthenticator("besip", 300_000, List.of("MD5", "SHA-256")), secrets::get,
-                new LocationService(), "besip");
+                location, "besip");
         return new SipServer(registrar, failures);
     }
 

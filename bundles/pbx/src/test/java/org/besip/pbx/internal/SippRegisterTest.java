@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.besip.pbx.internal.registrar.Binding;
+import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.transport.TcpTransport;
 import org.besip.pbx.internal.transport.UdpTransport;
 import org.junit.jupiter.api.Test;
@@ -81,36 +83,49 @@ class SippRegisterTest {
     }
 
     static Path users(Path dir, String password) throws Exception {
+        return users(dir, password, 20);
+    }
+
+    /** A sipp injection file of users {@code user0..user<count-1>}, taken in turn. */
+    static Path users(Path dir, String password, int count) throws Exception {
         StringBuilder sb = new StringBuilder("SEQUENTIAL\n");
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < count; i++) {
             sb.append("user").append(i).append(";[authentication username=user").append(i).append(" password=").append(password)
                     .append("]\n");
         }
-        Path csv = dir.resolve("users-" + password + ".csv");
+        Path csv = dir.resolve("users-" + password + "-" + count + ".csv");
         Files.writeString(csv, sb);
         return csv;
     }
 
     @Test
-    void sippRegistersWithDigestAndEveryRegistrationSucceeds() throws Exception {
+    void sippRegistersOneHundredUsersWithDigestAndEveryRegistrationSucceeds() throws Exception {
         int port = freeUdpPort();
-        try (UdpTransport t = StandaloneRegistrar.start("127.0.0.1", port, 20, "s3cret")) {
-            long[] r = sipp(port, users(tmp, "s3cret"), 100);
+        LocationService location = new LocationService();
+        try (UdpTransport t = StandaloneRegistrar.start("127.0.0.1", port, 100, "s3cret", (src, why) -> { }, location)) {
+            long[] r = sipp(port, users(tmp, "s3cret", 100), 100);
             assertEquals(100, r[0], "successful registrations");
             assertEquals(0, r[1], "failed registrations");
+            assertEquals(100, registeredUsers(location), "100 distinct users hold a binding");
         }
     }
 
     @Test
-    void sippRegistersOverOneTcpConnection() throws Exception {
+    void sippRegistersOneHundredUsersOverOneTcpConnection() throws Exception {
         List<String> failures = new CopyOnWriteArrayList<>();
-        SipServer server = StandaloneRegistrar.server(20, "s3cret", (src, why) -> failures.add(src + " " + why));
+        LocationService location = new LocationService();
+        SipServer server = StandaloneRegistrar.server(100, "s3cret", (src, why) -> failures.add(src + " " + why), location);
         try (TcpTransport t = new TcpTransport(new InetSocketAddress("127.0.0.1", 0), List::of, server::handle)) {
-            long[] r = sipp(t.port(), users(tmp, "s3cret"), 100, "t1");
+            long[] r = sipp(t.port(), users(tmp, "s3cret", 100), 100, "t1");
             assertEquals(100, r[0], "successful registrations");
             assertEquals(0, r[1], "failed registrations");
             assertEquals(List.of(), failures);
+            assertEquals(100, registeredUsers(location), "100 distinct users hold a binding");
         }
+    }
+
+    private static long registeredUsers(LocationService location) {
+        return location.all(System.currentTimeMillis()).stream().map(Binding::aor).distinct().count();
     }
 
     @Test

@@ -48,6 +48,12 @@ public final class SmtpClient {
     }
 
     public static void send(Server server, String from, List<String> to, String subject, String body) throws IOException {
+        send(server, (SSLSocketFactory) SSLSocketFactory.getDefault(), from, to, subject, body);
+    }
+
+    /** The same, trusting the certificates {@code tls} trusts (the JVM's default trust store above). */
+    public static void send(Server server, SSLSocketFactory tls, String from, List<String> to, String subject, String body)
+            throws IOException {
         if (to.isEmpty()) {
             throw new SmtpException("no recipient");
         }
@@ -60,7 +66,7 @@ public final class SmtpClient {
             socket.connect(new InetSocketAddress(server.host(), server.port()), server.timeoutMs());
             socket.setSoTimeout(server.timeoutMs());
             if (server.security() == Security.TLS) {
-                socket = tls(socket, server.host(), server.port());
+                socket = tls(tls, socket, server.host(), server.port());
             }
             Conversation c = new Conversation(socket);
             c.expect(220);
@@ -70,7 +76,7 @@ public final class SmtpClient {
                     throw new SmtpException(server.host() + " does not offer STARTTLS");
                 }
                 c.command("STARTTLS", 220);
-                socket = tls(socket, server.host(), server.port());
+                socket = tls(tls, socket, server.host(), server.port());
                 c = new Conversation(socket);
                 ext = c.ehlo();
             }
@@ -99,8 +105,8 @@ public final class SmtpClient {
         }
     }
 
-    private static Socket tls(Socket plain, String host, int port) throws IOException {
-        SSLSocket s = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(plain, host, port, true);
+    private static Socket tls(SSLSocketFactory factory, Socket plain, String host, int port) throws IOException {
+        SSLSocket s = (SSLSocket) factory.createSocket(plain, host, port, true);
         var params = s.getSSLParameters();
         params.setEndpointIdentificationAlgorithm("HTTPS"); // the server's certificate must name the host
         s.setSSLParameters(params);

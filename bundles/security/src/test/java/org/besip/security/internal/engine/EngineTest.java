@@ -126,15 +126,33 @@ class EngineTest {
     }
 
     @Test
-    void packetsOfAnyShapeNeverBreakTheEngine() throws Exception {
+    void packetsOfAnyShapeAreJudgedByTheRuleNeverBreakingTheEngine() throws Exception {
         Engine e = engine("alert udp any any -> any any (content:\"REGISTER\"; nocase; content:\"sip\"; distance:-20; within:100; "
                 + "pcre:\"/a+b/\"; sid:1;)");
         java.util.Random rnd = new java.util.Random(7);
+        byte[] needle = "xx register sip:aab".getBytes(StandardCharsets.US_ASCII);
+        int hits = 0;
         for (int i = 0; i < 5000; i++) {
-            byte[] b = new byte[rnd.nextInt(i % 100 == 0 ? 65_535 : 200)];
+            byte[] b = new byte[rnd.nextInt(i % 100 == 0 ? 65_535 : 200) + (i % 50 == 0 ? needle.length : 0)];
             rnd.nextBytes(b);
-            e.evaluate(new Engine.Packet(InetAddress.getByName("127.0.0.2"), 1, InetAddress.getByName("127.0.0.1"), 5060, "udp", b, b.length), i);
+            boolean planted = i % 50 == 0; // every 50th packet carries what the rule looks for, somewhere
+            if (planted) {
+                System.arraycopy(needle, 0, b, rnd.nextInt(b.length - needle.length + 1), needle.length);
+            }
+            Engine.Result r = e.evaluate(new Engine.Packet(InetAddress.getByName("127.0.0.2"), 1, InetAddress.getByName("127.0.0.1"), 5060,
+                    "udp", b, b.length), i);
+            boolean matches = new String(b, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT).contains("register");
+            if (planted) {
+                assertEquals(1, r.events().size(), "packet " + i + " carries REGISTER … sip … aab");
+                hits++;
+            } else if (!matches) {
+                assertEquals(List.of(), r.events(), "packet " + i + " has no REGISTER");
+            }
+            assertFalse(r.drop(), "an alert rule never drops");
         }
-        e.evaluate(new Engine.Packet(InetAddress.getByName("127.0.0.2"), 1, null, 5060, "udp", new byte[0], 0), 0);
+        assertEquals(100, hits);
+        Engine.Result empty = e.evaluate(new Engine.Packet(InetAddress.getByName("127.0.0.2"), 1, null, 5060, "udp", new byte[0], 0), 0);
+        assertEquals(List.of(), empty.events(), "an empty datagram to an unknown address matches nothing");
+        assertFalse(empty.drop());
     }
 }

@@ -111,7 +111,7 @@ class RuleParserTest {
     }
 
     @Test
-    void garbageNeverThrows() {
+    void garbageIsAnsweredWithAProblemAtItsLineNeverAnException() {
         java.util.Random rnd = new java.util.Random(42);
         String alphabet = "alert udp tcp any ->$!<>[],:;()\"|\\/0123456789 content:msg:sid:fwsam:src detection_filter:track by_src count seconds";
         for (int i = 0; i < 2000; i++) {
@@ -120,8 +120,22 @@ class RuleParserTest {
             for (int j = 0; j < n; j++) {
                 sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
             }
-            new RuleParser(VARS).parse(sb.toString(), "fuzz");
-            new RuleParser(VARS).parse(BESIP.substring(0, rnd.nextInt(BESIP.length())), "cut");
+            String text = sb.toString();
+            RuleParser.Result fuzz = new RuleParser(VARS).parse(text, "fuzz");
+            if (text.isBlank()) {
+                assertEquals(List.of(), fuzz.rules(), text);
+                assertEquals(List.of(), fuzz.problems(), "a blank line is no rule and no problem");
+            } else {
+                assertEquals(1, fuzz.rules().size() + fuzz.problems().size(), "one line, one rule or one problem: " + text);
+                fuzz.problems().forEach(p -> assertTrue(p.toString().startsWith("fuzz:1:") && !p.message().isBlank(), p.toString()));
+            }
+            int cut = rnd.nextInt(BESIP.length());
+            RuleParser.Result r = new RuleParser(VARS).parse(BESIP.substring(0, cut), "cut");
+            assertEquals(List.of(), r.rules(), "a rule cut at " + cut + " is no rule");
+            if (!BESIP.substring(0, cut).isBlank()) {
+                assertEquals(1, r.problems().size(), "a rule cut at " + cut + " is one problem: " + r.problems());
+                assertTrue(r.problems().get(0).toString().startsWith("cut:1:"), r.problems().toString());
+            }
         }
     }
 }
