@@ -10,9 +10,10 @@ import org.besip.pbx.internal.sip.SipParseException;
 import org.besip.pbx.internal.sip.SipParser;
 
 /**
- * What the box answers itself: REGISTER (registrar), OPTIONS (keep-alive, 200), and for now 501
- * for the methods the proxy will route. Malformed requests get a 400 with the reason; malformed
- * responses and anything unparseable without a Via are dropped.
+ * What the box answers itself: REGISTER (registrar), OPTIONS (keep-alive, 200); everything else
+ * goes to the proxy, or, for a registrar without one (StandaloneRegistrar), is answered 501.
+ * Malformed requests get a 400 with the reason; malformed responses and anything unparseable
+ * without a Via are dropped.
  */
 public final class SipServer {
 
