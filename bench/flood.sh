@@ -34,7 +34,7 @@ scenario=bundles/pbx/src/test/resources/sipp/register-auth.xml
 nc=runtime/src/test/python/netconf_interop.py
 python3 -c "
 print('SEQUENTIAL')
-for i in range(20): print('user%d;[authentication username=user%d password=s3cret]' % (i, i))" >"$work/users.csv"
+for i in range(20): print('user%d;[authentication username=user%d password=Sup3r-secret-pw]' % (i, i))" >"$work/users.csv"
 
 cpu_pct() { # pid seconds: CPU of the server's processes over the next seconds, in % of one core
   local t0 t1; t0=$(cpu_ticks "$1"); sleep "$2"; t1=$(cpu_ticks "$1")
@@ -77,7 +77,7 @@ besip() { # NAME FIREWALL(nftables|none|disabled)
   if [ "$mode" = disabled ]; then
     curl -s -u "admin:$pw" -X POST "http://127.0.0.1:$http/system/console/besip-modules.json?action=disable&module=security" >/dev/null
   fi
-  /usr/bin/python3 "$nc" 127.0.0.1 $ncport "$pw" configure_pbx_users 20 s3cret >/dev/null
+  /usr/bin/python3 "$nc" 127.0.0.1 $ncport "$pw" configure_pbx_users 20 Sup3r-secret-pw >/dev/null
   if [ "$mode" != disabled ]; then
     /usr/bin/python3 - "$ncport" "$pw" "$mode" <<'PY'
 import sys
@@ -105,7 +105,7 @@ fi
 besip "besip-security-app-only" none
 besip "besip-security-disabled" disabled
 
-sed -e "s/@PORT@/15413/; s/@CHILDREN@/1/; s/@PASSWORD@/s3cret/" bench/kamailio-pike.cfg.in >"$work/kamailio.cfg"
+sed -e "s/@PORT@/15413/; s/@CHILDREN@/1/; s/@PASSWORD@/Sup3r-secret-pw/" bench/kamailio-pike.cfg.in >"$work/kamailio.cfg"
 /usr/sbin/kamailio -f "$work/kamailio.cfg" -P "$work/kamailio.pid" -m 64 -M 8 -DD -E >"$work/kamailio.out" 2>&1 &
 kam=$!; record_pid kamailio "$kam" # Kamailio writes the same pid there itself (-P)
 sleep 2

@@ -458,6 +458,29 @@ def check_configure_pbx_users():
         print("ok: %d pbx users configured" % count)
 
 
+def check_pbx_weak_password():
+    """a weak user password is refused at validation with an rpc-error naming the user and the rule; nothing is applied"""
+    ns = "urn:besip:params:xml:ns:yang:besip-pbx"
+    with connect_when_announced("besip-pbx") as m:
+        for password, rule in (("1234", "is shorter than 10 characters"), ("4829103756", "is only digits"),
+                               ("qwertyuiop", "is a common password"), ("frank", "is shorter than 10 characters")):
+            cfg = ('<config><pbx xmlns="%s"><user><name>frank</name><password>%s</password><extension>4711</extension></user>'
+                   '</pbx></config>' % (ns, password))
+            try:
+                m.edit_config(target="running", config=cfg)
+                fail("the weak password %r was accepted" % password)
+            except RPCError as e:
+                if "user frank" not in e.message or rule not in e.message:
+                    fail("the rpc-error for %r does not name the user and the rule: %s" % (password, e.message))
+                if "user[pbx:name='frank']/pbx:password" not in (e.path or ""):
+                    fail("the rpc-error does not point at the password: %r" % e.path)
+                last = e.message
+        running = m.get_config(source="running").data_xml
+        if "frank" in running:
+            fail("a refused user reached running")
+        print("ok: weak passwords refused:", last)
+
+
 def check_pbx_dial_plan():
     """a route to a trunk that does not exist is refused by validation; a real one is accepted"""
     ns = "urn:besip:params:xml:ns:yang:besip-pbx"

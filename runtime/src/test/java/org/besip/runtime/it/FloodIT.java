@@ -72,12 +72,12 @@ class FloodIT {
     void theFloodingSourceIsBlockedWithinASecondWhileALegitimateUserKeepsRegistering() throws Exception {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             assertEquals(200, box.post("action=enable&module=pbx", null, null, Map.of()).statusCode());
-            NetconfIT.runOn(box, "configure_pbx_users", "20", "s3cret");
+            NetconfIT.runOn(box, "configure_pbx_users", "20", "Sup3r-secret-pw");
             MonitoringIT.awaitLog(box, "SIP over UDP on /127.0.0.1:" + box.sipPort());
             MonitoringIT.awaitLog(box, "security: 9 rules");
             StringBuilder csv = new StringBuilder("SEQUENTIAL\n");
             for (int i = 0; i < 20; i++) {
-                csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=s3cret]\n");
+                csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=Sup3r-secret-pw]\n");
             }
             Files.writeString(work.resolve("users.csv"), csv);
 
@@ -145,7 +145,7 @@ class FloodIT {
             assertTrue(box.get("besip-security", "admin", box.password()).body().contains("INVITE to 0900"));
 
             // soft faults: a phone from 127.0.0.5 with a wrong password fails 10 times in a minute and is blocked
-            Files.writeString(work.resolve("users.csv"), csv.toString().replace("password=s3cret", "password=wrong"));
+            Files.writeString(work.resolve("users.csv"), csv.toString().replace("password=Sup3r-secret-pw", "password=wrong"));
             finish(sipp(box, "127.0.0.5", 12, 4, "-timeout", "15s", "-recv_timeout", "2000"), 30);
             NetconfIT.runOn(box, "security_blocks", "127.0.0.5", "500", "600");
             MonitoringIT.awaitLog(box, "BLOCKED 127.0.0.5 for 600 s (soft faults: 10 SIP authentication failures in 60 s, sid 0)");

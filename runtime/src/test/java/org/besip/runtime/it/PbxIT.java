@@ -45,12 +45,12 @@ class PbxIT {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             var r = box.post("action=enable&module=pbx", null, null, Map.of());
             assertEquals(200, r.statusCode(), r.body());
-            NetconfIT.runOn(box, "configure_pbx_users", "20", "s3cret");
+            NetconfIT.runOn(box, "configure_pbx_users", "20", "Sup3r-secret-pw");
             MonitoringIT.awaitLog(box, "SIP over UDP on /127.0.0.1:" + box.sipPort());
 
             StringBuilder csv = new StringBuilder("SEQUENTIAL\n");
             for (int i = 0; i < 20; i++) {
-                csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=s3cret]\n");
+                csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=Sup3r-secret-pw]\n");
             }
             Files.writeString(work.resolve("users.csv"), csv);
             sipp(box, 40, "u1");
@@ -80,12 +80,13 @@ class PbxIT {
             // and the same CDRs over NETCONF (ncclient), with a clear rpc-error for a bad date-time
             NetconfIT.runOn(box, "export_cdrs", "5", ",answered,caller,");
             NetconfIT.runOn(box, "pbx_dial_plan");
+            NetconfIT.runOn(box, "pbx_weak_password");
             NetconfIT.runOn(box, "pbx_top_up", "user3", "12.5", "12.5000");
             NetconfIT.runOn(box, "pbx_top_up", "user3", "-2.25", "10.2500");
             var accounts = box.get("besip-pbx", "admin", box.password());
             assertTrue(accounts.body().contains("<td>user3</td><td class='credit'>10.2500</td>"), accounts.body());
             // a trunk with a provider account: the box registers with the provider (here: itself, as user7)
-            NetconfIT.runOn(box, "pbx_trunk_registration", String.valueOf(box.sipPort()), "user7", "s3cret");
+            NetconfIT.runOn(box, "pbx_trunk_registration", String.valueOf(box.sipPort()), "user7", "Sup3r-secret-pw");
             MonitoringIT.awaitLog(box, "trunk self: registered");
             assertTrue(box.get("besip-pbx", "admin", box.password()).body().contains("<td>self</td><td class='state'>registered</td>"));
 
@@ -112,15 +113,21 @@ class PbxIT {
      * that another phone (sipp uac) places to user0 through the box.
      */
     private void callUser0(BesipProcess box, int phone, int calls) throws Exception {
-        Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(phone), "-m", String.valueOf(calls),
+        // the phone copies the Record-Route into its answers (RFC 3261 §12.1.1; sipp's built-in uas does not)
+        Path answering = Path.of("../bundles/pbx/src/test/resources/sipp/uas-record-route.xml").toAbsolutePath();
+        Process callee = new ProcessBuilder("sipp", "-sf", answering.toString(), "-i", "127.0.0.1", "-p", String.valueOf(phone), "-m", String.valueOf(calls),
                 "-nostdin", "-timeout", "60s").directory(work.toFile()).redirectErrorStream(true).start();
         try {
             BesipProcess.awaitUdpListener(phone);
             // the caller on a port of its own: the box rings every contact of user0 (parallel forking), and
             // the earlier sipp runs registered user0 from sipp's default port 5060 too
-            Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-s", "user0", "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1",
-                    "-p", String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-m", String.valueOf(calls), "-r", "5", "-d", "200", "-nostdin",
-                    "-timeout", "30s", "-recv_timeout", "5000").directory(work.toFile()).redirectErrorStream(true).start();
+            // user1 calls, answering the box's 407 with its credentials (a caller must prove it is a local user)
+            Files.writeString(work.resolve("caller.csv"), "SEQUENTIAL\nuser1;[authentication username=user1 password=Sup3r-secret-pw]\n");
+            Path authenticating = Path.of("../bundles/pbx/src/test/resources/sipp/uac-proxy-auth.xml").toAbsolutePath();
+            Process caller = new ProcessBuilder("sipp", "-sf", authenticating.toString(), "-inf", work.resolve("caller.csv").toString(), "-s",
+                    "user0", "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1", "-p", String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-m",
+                    String.valueOf(calls), "-r", "5", "-nostdin", "-timeout", "30s", "-recv_timeout", "5000").directory(work.toFile())
+                    .redirectErrorStream(true).start();
             String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
             assertEquals(0, caller.exitValue(), "every call to the registered phone completed:\n" + out);

@@ -91,7 +91,7 @@ public class PbxInspectorIT {
         while (true) { // the module's YANG arrives with its bundle
             try {
                 editor.merge("<pbx xmlns=\"urn:besip:params:xml:ns:yang:besip-pbx\"><listen><address>127.0.0.1</address><port>" + port
-                        + "</port></listen><user><name>alice</name><password>pw</password></user></pbx>");
+                        + "</port></listen><user><name>alice</name><password>Sup3r-secret-pw</password></user></pbx>");
                 break;
             } catch (ConfigRejectedException e) {
                 if (System.currentTimeMillis() > deadline) {

@@ -209,7 +209,7 @@ public class SecurityHotPlugIT {
             modules.enable("pbx");
             port = BesipProcess.freeUdpAndTcpPort();
             merge("<pbx xmlns=\"urn:besip:params:xml:ns:yang:besip-pbx\"><listen><address>127.0.0.1</address><port>" + port
-                    + "</port></listen><user><name>alice</name><password>pw</password></user></pbx>");
+                    + "</port></listen><user><name>alice</name><password>Sup3r-secret-pw</password></user></pbx>");
             merge("<security xmlns=\"urn:besip:params:xml:ns:yang:besip-security\"><firewall>none</firewall></security>");
             pbx = pbxApplier();
         }

@@ -22,7 +22,7 @@ public final class SipServer {
         void failed(String source, String reason);
     }
 
-    static final String ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, MESSAGE, INFO, UPDATE, REFER";
+    static final String ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, MESSAGE, INFO, UPDATE, REFER, PRACK, SUBSCRIBE, NOTIFY, PUBLISH";
 
     private final Registrar registrar;
     private final AuthFailures failures;
@@ -84,9 +84,14 @@ public final class SipServer {
                 }
                 return r.response().toBytes();
             }
-            case "INVITE", "ACK", "BYE", "CANCEL", "MESSAGE", "INFO", "UPDATE", "REFER" -> {
+            case "INVITE", "ACK", "BYE", "CANCEL", "MESSAGE", "INFO", "UPDATE", "REFER", "PRACK", "SUBSCRIBE", "NOTIFY", "PUBLISH" -> {
                 if (proxy == null) {
                     return m.method().equals("ACK") ? null : notImplemented(m);
+                }
+                if (toTheBox(m)) { // out of dialog to no user: the box is the target, and it is no presence or message server
+                    SipMessage r = m.answer(405, "Method Not Allowed", null);
+                    r.headers().add(new SipMessage.Header("Allow", "OPTIONS, REGISTER"));
+                    return r.toBytes();
                 }
                 SipMessage answer = proxy.request(m, source, System.currentTimeMillis());
                 return answer == null ? null : answer.toBytes();
@@ -106,6 +111,13 @@ public final class SipServer {
                 return r.toBytes();
             }
         }
+    }
+
+    /** An out-of-dialog request (not ACK or CANCEL, which belong to a transaction) whose Request-URI names no user. */
+    private static boolean toTheBox(SipMessage m) {
+        String method = m.method();
+        return !method.equals("ACK") && !method.equals("CANCEL") && SipMessage.tag(m.first("To")) == null
+                && !m.uri().trim().matches("(?i)sips?:[^@;>]+@.*");
     }
 
     private boolean boxAnswers(SipMessage m) {

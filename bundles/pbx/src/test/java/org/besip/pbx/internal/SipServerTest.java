@@ -2,6 +2,7 @@ package org.besip.pbx.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,7 @@ class SipServerTest {
         Registrar registrar = new Registrar(new DigestAuthenticator("besip", 300_000), Map.<String, DigestAuthenticator.Secret>of()::get,
                 location, "besip");
         Proxy proxy = new Proxy(location, Set.of("bob")::contains, "127.0.0.1", 5060, (data, to) -> forwarded.add(data));
+        proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true)); // what the box answers itself, not who may call
         server = new SipServer(registrar, (s, w) -> { }, proxy);
     }
 
@@ -70,5 +72,21 @@ class SipServerTest {
         assertEquals(100, send("INVITE", "sip:bob@127.0.0.1", "Require: 100rel\r\n").status(),
                 "Require is for the callee: the proxy passes it on (RFC 3261 §16.6)");
         assertEquals(1, forwarded.size());
+    }
+
+    @Test
+    void presenceAndMessagesAreRoutedToUsersAnd405OnlyWhenTheBoxIsTheTarget() {
+        for (String method : List.of("SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE")) {
+            int before = forwarded.size();
+            SipMessage r = send(method, "sip:bob@127.0.0.1", method.equals("SUBSCRIBE") ? "Event: dialog\r\n" : "");
+            assertNull(r, method + " is relayed statefully, answered by bob's phone: " + (r == null ? "" : r.status()));
+            assertEquals(before + 1, forwarded.size(), method + " reached bob's phone");
+            assertTrue(new String(forwarded.get(before), StandardCharsets.UTF_8).startsWith(method + " sip:bob@127.0.0.3:5080 "));
+        }
+        SipMessage toBox = send("SUBSCRIBE", "sip:127.0.0.1", "Event: presence\r\n");
+        assertEquals(405, toBox.status(), "the box is no presence server");
+        assertEquals(List.of("OPTIONS", "REGISTER"), toBox.all("Allow"));
+        assertEquals(405, send("PUBLISH", "sip:127.0.0.1", "").status());
+        assertTrue(send("OPTIONS", "sip:127.0.0.1", "").all("Allow").containsAll(List.of("PRACK", "SUBSCRIBE", "NOTIFY", "PUBLISH")));
     }
 }

@@ -62,6 +62,31 @@ class SippCallTest {
         return new UserBox(location, registrar, ds, cdrs, new CallTracker(cdrs, events));
     }
 
+    /**
+     * The called phone: answers and copies the Record-Route into its answers, as RFC 3261 §12.1.1
+     * asks (sipp's built-in uas does not, so its dialog would never run through the box).
+     */
+    static final Path PHONE = Path.of("src/test/resources/sipp/uas-record-route.xml").toAbsolutePath();
+
+    /** The box challenges every caller that is not a trunk: alice (password pw) authenticates her calls. */
+    static Proxy authenticating(Proxy proxy) {
+        Map<String, DigestAuthenticator.Secret> callers = Map.of("alice", new DigestAuthenticator.Secret("pw", Map.of()));
+        proxy.outbound(new Proxy.Outbound(DialPlan.EMPTY, new DigestAuthenticator("besip", 300_000, List.of("MD5")), callers::get,
+                (s, w) -> { }));
+        return proxy;
+    }
+
+    /** sipp as alice, answering the box's 407 with her credentials (uac-proxy-auth.xml), calling {@code callee}; more: sipp options. */
+    ProcessBuilder aliceCalls(String callee, int box, int calls, String... more) throws Exception {
+        java.nio.file.Files.writeString(tmp.resolve("alice.csv"), "SEQUENTIAL\nalice;[authentication username=alice password=pw]\n");
+        List<String> cmd = new java.util.ArrayList<>(List.of("sipp", "-sf", Path.of("src/test/resources/sipp/uac-proxy-auth.xml").toAbsolutePath()
+                .toString(), "-inf", tmp.resolve("alice.csv").toString(), "-s", callee, "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
+                String.valueOf(SippRegisterTest.freeUdpPort()), "-m", String.valueOf(calls), "-r", "10", "-nostdin", "-timeout", "30s",
+                "-recv_timeout", "5000"));
+        cmd.addAll(List.of(more));
+        return new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true);
+    }
+
     @Test
     void sippCallsARegisteredUserThroughTheProxyAndEveryCallCompletes() throws Exception {
         int box = SippRegisterTest.freeUdpPort();
@@ -78,16 +103,15 @@ class SippCallTest {
         CdrStore cdrs = u.cdrs();
         CallTracker calls = u.calls();
         AtomicReference<UdpTransport> transport = new AtomicReference<>();
-        Proxy proxy = new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, (data, to) -> transport.get().send(data, to), calls);
+        Proxy proxy = authenticating(new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, (data, to) -> transport.get().send(data, to),
+                calls));
         SipServer server = new SipServer(registrar, (src, why) -> { }, proxy);
         transport.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
-        Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "10", "-nostdin",
+        Process callee = new ProcessBuilder("sipp", "-sf", PHONE.toString(), "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "10", "-nostdin",
                 "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
         try (UdpTransport t = transport.get()) {
             SippRegisterTest.awaitUdpListener(uas);
-            Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-s", "bob", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
-                    String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "10", "-r", "10", "-d", "200", "-nostdin", "-timeout", "30s",
-                    "-recv_timeout", "5000").directory(tmp.toFile()).redirectErrorStream(true).start();
+            Process caller = aliceCalls("bob", box, 10).start();
             String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
             assertEquals(0, caller.exitValue(), "every call through the proxy completed:\n" + out);
@@ -105,7 +129,7 @@ class SippCallTest {
             assertTrue(((String) answered.get(Topics.PROP_MEDIA_CALLEE)).matches("127\\.0\\.0\\.1:\\d+"), answered.toString());
             assertTrue(List.of((String[]) answered.get(Topics.PROP_PAYLOADS)).contains("0 PCMU/8000"), answered.toString());
             cdrs.close();
-            assertCdrs(ds, 10, "[^,]+,sip:sipp@127\\.0\\.0\\.1:\\d+,sip:bob@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
+            assertCdrs(ds, 10, "[^,]+,sip:alice@127\\.0\\.0\\.1:\\d+,sip:bob@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
                         + "\\d+,\\d+,\\d+,0,answered,caller,,");
         } finally {
             callee.destroyForcibly();
@@ -124,17 +148,15 @@ class SippCallTest {
         List<org.besip.pbx.internal.transport.TcpTransport> tcp = new CopyOnWriteArrayList<>();
         Proxy.Sender sender = new org.besip.pbx.internal.transport.UdpAndTcpSender(udp::get, tcp);
         CallTracker calls = u.calls();
-        SipServer server = new SipServer(registrar, (s, w) -> { }, new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, sender,
-                calls, timers));
+        SipServer server = new SipServer(registrar, (s, w) -> { }, authenticating(new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box,
+                sender, calls, timers)));
         udp.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
         tcp.add(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
-        Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "5", "-nostdin",
+        Process callee = new ProcessBuilder("sipp", "-sf", PHONE.toString(), "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "5", "-nostdin",
                 "-timeout", "60s").directory(tmp.toFile()).redirectErrorStream(true).start();
         try (UdpTransport over = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get(0)) {
             SippRegisterTest.awaitUdpListener(uas);
-            Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-t", "t1", "-s", "bob", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
-                    String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "5", "-r", "5", "-d", "200", "-nostdin", "-timeout", "30s",
-                    "-recv_timeout", "5000").directory(tmp.toFile()).redirectErrorStream(true).start();
+            Process caller = aliceCalls("bob", box, 5, "-t", "t1").start();
             String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
             assertEquals(0, caller.exitValue(), "every call over TCP completed:\n" + out);
@@ -176,8 +198,8 @@ class SippCallTest {
         List<org.besip.pbx.internal.transport.TcpTransport> tcp = new CopyOnWriteArrayList<>();
         Proxy.Sender sender = new org.besip.pbx.internal.transport.UdpAndTcpSender(udp::get, tcp);
         CallTracker calls = new CallTracker(new CdrStore(dataSource()), (topic, props) -> { });
-        SipServer server = new SipServer(registrar, (s, w) -> { }, new Proxy(location, users::containsKey, "127.0.0.1", box, sender, calls,
-                timers));
+        SipServer server = new SipServer(registrar, (s, w) -> { }, authenticating(new Proxy(location, users::containsKey, "127.0.0.1", box,
+                sender, calls, timers)));
         udp.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
         tcp.add(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
         try (UdpTransport over = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get(0);
@@ -198,9 +220,7 @@ class SippCallTest {
             assertEquals(200, readMessage(in).status());
 
             // a caller over UDP (sipp) calls bob; the box reaches bob on his TCP connection
-            Process caller = new ProcessBuilder("sipp", "-sn", "uac", "-s", "bob", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
-                    String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "1", "-d", "100", "-nostdin", "-timeout", "30s", "-recv_timeout", "5000")
-                    .directory(tmp.toFile()).redirectErrorStream(true).start();
+            Process caller = aliceCalls("bob", box, 1).start();
             SipMessage invite = readMessage(in);
             assertEquals("INVITE", invite.method());
             assertTrue(invite.first("Via").startsWith("SIP/2.0/TCP 127.0.0.1:" + box + ";"), invite.first("Via"));
@@ -361,6 +381,8 @@ class SippCallTest {
         AtomicReference<UdpTransport> transport = new AtomicReference<>();
         Proxy proxy = new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box, (data, to) -> transport.get().send(data, to), calls,
                 timers);
+        // the operator's routing/unauthenticated-calls-to-users leaf: anyone may ring a local user
+        proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true));
         transport.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, new SipServer(registrar, (s, w) -> { }, proxy)::handle));
         Process callee = new ProcessBuilder("sipp", "-sf", Path.of("src/test/resources/sipp/uas-cancelled.xml").toAbsolutePath().toString(),
                 "-i", "127.0.0.1", "-p", String.valueOf(uas), "-m", "3", "-nostdin", "-timeout", "60s").directory(tmp.toFile())

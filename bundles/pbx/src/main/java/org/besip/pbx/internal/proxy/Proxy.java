@@ -1,5 +1,6 @@
 package org.besip.pbx.internal.proxy;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -8,10 +9,14 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import org.besip.pbx.internal.SipServer;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
@@ -29,8 +34,19 @@ import org.besip.pbx.internal.sip.SipMessage.Header;
  * at once; a request to a user goes to every registered contact at once (parallel forking); the
  * {@link Transactions} layer retransmits, times out (408), picks the best answer, ACKs failures and
  * carries CANCEL to the branches. A request for a user who is not configured is answered 404, for a
- * configured user without a binding 480. The ACK of a 2xx, and a CANCEL for which no INVITE is
- * known, are forwarded statelessly (§16.10, §16.11) with a branch derived from the incoming one.
+ * configured user without a binding 480. The ACK of a 2xx is forwarded statelessly (§16.10) with a
+ * branch derived from the incoming one.
+ * <p>
+ * Routing policy, default deny (the one decision the proxy and a B2BUA share, {@link #route}):
+ * an out-of-dialog request is routed only when it comes from a configured trunk and is for a
+ * local user, or from a local user who proved who it is (407 digest challenge; the authenticated
+ * user must be the From user), or, when the {@link Policy} says so, from anyone to a local user.
+ * A pre-loaded Route is followed only for an authenticated user and only to a trunk; from anyone
+ * else, or to anywhere else, it is 403. An in-dialog request is relayed only along a dialog the
+ * box record-routed: its Record-Route carries a keyed token of the Call-ID and the caller's tag,
+ * which the Route of every later request must bring back (else 481). So the box sends a request
+ * only to a binding, a trunk, or the remote target of a dialog it record-routed; every refusal
+ * is reported with its source ({@link SipServer.AuthFailures}) for the security module.
  */
 public final class Proxy {
 
@@ -88,6 +104,24 @@ public final class Proxy {
     private final Observer observer;
     private final Transactions tx;
     private volatile Outbound outbound = Outbound.NONE;
+    private volatile Policy policy = Policy.DENY;
+
+    /**
+     * Who may have requests routed besides authenticated users: the trunks, by the exact address
+     * of their host ({@code trunkPeers}) or by a source address configured for them
+     * ({@code trunkHosts}, any port); extensions that name users; and whether anyone may call a
+     * local user without authenticating (off by default).
+     */
+    public record Policy(Map<InetSocketAddress, String> trunkPeers, Map<InetAddress, String> trunkHosts, Map<String, String> extensions,
+            boolean unauthenticatedToUsers) {
+        public static final Policy DENY = new Policy(Map.of(), Map.of(), Map.of(), false);
+
+        /** The trunk a request from {@code source} comes from, or null. */
+        public String trunkOf(InetSocketAddress source) {
+            String t = trunkPeers.get(source);
+            return t != null ? t : trunkHosts.get(source.getAddress());
+        }
+    }
 
     /**
      * Calls to numbers: the dial plan, and the digest check callers must pass first (a trunk costs
@@ -137,6 +171,22 @@ public final class Proxy {
     /** Sets the dial plan and the authentication for calls through trunks. */
     public void outbound(Outbound o) {
         this.outbound = o;
+    }
+
+    /** Sets who may have requests routed without authenticating (trunks, the open-to-users leaf) and the extensions. */
+    public void policy(Policy p) {
+        this.policy = p;
+    }
+
+    /**
+     * Keys the dialog tokens and branches with {@code k} (at least 16 bytes), so that a new proxy
+     * built for a new configuration still recognises the dialogs the previous one record-routed.
+     */
+    public void key(byte[] k) {
+        if (k.length < 16) {
+            throw new IllegalArgumentException("a key of at least 16 bytes");
+        }
+        System.arraycopy(k, 0, key, 0, key.length);
     }
 
     /**
@@ -271,8 +321,11 @@ public final class Proxy {
         SipMessage out = SipMessage.request(req.method(), t.uri(), List.of(), req.body());
         List<Header> oh = out.headers();
         oh.add(new Header("Via", "SIP/2.0/" + (t.stream() ? "TCP " : "UDP ") + host + ":" + port + ";branch=" + branch));
-        if (req.method().equals("INVITE")) {
-            oh.add(new Header("Record-Route", "<sip:" + host + ":" + port + ";lr>"));
+        if (req.method().equals("INVITE") && !hasTag(req.first("To"))) {
+            oh.add(new Header("Record-Route", "<sip:" + host + ":" + port + ";lr;" + DIALOG_PARAM + "="
+                    + dialogToken(req.first("Call-ID"), SipMessage.tag(req.first("From"))) + ">"));
+        } else if (req.method().equals("INVITE")) {
+            oh.add(new Header("Record-Route", "<sip:" + host + ":" + port + ";lr>")); // a re-INVITE: the route set is already fixed
         }
         boolean mfWritten = false;
         for (Header x : req.headers()) {
@@ -308,76 +361,150 @@ public final class Proxy {
         }
         List<Header> h = req.headers();
         stampTopVia(h, source);
-        boolean viaOurRoute = removeOwnRoute(h);
-
+        String ownRoute = removeOwnRoute(h);
+        Policy pol = policy;
+        Outbound o = outbound;
         String uri = req.uri();
-        String trunk = null;
-        boolean consumedCredentials = false;
+        String route = req.first("Route"); // what is left after ours: pre-loaded, or the rest of a dialog's route set
         List<Target> targets = new java.util.ArrayList<>(1);
-        String route = req.first("Route");
+
+        if (hasTag(req.first("To"))) { // inside a dialog: only along one the box record-routed
+            if (ownRoute == null || !ourDialog(ownRoute, req)) {
+                refusal(o, source, "in-dialog " + req.method() + " for a dialog this box did not record-route");
+                return no(ack, req.answer(481, "Call/Transaction Does Not Exist", null));
+            }
+            InetSocketAddress next = address(route != null ? SipMessage.addrSpec(route) : uri); // else the Request-URI is the remote target
+            if (next == null) {
+                return no(ack, req.answer(route != null ? 400 : 404, route != null ? "Bad Route" : "Not Found", null));
+            }
+            targets.add(new Target(uri, next, tcp(route != null ? SipMessage.addrSpec(route) : uri)));
+            return routed(req, ack, targets, null, maxForwards, false);
+        }
+        if (ack) {
+            return no(true, null); // an ACK outside any dialog and transaction of the box: nothing to relay
+        }
+        if (req.method().equals("CANCEL")) {
+            refusal(o, source, "CANCEL for no INVITE of this box");
+            return no(false, req.answer(481, "Call/Transaction Does Not Exist", null)); // a known INVITE's CANCEL was answered before
+        }
+
+        String trunkFrom = pol.trunkOf(source);
+        String user = user(uri);
+        String local = localUser(user, pol);
+        InetSocketAddress preloaded = null;
         if (route != null) {
-            InetSocketAddress next = address(SipMessage.addrSpec(route));
-            if (next == null) {
-                return no(ack, req.answer(400, "Bad Route", null));
+            preloaded = address(SipMessage.addrSpec(route));
+            if (preloaded == null) {
+                return no(false, req.answer(400, "Bad Route", null));
             }
-            targets.add(new Target(uri, next, tcp(SipMessage.addrSpec(route))));
-        } else if (viaOurRoute && hasTag(req.first("To"))) {
-            InetSocketAddress next = address(uri); // in a dialog the box record-routed: the Request-URI is the remote target
-            if (next == null) {
-                return no(ack, req.answer(404, "Not Found", null));
+            if (isUs(preloaded)) {
+                return no(false, req.answer(482, "Loop Detected", null));
             }
-            targets.add(new Target(uri, next, tcp(uri)));
-        } else {
-            String user = user(uri);
-            if (user != null && configuredUser.test(user)) {
-                List<Binding> bindings = new java.util.ArrayList<>(location.lookup(user, now));
-                if (bindings.isEmpty()) {
-                    return no(ack, req.answer(480, "Temporarily Unavailable", null));
-                }
-                bindings.sort((a, b) -> Long.compare(b.expiresAtMs(), a.expiresAtMs()));
-                for (Binding b : bindings) {
-                    Target t = reach(b);
-                    if (t != null && targets.stream().noneMatch(x -> x.next().equals(t.next()))) {
-                        targets.add(t);
-                        if (ack) {
-                            break; // an ACK outside a dialog goes one way only
-                        }
-                    }
-                }
-                if (targets.isEmpty()) {
-                    return no(ack, req.answer(480, "Contact Unreachable", null));
-                }
-            } else {
-                Outbound o = outbound;
-                DialPlan.Target target = o.plan().match(user == null ? null : userPart(uri));
-                if (target == null) {
-                    return no(ack, req.answer(404, "Not Found", null));
-                }
-                boolean challengeable = !ack && !req.method().equals("CANCEL");
-                if (challengeable) {
-                    SipMessage refusal = authorize(req, o, source, now);
-                    if (refusal != null) {
-                        return no(false, refusal);
-                    }
-                    consumedCredentials = true;
-                    if (o.prepaid() != null && req.method().equals("INVITE") && !hasTag(req.first("To"))) {
-                        Prepaid.Decision d = o.prepaid().admit(req.first("Call-ID"), DigestAuthenticator.username(req.first("Proxy-Authorization"))
-                                .toLowerCase(Locale.ROOT), userPart(uri), target.trunk().name());
-                        if (d.refused()) {
-                            return no(false, req.answer(d.status(), d.reason(), null));
-                        }
-                    }
-                }
-                trunk = target.trunk().name();
-                InetSocketAddress next = target.trunk().address();
-                targets.add(new Target("sip:" + target.number() + "@" + hostPort(next), next, false));
+            if (trunkFrom != null || pol.trunkOf(preloaded) == null) { // a trunk relays nothing; nobody routes the box to a stranger
+                refusal(o, source, "pre-loaded Route to " + hostPort(preloaded));
+                return no(false, req.answer(403, "Route Not Allowed", null));
             }
         }
+        boolean consumedCredentials = false;
+        String caller = null;
+        if (trunkFrom == null && !(local != null && preloaded == null && pol.unauthenticatedToUsers())) {
+            SipMessage refusal = authorize(req, o, source, now);
+            if (refusal != null) {
+                return no(false, refusal);
+            }
+            consumedCredentials = true;
+            caller = DigestAuthenticator.username(req.first("Proxy-Authorization")).toLowerCase(Locale.ROOT);
+        }
+        String trunk = null;
+        if (preloaded != null) {
+            trunk = pol.trunkOf(preloaded);
+            targets.add(new Target(uri, preloaded, tcp(SipMessage.addrSpec(route))));
+        } else if (local != null) {
+            List<Binding> bindings = new java.util.ArrayList<>(location.lookup(local, now));
+            if (bindings.isEmpty()) {
+                return no(false, req.answer(480, "Temporarily Unavailable", null));
+            }
+            bindings.sort((a, b) -> Long.compare(b.expiresAtMs(), a.expiresAtMs()));
+            for (Binding b : bindings) {
+                Target t = reach(b);
+                if (t != null && targets.stream().noneMatch(x -> x.next().equals(t.next()))) {
+                    targets.add(t);
+                }
+            }
+            if (targets.isEmpty()) {
+                return no(false, req.answer(480, "Contact Unreachable", null));
+            }
+        } else if (trunkFrom != null) {
+            refusal(o, source, "trunk " + trunkFrom + " asked for " + user + ", who is no local user");
+            return no(false, req.answer(404, "Not Found", null)); // a trunk never calls out through the box
+        } else {
+            DialPlan.Target target = o.plan().match(user == null ? null : userPart(uri));
+            if (target == null) {
+                return no(false, req.answer(404, "Not Found", null));
+            }
+            if (o.prepaid() != null && req.method().equals("INVITE")) {
+                Prepaid.Decision d = o.prepaid().admit(req.first("Call-ID"), caller, userPart(uri), target.trunk().name());
+                if (d.refused()) {
+                    return no(false, req.answer(d.status(), d.reason(), null));
+                }
+            }
+            trunk = target.trunk().name();
+            InetSocketAddress next = target.trunk().address();
+            targets.add(new Target("sip:" + target.number() + "@" + hostPort(next), next, false));
+        }
+        return routed(req, false, targets, trunk, maxForwards, consumedCredentials);
+    }
+
+    private Routed routed(SipMessage req, boolean ack, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {
         targets.removeIf(t -> isUs(t.next()));
         if (targets.isEmpty()) {
             return no(ack, req.answer(482, "Loop Detected", null));
         }
         return new Routed(null, targets, trunk, maxForwards, consumedCredentials);
+    }
+
+    /** The configured user a Request-URI user part names, by name or by extension; null when none. */
+    private String localUser(String user, Policy pol) {
+        if (user == null) {
+            return null;
+        }
+        if (configuredUser.test(user)) {
+            return user;
+        }
+        return pol.extensions().get(user);
+    }
+
+    private static void refusal(Outbound o, InetSocketAddress source, String why) {
+        o.failures().failed(source.getAddress().getHostAddress(), "refused: " + why);
+    }
+
+    static final String DIALOG_PARAM = "bxd";
+
+    /** The token the box's Record-Route carries for a dialog: keyed by the box, of the Call-ID and the caller's tag. */
+    private String dialogToken(String callId, String callerTag) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update(String.valueOf(callId).getBytes(StandardCharsets.UTF_8));
+            mac.update((byte) 0);
+            mac.update(String.valueOf(callerTag).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(mac.doFinal(), 0, 12);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether our Route's token names this request's dialog: the caller's tag is the From tag one way, the To tag the other. */
+    private boolean ourDialog(String ownRoute, SipMessage req) {
+        String token = param(SipMessage.addrSpec(ownRoute).replaceFirst("^[^;]*", ""), DIALOG_PARAM);
+        if (token == null) {
+            return false;
+        }
+        String callId = req.first("Call-ID");
+        return MessageDigest.isEqual(token.getBytes(StandardCharsets.US_ASCII),
+                dialogToken(callId, SipMessage.tag(req.first("From"))).getBytes(StandardCharsets.US_ASCII))
+                || MessageDigest.isEqual(token.getBytes(StandardCharsets.US_ASCII),
+                        dialogToken(callId, SipMessage.tag(req.first("To"))).getBytes(StandardCharsets.US_ASCII));
     }
 
     /**
@@ -407,8 +534,7 @@ public final class Proxy {
 
     /** Whether {@code uri} names a configured user (so a request to it is routed, not answered by the box). */
     public boolean forUser(String uri) {
-        String user = user(uri);
-        return user != null && configuredUser.test(user);
+        return localUser(user(uri), policy) != null;
     }
 
     private volatile TrunkRegistration registrations;
@@ -482,25 +608,26 @@ public final class Proxy {
         }
     }
 
-    /** Removes the topmost Route when it is ours; says whether it was. */
-    private boolean removeOwnRoute(List<Header> h) {
+    /** Removes the topmost Route when it is ours; returns it, or null when it was not ours. */
+    private String removeOwnRoute(List<Header> h) {
         for (int i = 0; i < h.size(); i++) {
             if (h.get(i).name().equalsIgnoreCase("Route")) {
-                InetSocketAddress a = address(SipMessage.addrSpec(h.get(i).value()));
+                String value = h.get(i).value();
+                InetSocketAddress a = address(SipMessage.addrSpec(value));
                 if (a != null && isUs(a)) {
                     h.remove(i);
-                    return true;
+                    return value;
                 }
-                return false; // only the topmost Route can be ours
+                return null; // only the topmost Route can be ours
             }
         }
-        return false;
+        return null;
     }
 
     /** Null when the caller proved to be a configured user (and is the From user), else the 407/403/400 to send. */
     private static SipMessage authorize(SipMessage req, Outbound o, InetSocketAddress source, long now) {
         if (o.digest() == null) {
-            return req.answer(403, "Calls Out Not Configured", null);
+            return req.answer(403, "Authentication Not Configured", null);
         }
         DigestAuthenticator.Outcome outcome = o.digest().check(req.first("Proxy-Authorization"), req.method(), now, o.secrets());
         switch (outcome) {

@@ -84,6 +84,8 @@ class ProxyTest {
         };
         proxy = new Proxy(location, Set.of("alice", "bob", "carol")::contains, "127.0.0.1", 5060,
                 (data, to) -> sent.add(new Sent(parse(data), to)), seen, clock);
+        // the transaction tests call local users without authenticating; the policy tests below set DENY
+        proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of("101", "bob"), true));
         location.put(new Binding("bob", "sip:bob@127.0.0.3:5080;transport=udp", System.currentTimeMillis() + 60_000, "c1", 1, "phone",
                 "127.0.0.3:5080"), System.currentTimeMillis());
     }
@@ -125,7 +127,8 @@ class ProxyTest {
         assertEquals(2, via.size());
         assertTrue(via.get(0).startsWith("SIP/2.0/UDP 127.0.0.1:5060;branch=" + Proxy.BRANCH_PREFIX), via.get(0));
         assertTrue(via.get(1).contains("received=127.0.0.2") && via.get(1).contains("rport=5070"), via.get(1));
-        assertEquals("<sip:127.0.0.1:5060;lr>", s.message().first("Record-Route"));
+        assertTrue(s.message().first("Record-Route").matches("<sip:127\\.0\\.0\\.1:5060;lr;bxd=[0-9a-f]{24}>"),
+                "our Record-Route carries the dialog's token: " + s.message().first("Record-Route"));
         assertEquals("69", s.message().first("Max-Forwards"));
         assertEquals("v=0", new String(s.message().body(), StandardCharsets.UTF_8));
     }
@@ -271,7 +274,12 @@ class ProxyTest {
 
     @Test
     void unknownUsersAre404AndUsersWithoutBindings480() {
-        assertEquals(404, proxy.request(parse(invite("sip:mallory@127.0.0.1", "")), ALICE, 0).status());
+        withDialPlan();
+        assertEquals(407, proxy.request(parse(invite("sip:mallory@127.0.0.1", "")), ALICE, 0).status(),
+                "no local user: only an authenticated user learns there is no such number");
+        String uri = "sip:mallory@127.0.0.1";
+        assertEquals(404, proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri)).replace("z9hG4bKa1", "z9hG4bKm")), ALICE,
+                System.currentTimeMillis()).status());
         assertEquals(480, proxy.request(parse(invite("sip:carol@127.0.0.1", "")), ALICE, 0).status());
         assertNull(proxy.request(parse(invite("sip:carol@127.0.0.1", "").replace("INVITE sip", "ACK sip").replace("1 INVITE", "1 ACK")),
                 ALICE, 0), "an ACK is never answered");
@@ -286,10 +294,25 @@ class ProxyTest {
                 0).status());
     }
 
+    /** The Record-Route the box put on the INVITE it sent on: the route set of the dialog. */
+    String recordRouteOfCall() {
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "")), ALICE, System.currentTimeMillis());
+        String rr = sent.get(sent.size() - 1).message().first("Record-Route");
+        sent.clear();
+        return rr;
+    }
+
+    static String inDialog(String method, String uri, String route, String from, String to) {
+        return invite(uri, route == null ? "" : "Route: " + route + "\n").replace("INVITE sip", method + " sip").replace("1 INVITE", "2 " + method)
+                .replace("z9hG4bKa1", "z9hG4bK" + method).replace("From: <sip:alice@box>;tag=1", "From: " + from)
+                .replace("To: <sip:bob@box>", "To: " + to);
+    }
+
     @Test
     void ourRouteIsRemovedAndTheNextRouteFollowed() {
-        String bye = invite("sip:bob@127.0.0.3:5080", "Route: <sip:127.0.0.1:5060;lr>, <sip:127.0.0.4:5090;lr>\n")
-                .replace("INVITE sip", "BYE sip").replace("1 INVITE", "2 BYE");
+        String rr = recordRouteOfCall();
+        String bye = inDialog("BYE", "sip:bob@127.0.0.3:5080", rr + ", <sip:127.0.0.4:5090;lr>", "<sip:alice@box>;tag=1",
+                "<sip:bob@box>;tag=b1");
         proxy.request(parse(bye), ALICE, 0);
         Sent s = sent.get(0);
         assertEquals(new InetSocketAddress("127.0.0.4", 5090), s.to());
@@ -379,8 +402,9 @@ class ProxyTest {
         assertEquals(new InetSocketAddress("127.0.0.8", 5060), sent.get(1).to());
         assertEquals("sip:9001@127.0.0.8:5060", sent.get(1).message().uri());
 
-        assertEquals(404, proxy.request(parse(invite("sip:123@127.0.0.1", "").replace("z9hG4bKa1", "z9hG4bKa8")), ALICE, 0).status(),
-                "no route for 1…");
+        uri = "sip:123@127.0.0.1";
+        assertEquals(404, proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri)).replace("z9hG4bKa1", "z9hG4bKa8")), ALICE,
+                System.currentTimeMillis()).status(), "no route for 1…");
     }
 
     @Test
@@ -393,22 +417,126 @@ class ProxyTest {
     }
 
     @Test
-    void aCancelFollowsItsInviteToTheTrunkWithoutAChallenge() {
+    void aCancelForNoInviteOfTheBoxIsRefusedAndGoesNowhere() {
         withDialPlan();
         String cancel = invite("sip:9123@127.0.0.1", "").replace("INVITE sip", "CANCEL sip").replace("1 INVITE", "1 CANCEL");
-        assertNull(proxy.request(parse(cancel), ALICE, 0));
-        assertEquals(new InetSocketAddress("127.0.0.7", 5099), sent.get(0).to());
+        assertEquals(481, proxy.request(parse(cancel), ALICE, 0).status());
+        assertEquals(List.of(), sent);
     }
 
     @Test
     void inADialogTheBoxRecordRoutedTheRequestUriIsTheTarget() {
         withDialPlan();
-        String bye = invite("sip:00420123@127.0.0.7:5099", "Route: <sip:127.0.0.1:5060;lr>\n").replace("INVITE sip", "BYE sip")
-                .replace("1 INVITE", "2 BYE").replace("To: <sip:bob@box>", "To: <sip:9123@box>;tag=t9");
+        String uri = "sip:9123@127.0.0.1";
+        proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, System.currentTimeMillis());
+        String rr = sent.get(0).message().first("Record-Route");
+        sent.clear();
+        String bye = inDialog("BYE", "sip:00420123@127.0.0.7:5099", rr, "<sip:alice@box>;tag=1", "<sip:9123@box>;tag=t9");
         assertNull(proxy.request(parse(bye), ALICE, 0), "no challenge inside the dialog");
         assertEquals(new InetSocketAddress("127.0.0.7", 5099), sent.get(0).to());
 
-        String forged = invite("sip:00420123@127.0.0.7:5099", "").replace("To: <sip:bob@box>", "To: <sip:9123@box>;tag=t9");
-        assertEquals(404, proxy.request(parse(forged), ALICE, 0).status(), "without our Route a tag opens no relay");
+        String byeFromTheFarEnd = inDialog("BYE", "sip:alice@127.0.0.2:5070", rr, "<sip:9123@box>;tag=t9", "<sip:alice@box>;tag=1")
+                .replace("z9hG4bKBYE", "z9hG4bKfar");
+        assertNull(proxy.request(parse(byeFromTheFarEnd), new InetSocketAddress("127.0.0.7", 5099), 0));
+        assertEquals(new InetSocketAddress("127.0.0.2", 5070), sent.get(1).to(), "the dialog's token holds both ways");
+        String prack = inDialog("PRACK", "sip:00420123@127.0.0.7:5099", rr, "<sip:alice@box>;tag=1", "<sip:9123@box>;tag=t9");
+        assertNull(proxy.request(parse(prack), ALICE, 0));
+        assertEquals(new InetSocketAddress("127.0.0.7", 5099), sent.get(2).to(), "a PRACK (RFC 3262) follows the early dialog");
+    }
+
+    // ---- the routing policy: default deny ----
+
+    static final InetSocketAddress MALLORY = new InetSocketAddress("127.0.0.66", 5060);
+    static final InetSocketAddress PROVIDER = new InetSocketAddress("127.0.0.7", 5099);
+
+    void deny() {
+        withDialPlan();
+        proxy.policy(new Proxy.Policy(Map.of(PROVIDER, "provider"), Map.of(), Map.of("101", "bob"), false));
+    }
+
+    static String from(String invite, String user) {
+        return invite.replace("From: <sip:alice@box>", "From: <sip:" + user + "@evil.example>");
+    }
+
+    @Test
+    void aStrangerWithAPreloadedRouteToAForeignHostIsRefused403AndNothingLeaves() {
+        deny();
+        SipMessage r = proxy.request(parse(from(invite("sip:bob@127.0.0.1", "Route: <sip:127.0.0.9:5099;lr>\n"), "mallory")), MALLORY, 0);
+        assertEquals(403, r.status());
+        assertEquals(List.of(), sent, "the open relay is closed");
+        assertEquals(List.of("127.0.0.66 refused: pre-loaded Route to 127.0.0.9:5099"), failures, "reported with the source");
+        String ownRouteFirst = invite("sip:bob@127.0.0.1", "Route: <sip:127.0.0.1:5060;lr>, <sip:127.0.0.9:5099;lr>\n");
+        assertEquals(403, proxy.request(parse(from(ownRouteFirst, "mallory").replace("z9hG4bKa1", "z9hG4bKr2")), MALLORY, 0).status(),
+                "our own Route first changes nothing");
+        assertEquals(List.of(), sent);
+    }
+
+    @Test
+    void aStrangerCallingALocalUserOrAForeignUriIsChallengedAndNothingLeaves() {
+        deny();
+        assertEquals(407, proxy.request(parse(from(invite("sip:bob@127.0.0.1", ""), "mallory")), MALLORY, 0).status());
+        assertEquals(407, proxy.request(parse(from(invite("sip:101@127.0.0.1", ""), "mallory").replace("z9hG4bKa1", "z9hG4bKe")), MALLORY, 0)
+                .status(), "the extension too");
+        assertEquals(407, proxy.request(parse(from(invite("sip:premium@127.0.0.9:5099", ""), "mallory").replace("z9hG4bKa1", "z9hG4bKf")),
+                MALLORY, 0).status(), "a foreign Request-URI");
+        for (String method : List.of("MESSAGE", "SUBSCRIBE", "REFER", "PUBLISH", "OPTIONS")) {
+            String req = from(invite("sip:bob@127.0.0.1", ""), "mallory").replace("INVITE sip", method + " sip").replace("1 INVITE", "1 " + method)
+                    .replace("z9hG4bKa1", "z9hG4bK" + method);
+            assertEquals(407, proxy.request(parse(req), MALLORY, 0).status(), method);
+        }
+        assertEquals(List.of(), sent);
+    }
+
+    @Test
+    void anAuthenticatedLocalUserCallsAnotherByNameOrExtension() {
+        deny();
+        String uri = "sip:101@127.0.0.1";
+        assertEquals(100, proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, System.currentTimeMillis()).status());
+        assertEquals(new InetSocketAddress("127.0.0.3", 5080), sent.get(0).to(), "extension 101 is bob");
+        assertNull(sent.get(0).message().first("Proxy-Authorization"), "the credentials were for the box");
+    }
+
+    @Test
+    void aTrunkCallsLocalUsersWithoutAChallengeButIsNeverRoutedOut() {
+        deny();
+        assertEquals(100, proxy.request(parse(from(invite("sip:101@127.0.0.1", ""), "caller")), PROVIDER, 0).status());
+        assertEquals(new InetSocketAddress("127.0.0.3", 5080), sent.get(0).to());
+        assertEquals(404, proxy.request(parse(from(invite("sip:9123@127.0.0.1", ""), "caller").replace("z9hG4bKa1", "z9hG4bKt")), PROVIDER, 0)
+                .status(), "trunk to trunk: no relay");
+        assertEquals(403, proxy.request(parse(from(invite("sip:bob@127.0.0.1", "Route: <sip:127.0.0.8:5060;lr>\n"), "caller")
+                .replace("z9hG4bKa1", "z9hG4bKu")), PROVIDER, 0).status(), "no pre-loaded Route from a trunk");
+        assertEquals(407, proxy.request(parse(from(invite("sip:bob@127.0.0.1", ""), "caller").replace("z9hG4bKa1", "z9hG4bKv")),
+                new InetSocketAddress("127.0.0.7", 5098), 0).status(), "the trunk's address, not its host on another port");
+        assertEquals(1, sent.size());
+    }
+
+    @Test
+    void aPreloadedRouteIsFollowedOnlyForAnAuthenticatedUserAndOnlyToATrunk() {
+        deny();
+        String uri = "sip:bob@127.0.0.1";
+        String toTrunk = invite(uri, "Route: <sip:127.0.0.7:5099;lr>\n" + proxyAuth("alice", "pw", "INVITE", uri));
+        assertEquals(100, proxy.request(parse(toTrunk), ALICE, System.currentTimeMillis()).status());
+        assertEquals(PROVIDER, sent.get(0).to());
+        String toStranger = invite(uri, "Route: <sip:127.0.0.9:5099;lr>\n" + proxyAuth("alice", "pw", "INVITE", uri)).replace("z9hG4bKa1", "z9hG4bKs");
+        assertEquals(403, proxy.request(parse(toStranger), ALICE, System.currentTimeMillis()).status());
+        assertEquals(1, sent.size());
+    }
+
+    @Test
+    void inDialogRequestsForADialogTheBoxNeverRecordRoutedAre481() {
+        deny();
+        String noRoute = from(inDialog("BYE", "sip:premium@127.0.0.9:5099", null, "<sip:mallory@evil.example>;tag=m", "<sip:bob@box>;tag=b"),
+                "mallory");
+        assertEquals(481, proxy.request(parse(noRoute), MALLORY, 0).status());
+        String forgedRoute = inDialog("INVITE", "sip:premium@127.0.0.9:5099", "<sip:127.0.0.1:5060;lr>", "<sip:mallory@evil.example>;tag=m",
+                "<sip:bob@box>;tag=b");
+        assertEquals(481, proxy.request(parse(forgedRoute), MALLORY, 0).status(), "our Route without the dialog's token");
+        String wrongToken = inDialog("INFO", "sip:premium@127.0.0.9:5099", "<sip:127.0.0.1:5060;lr;bxd=000000000000000000000000>",
+                "<sip:mallory@evil.example>;tag=m", "<sip:bob@box>;tag=b");
+        assertEquals(481, proxy.request(parse(wrongToken), MALLORY, 0).status(), "a token of another dialog");
+        assertNull(proxy.request(parse(inDialog("ACK", "sip:premium@127.0.0.9:5099", null, "<sip:m@e>;tag=m", "<sip:bob@box>;tag=b")),
+                MALLORY, 0), "an ACK is dropped, never answered");
+        assertEquals(List.of(), sent);
+        assertEquals(4, failures.size(), "each refusal reported with its source: " + failures);
     }
 }
