@@ -77,7 +77,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
     /** What a configuration asks for. */
     record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
             Map<String, Secret> users, DialPlan dialPlan, Prepaid.Policy policy, List<TrunkRegistration.Account> accounts,
-            Proxy.Policy routing) {
+            Proxy.Policy routing, int keepaliveS) {
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -100,6 +100,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
     private volatile SipServer server;
     private volatile java.util.Set<String> configuredUsers = java.util.Set.of();
     private InetSocketAddress defaultListen;
+    /** The keep-alives of NAT'd bindings, on the module's timer thread; replaced by each configuration. */
+    private java.util.concurrent.ScheduledFuture<?> keepalives;
     /** Keys the proxy's dialog tokens for the module's lifetime, so a new configuration keeps the calls in progress routable. */
     private final byte[] dialogKey = new byte[32];
     {
@@ -285,7 +287,12 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         Map<java.net.InetAddress, String> trunkHosts = new HashMap<>();
         Map<String, String> extensions = new HashMap<>();
         boolean openToUsers = false;
+        int keepaliveS = 30;
         if (pbx != null) {
+            Element nat = TREE.child(pbx, "nat");
+            if (nat != null && TREE.text(nat, "keepalive-interval") != null) {
+                keepaliveS = Integer.parseInt(TREE.text(nat, "keepalive-interval"));
+            }
             Element routing = TREE.child(pbx, "routing");
             openToUsers = routing != null && "true".equals(TREE.text(routing, "unauthenticated-calls-to-users"));
             for (Element t : TREE.children(pbx, "tariff")) {
@@ -374,7 +381,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         }
         prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? DEFAULT_ALGORITHMS : algorithms, lifetime, users,
                 new DialPlan(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax), accounts,
-                new Proxy.Policy(Map.copyOf(trunkPeers), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers)));
+                new Proxy.Policy(Map.copyOf(trunkPeers), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers), keepaliveS));
     }
 
     @Override
@@ -394,6 +401,23 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), udp, calls, timers);
         proxy.key(dialogKey);
         proxy.policy(s.routing());
+        if (keepalives != null) {
+            keepalives.cancel(false);
+            keepalives = null;
+        }
+        if (s.keepaliveS() > 0) {
+            keepalives = timers.scheduleWithFixedDelay(() -> {
+                try {
+                    for (org.besip.pbx.internal.registrar.Binding b : location.all(System.currentTimeMillis())) {
+                        if (Proxy.natted(b)) {
+                            proxy.keepAlive(b);
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("NAT keep-alives: {}", e.toString());
+                }
+            }, s.keepaliveS(), s.keepaliveS(), java.util.concurrent.TimeUnit.SECONDS);
+        }
         prepaid.policy(s.policy());
         configuredUsers = java.util.Set.copyOf(s.users().keySet());
         proxy.outbound(new Proxy.Outbound(s.dialPlan(), digest, s.users()::get, this::authFailed, prepaid));

@@ -201,23 +201,67 @@ public final class Proxy {
         return uri.toLowerCase(Locale.ROOT).matches("(?s)[^>]*;transport=tcp(?:[;>?].*)?");
     }
 
-    /** A binding's reachable address: for a phone registered over TCP, the connection it registered on. */
-    private static Target reach(Binding b) {
-        if (tcp(b.contact()) && b.source() != null) {
-            int colon = b.source().lastIndexOf(':');
-            if (colon > 0) {
-                try {
-                    InetSocketAddress conn = literal(b.source().substring(0, colon), Integer.parseInt(b.source().substring(colon + 1)));
-                    if (conn != null) {
-                        return new Target(b.contact(), conn, true);
-                    }
-                } catch (NumberFormatException e) {
-                    // fall back to the contact
-                }
-            }
+    /**
+     * A binding's reachable address: the flow its REGISTER came on (RFC 5626 style), so a phone
+     * behind NAT is reached where the NAT maps it, not at the private address in its Contact; for
+     * a phone registered over TCP, that connection. A binding without a source (restored from an
+     * older store) falls back to its Contact.
+     */
+    static Target reach(Binding b) {
+        InetSocketAddress flow = flow(b);
+        if (flow != null) {
+            return new Target(b.contact(), flow, tcp(b.contact()));
         }
         InetSocketAddress next = address(b.contact());
-        return next == null ? null : new Target(b.contact(), next, false);
+        return next == null || tcp(b.contact()) ? null : new Target(b.contact(), next, false);
+    }
+
+    /** Where a binding's REGISTER came from, or null when it is not known. */
+    static InetSocketAddress flow(Binding b) {
+        if (b.source() == null) {
+            return null;
+        }
+        int colon = b.source().lastIndexOf(':');
+        if (colon <= 0) {
+            return null;
+        }
+        try {
+            String host = b.source().substring(0, colon);
+            return literal(host.startsWith("[") ? host.substring(1, host.length() - 1) : host, Integer.parseInt(b.source().substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Whether a binding sits behind a NAT: its Contact names another address than the one its REGISTER came from. */
+    public static boolean natted(Binding b) {
+        InetSocketAddress flow = flow(b);
+        InetSocketAddress contact = address(b.contact());
+        return flow != null && !flow.equals(contact);
+    }
+
+    /**
+     * Keeps a NAT'd binding's pinhole open: an OPTIONS over UDP (the phone's answer, or its absence,
+     * changes nothing), a CRLF pair over its TCP connection (RFC 5626 §3.5.1).
+     */
+    public void keepAlive(Binding b) {
+        InetSocketAddress flow = flow(b);
+        if (flow == null) {
+            return;
+        }
+        if (tcp(b.contact())) {
+            sender.sendBack("\r\n\r\n".getBytes(StandardCharsets.US_ASCII), flow, true);
+            return;
+        }
+        String id = b.aor() + "|" + b.contact() + "|" + System.nanoTime();
+        List<Header> h = new java.util.ArrayList<>();
+        h.add(new Header("Via", "SIP/2.0/UDP " + host + ":" + port + ";branch=" + branch(id)));
+        h.add(new Header("Max-Forwards", "70"));
+        h.add(new Header("From", "<sip:keepalive@" + host + ":" + port + ">;tag=" + branch(id + "|tag").substring(BRANCH_PREFIX.length())));
+        h.add(new Header("To", "<" + b.contact() + ">"));
+        h.add(new Header("Call-ID", branch(id + "|call").substring(BRANCH_PREFIX.length()) + "@" + host));
+        h.add(new Header("CSeq", "1 OPTIONS"));
+        sender.send(SipMessage.request("OPTIONS", b.contact(), h, new byte[0]).toBytes(), flow);
     }
 
     /** What routing decided: an answer from the box (null for an ACK that ends here), or where the request goes. */

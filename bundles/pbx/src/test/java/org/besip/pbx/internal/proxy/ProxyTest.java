@@ -345,9 +345,52 @@ class ProxyTest {
 
     @Test
     void namesAreNeverResolvedOnTheSignallingPath() {
-        location.put(new Binding("carol", "sip:carol@phone.example.com:5060", System.currentTimeMillis() + 60_000, "c2", 1, "phone",
+        location.put(new Binding("carol", "sip:carol@phone.example.com:5060", System.currentTimeMillis() + 60_000, "c2", 1, "phone", null),
+                System.currentTimeMillis());
+        assertEquals(480, proxy.request(parse(invite("sip:carol@127.0.0.1", "")), ALICE, System.currentTimeMillis()).status(),
+                "a named contact without the flow it registered on is unreachable: no DNS on the transport thread");
+        location.put(new Binding("carol", "sip:carol@phone.example.com:5060", System.currentTimeMillis() + 60_000, "c3", 1, "phone",
                 "127.0.0.5:5060"), System.currentTimeMillis());
-        assertEquals(480, proxy.request(parse(invite("sip:carol@127.0.0.1", "")), ALICE, System.currentTimeMillis()).status());
+        assertEquals(100, proxy.request(parse(invite("sip:carol@127.0.0.1", "").replace("z9hG4bKa1", "z9hG4bKn")), ALICE,
+                System.currentTimeMillis()).status());
+        assertEquals(new InetSocketAddress("127.0.0.5", 5060), sent.get(0).to(), "with its flow it is reached there, still no lookup");
+    }
+
+    @Test
+    void aPhoneBehindNatIsCalledWhereItsRegisterCameFromAndKeptAlive() {
+        Binding natted = new Binding("carol", "sip:carol@192.168.1.20:5060", System.currentTimeMillis() + 60_000, "c4", 1, "phone",
+                "198.51.100.7:40123");
+        location.put(natted, System.currentTimeMillis());
+        proxy.request(parse(invite("sip:carol@127.0.0.1", "")), ALICE, System.currentTimeMillis());
+        assertEquals(new InetSocketAddress("198.51.100.7", 40123), sent.get(0).to(), "the NAT's mapping, not the private Contact");
+        assertEquals("sip:carol@192.168.1.20:5060", sent.get(0).message().uri(), "the Request-URI is the phone's own Contact");
+        assertTrue(Proxy.natted(natted));
+        assertTrue(!Proxy.natted(location.lookup("bob", System.currentTimeMillis()).get(0)), "bob registered from his Contact");
+
+        proxy.keepAlive(natted);
+        Sent ping = sent.get(sent.size() - 1);
+        assertEquals(new InetSocketAddress("198.51.100.7", 40123), ping.to());
+        assertEquals("OPTIONS", ping.message().method());
+        assertTrue(ping.message().first("Via").startsWith("SIP/2.0/UDP 127.0.0.1:5060;branch=" + Proxy.BRANCH_PREFIX));
+        int before = sent.size();
+        proxy.response(ping.message().answer(200, "OK", "p"));
+        assertEquals(before, sent.size(), "the phone's answer to a keep-alive ends at the box");
+
+        List<String> streamed = new ArrayList<>();
+        Proxy overTcp = new Proxy(location, Set.of("dave")::contains, "127.0.0.1", 5060, new Proxy.Sender() {
+            @Override
+            public void send(byte[] data, InetSocketAddress to) {
+                streamed.add("udp " + to);
+            }
+
+            @Override
+            public void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
+                streamed.add((stream ? "tcp " : "udp ") + to + " " + new String(data, StandardCharsets.US_ASCII).replace("\r\n", "CRLF"));
+            }
+        });
+        overTcp.keepAlive(new Binding("dave", "sip:dave@10.0.0.5:5060;transport=tcp", System.currentTimeMillis() + 60_000, "c5", 1, "phone",
+                "198.51.100.8:50000"));
+        assertEquals(List.of("tcp /198.51.100.8:50000 CRLFCRLF"), streamed, "RFC 5626: a CRLF pair on the phone's connection");
     }
 
     // ---- calls out through a trunk ----
