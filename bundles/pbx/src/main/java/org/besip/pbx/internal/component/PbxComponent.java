@@ -288,7 +288,18 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         Map<String, String> extensions = new HashMap<>();
         boolean openToUsers = false;
         int keepaliveS = 30;
+        Map<String, Proxy.Credentials> trunkAccounts = new HashMap<>();
+        Map<String, String> dids = new HashMap<>();
+        String inboundDefault = null;
         if (pbx != null) {
+            Element inbound = TREE.child(pbx, "inbound");
+            if (inbound != null) {
+                for (Element d : TREE.children(inbound, "did")) {
+                    dids.put(TREE.text(d, "number"), TREE.text(d, "user").toLowerCase(java.util.Locale.ROOT));
+                }
+                inboundDefault = TREE.text(inbound, "default-user") == null ? null
+                        : TREE.text(inbound, "default-user").toLowerCase(java.util.Locale.ROOT);
+            }
             Element nat = TREE.child(pbx, "nat");
             if (nat != null && TREE.text(nat, "keepalive-interval") != null) {
                 keepaliveS = Integer.parseInt(TREE.text(nat, "keepalive-interval"));
@@ -327,6 +338,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
                 if (reg != null) {
                     String domain = TREE.text(reg, "domain");
                     String expires = TREE.text(reg, "expires");
+                    trunkAccounts.put(TREE.text(t, "name"), new Proxy.Credentials(TREE.text(reg, "username"), TREE.text(reg, "password")));
                     accounts.add(new TrunkRegistration.Account(TREE.text(t, "name"), address, TREE.text(reg, "username"), TREE.text(reg, "password"),
                             domain == null ? TREE.text(t, "host") : domain, expires == null ? 3600 : Integer.parseInt(expires)));
                 }
@@ -381,7 +393,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         }
         prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? DEFAULT_ALGORITHMS : algorithms, lifetime, users,
                 new DialPlan(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax), accounts,
-                new Proxy.Policy(Map.copyOf(trunkPeers), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers), keepaliveS));
+                new Proxy.Policy(Map.copyOf(trunkPeers), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers, Map.copyOf(trunkAccounts),
+                        Map.copyOf(dids), inboundDefault), keepaliveS));
     }
 
     @Override

@@ -113,8 +113,35 @@ public final class Proxy {
      * local user without authenticating (off by default).
      */
     public record Policy(Map<InetSocketAddress, String> trunkPeers, Map<InetAddress, String> trunkHosts, Map<String, String> extensions,
-            boolean unauthenticatedToUsers) {
+            boolean unauthenticatedToUsers, Map<String, Credentials> trunkAccounts, Map<String, String> dids, String inboundDefault) {
         public static final Policy DENY = new Policy(Map.of(), Map.of(), Map.of(), false);
+
+        /** Without trunk accounts and DIDs: the box answers no provider's challenge, a trunk reaches users by name or extension. */
+        public Policy(Map<InetSocketAddress, String> trunkPeers, Map<InetAddress, String> trunkHosts, Map<String, String> extensions,
+                boolean unauthenticatedToUsers) {
+            this(trunkPeers, trunkHosts, extensions, unauthenticatedToUsers, Map.of(), Map.of(), null);
+        }
+
+        /**
+         * The user a trunk's call is for: the number in the Request-URI, else the one in To (a
+         * provider that routes to the box's registered contact keeps the DID there), as a DID, a
+         * user or an extension; else the inbound default; null when none.
+         */
+        String inbound(String requestUser, String toUser, java.util.function.Function<String, String> local) {
+            for (String u : new String[] { requestUser, toUser }) {
+                if (u != null) {
+                    String did = dids.get(u);
+                    if (did != null) {
+                        return did;
+                    }
+                    String l = local.apply(u);
+                    if (l != null) {
+                        return l;
+                    }
+                }
+            }
+            return inboundDefault;
+        }
 
         /** The trunk a request from {@code source} comes from, or null. */
         public String trunkOf(InetSocketAddress source) {
@@ -166,6 +193,10 @@ public final class Proxy {
         this.port = port;
         this.sender = sender;
         new SecureRandom().nextBytes(key);
+    }
+
+    /** A provider account: what the box answers the trunk's 401/407 with, on INVITE and inside dialogs. */
+    public record Credentials(String user, String password) {
     }
 
     /** Sets the dial plan and the authentication for calls through trunks. */
@@ -343,13 +374,34 @@ public final class Proxy {
                 s.last = trying.toBytes();
             }
             int i = 0;
+            Policy pol = policy;
             for (Target t : r.targets()) {
                 String branch = branch(i == 0 ? topVia : topVia + "|" + i);
                 i++;
-                tx.send(s, branch, build(req, t, branch, r), t.next(), t.stream());
+                String trunk = pol.trunkOf(t.next());
+                Credentials account = trunk == null ? null : pol.trunkAccounts().get(trunk);
+                tx.send(s, branch, build(req, t, branch, r), t.next(), t.stream(), account == null ? null
+                        : (challenge, retryBranch) -> withCredentials(build(req, t, retryBranch, r), challenge, account));
             }
         }
         return trying;
+    }
+
+    /**
+     * {@code out} with the answer to a provider's challenge (the first WWW-/Proxy-Authenticate the
+     * box can answer: MD5 or SHA-256), or null when there is none it can answer.
+     */
+    static SipMessage withCredentials(SipMessage out, SipMessage challenge, Credentials account) {
+        boolean proxyAuth = challenge.status() == 407;
+        for (String c : challenge.all(proxyAuth ? "Proxy-Authenticate" : "WWW-Authenticate")) {
+            String answer = DigestAuthenticator.answer(c, account.user(), account.password(), out.method(), out.uri(), 1,
+                    Long.toHexString(Double.doubleToLongBits(Math.random())));
+            if (answer != null) {
+                out.headers().add(new Header(proxyAuth ? "Proxy-Authorization" : "Authorization", answer));
+                return out;
+            }
+        }
+        return null;
     }
 
     private void observe(SipMessage req, String trunk, InetSocketAddress source, long now) {
@@ -434,7 +486,8 @@ public final class Proxy {
 
         String trunkFrom = pol.trunkOf(source);
         String user = user(uri);
-        String local = localUser(user, pol);
+        String local = trunkFrom == null ? localUser(user, pol)
+                : pol.inbound(userPart(uri), userPart(SipMessage.addrSpec(String.valueOf(req.first("To")))), u -> localUser(u.toLowerCase(Locale.ROOT), pol));
         InetSocketAddress preloaded = null;
         if (route != null) {
             preloaded = address(SipMessage.addrSpec(route));

@@ -94,6 +94,15 @@ final class Transactions {
         }
     }
 
+    /**
+     * Answers a 401/407 a branch got from a provider (RFC 3261 §22.2, the box as the provider's
+     * client): the request again, for {@code branch}, with credentials; null when it has none for
+     * that challenge.
+     */
+    interface ChallengeAnswer {
+        SipMessage retry(SipMessage challenge, String branch);
+    }
+
     /** One branch the box sent (or a request of its own: a CANCEL, a BYE; then {@code server} is null). */
     final class Client {
         final Server server;
@@ -108,6 +117,8 @@ final class Transactions {
         boolean cancelPending;
         Runnable retransmit = () -> { };
         Runnable timeout = () -> { };
+        /** Who answers a provider's challenge on this branch, once; null: the challenge goes up like any answer. */
+        ChallengeAnswer challenged;
 
         Client(Server server, String branch, SipMessage request, InetSocketAddress next, boolean reliable) {
             this.reliable = reliable;
@@ -233,7 +244,13 @@ final class Transactions {
 
     /** Sends one branch of {@code s} (or a request of the box's own when {@code s} is null) and starts its timers. */
     void send(Server s, String branch, SipMessage out, InetSocketAddress next, boolean reliable) {
+        send(s, branch, out, next, reliable, null);
+    }
+
+    /** The same; a 401/407 on the branch is answered once by {@code challenged} (a trunk with credentials). */
+    void send(Server s, String branch, SipMessage out, InetSocketAddress next, boolean reliable, ChallengeAnswer challenged) {
         Client c = new Client(s, branch, out, next, reliable);
+        c.challenged = challenged;
         synchronized (c.lock()) {
             clients.put(c.key, c);
             if (s != null) {
@@ -339,11 +356,34 @@ final class Transactions {
                 c.bytes = null;
                 finish(clients, c.key, c, LINGER_MS);
             }
+            if (c.server != null && (status == 401 || status == 407) && c.challenged != null) {
+                answerChallenge(c, res);
+                return true;
+            }
             if (c.server != null) {
                 finalAnswer(c.server, res, true);
             }
             return true;
         }
+    }
+
+    /**
+     * A provider challenged a branch that carries the box's credentials for it: the branch gives
+     * way to a new one with them (same CSeq, so the caller's ACK and CANCEL still match). A
+     * challenge the box cannot answer is a 403 of the box's own; the provider's realm never
+     * reaches the caller, who has no credentials for it.
+     */
+    private void answerChallenge(Client c, SipMessage challenge) {
+        Server s = c.server;
+        String branch = c.key.substring(0, c.key.lastIndexOf('|')) + "a";
+        SipMessage retry = s.lastStatus >= 200 || s.cancelled ? null : c.challenged.retry(challenge, branch);
+        if (retry == null) {
+            finalAnswer(s, s.request == null ? challenge : s.request.answer(403, "Provider Refused The Credentials", null),
+                    s.request == null);
+            return;
+        }
+        s.branches.remove(c);
+        send(s, branch, retry, c.next, c.reliable, (again, b) -> null); // once: a second challenge is the provider's no
     }
 
     private void timerC(Client c) {

@@ -544,8 +544,8 @@ class ProxyTest {
         deny();
         assertEquals(100, proxy.request(parse(from(invite("sip:101@127.0.0.1", ""), "caller")), PROVIDER, 0).status());
         assertEquals(new InetSocketAddress("127.0.0.3", 5080), sent.get(0).to());
-        assertEquals(404, proxy.request(parse(from(invite("sip:9123@127.0.0.1", ""), "caller").replace("z9hG4bKa1", "z9hG4bKt")), PROVIDER, 0)
-                .status(), "trunk to trunk: no relay");
+        assertEquals(404, proxy.request(parse(from(invite("sip:9123@127.0.0.1", ""), "caller").replace("z9hG4bKa1", "z9hG4bKt")
+                .replace("To: <sip:bob@box>", "To: <sip:9123@box>")), PROVIDER, 0).status(), "trunk to trunk: no relay");
         assertEquals(403, proxy.request(parse(from(invite("sip:bob@127.0.0.1", "Route: <sip:127.0.0.8:5060;lr>\n"), "caller")
                 .replace("z9hG4bKa1", "z9hG4bKu")), PROVIDER, 0).status(), "no pre-loaded Route from a trunk");
         assertEquals(407, proxy.request(parse(from(invite("sip:bob@127.0.0.1", ""), "caller").replace("z9hG4bKa1", "z9hG4bKv")),
@@ -581,5 +581,61 @@ class ProxyTest {
                 MALLORY, 0), "an ACK is dropped, never answered");
         assertEquals(List.of(), sent);
         assertEquals(4, failures.size(), "each refusal reported with its source: " + failures);
+    }
+
+    // ---- a real provider: its challenge on INVITE, its DIDs ----
+
+    void provider(String defaultUser) {
+        withDialPlan();
+        proxy.policy(new Proxy.Policy(Map.of(PROVIDER, "provider"), Map.of(), Map.of("101", "bob"), false,
+                Map.of("provider", new Proxy.Credentials("besiptrunk", "s3cretPW")), Map.of("15551230001", "bob"), defaultUser));
+    }
+
+    static SipMessage challenge(SipMessage forwarded, int status) {
+        SipMessage c = forwarded.answer(status, status == 407 ? "Proxy Authentication Required" : "Unauthorized", "p1");
+        c.headers().add(new SipMessage.Header(status == 407 ? "Proxy-Authenticate" : "WWW-Authenticate",
+                "Digest realm=\"provider.test\", nonce=\"n0nce\", qop=\"auth\", algorithm=MD5"));
+        return c;
+    }
+
+    @Test
+    void aProvidersChallengeOnInviteIsAnsweredWithTheTrunksAccountOnceAndNeverReachesTheCaller() {
+        provider(null);
+        String uri = "sip:9123456@127.0.0.1";
+        proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, System.currentTimeMillis());
+        SipMessage first = sent.get(0).message();
+        proxy.response(challenge(first, 407));
+        assertEquals("ACK", sent.get(1).message().method(), "the provider's 407 is ACKed hop by hop");
+        SipMessage again = sent.get(2).message();
+        assertEquals("INVITE", again.method());
+        assertEquals(PROVIDER, sent.get(2).to());
+        assertEquals(first.first("CSeq"), again.first("CSeq"), "the same CSeq: the caller's ACK and CANCEL still match");
+        assertNotEquals(first.first("Via"), again.first("Via"), "a new branch");
+        String creds = again.first("Proxy-Authorization");
+        assertTrue(creds.startsWith("Digest username=\"besiptrunk\", realm=\"provider.test\", nonce=\"n0nce\", uri=\"sip:00420123456@127.0.0.7:5099\""),
+                creds);
+        String expected = DigestAuthenticator.answer("Digest realm=\"provider.test\", nonce=\"n0nce\", qop=\"auth\", algorithm=MD5",
+                "besiptrunk", "s3cretPW", "INVITE", "sip:00420123456@127.0.0.7:5099", 1, creds.replaceAll(".*cnonce=\"([^\"]+)\".*", "$1"));
+        assertEquals(expected, creds, "the digest of the trunk's account, nc 1");
+        assertEquals(List.of(), upstream.stream().filter(st -> st == 407).toList(), "the caller never sees the provider's challenge");
+
+        proxy.response(challenge(again, 407));
+        assertEquals(List.of(403), upstream.stream().filter(st -> st >= 300).toList(), "a second challenge: the provider said no");
+    }
+
+    @Test
+    void aTrunksCallIsRoutedByItsDidInTheRequestUriOrInTo() {
+        provider(null);
+        String viaContact = from(invite("sip:besiptrunk@127.0.0.1:5060", ""), "pstn").replace("To: <sip:bob@box>",
+                "To: <sip:15551230001@provider.test>");
+        assertEquals(100, proxy.request(parse(viaContact), PROVIDER, 0).status());
+        assertEquals(new InetSocketAddress("127.0.0.3", 5080), sent.get(0).to(), "the DID in To rings bob");
+        String unknown = from(invite("sip:15550000000@127.0.0.1", ""), "pstn").replace("z9hG4bKa1", "z9hG4bKd2").replace("To: <sip:bob@box>",
+                "To: <sip:15550000000@provider.test>");
+        assertEquals(404, proxy.request(parse(unknown), PROVIDER, 0).status(), "no DID, no default: 404");
+
+        provider("bob");
+        assertEquals(100, proxy.request(parse(unknown.replace("z9hG4bKd2", "z9hG4bKd3")), PROVIDER, 0).status(), "the default user");
+        assertEquals(new InetSocketAddress("127.0.0.3", 5080), sent.get(1).to());
     }
 }
