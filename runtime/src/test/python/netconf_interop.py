@@ -536,6 +536,19 @@ def check_pbx_trunk_registration():
         print("ok: trunk registration configured")
 
 
+def check_pbx_provider_trunk():
+    """args: provider port, account user, password, DID, the user the DID rings; calls to 00... go out through it"""
+    port, user, password, did, rings = sys.argv[5:10]
+    ns = "urn:besip:params:xml:ns:yang:besip-pbx"
+    cfg = ('<config><pbx xmlns="%s"><trunk><name>provider</name><host>127.0.0.1</host><port>%s</port><registration>'
+           '<username>%s</username><password>%s</password><domain>provider.test</domain></registration></trunk>'
+           '<dial-plan><route><prefix>00</prefix><trunk>provider</trunk></route></dial-plan>'
+           '<inbound><did><number>%s</number><user>%s</user></did></inbound></pbx></config>' % (ns, port, user, password, did, rings))
+    with connect_when_announced("besip-pbx") as m:
+        m.edit_config(target="running", config=cfg)
+        print("ok: trunk 'provider' with DID %s -> %s" % (did, rings))
+
+
 def cdr_csv(reply, ns):
     from lxml import etree
     el = etree.fromstring(reply.xml.encode()).find(".//{%s}csv" % ns)

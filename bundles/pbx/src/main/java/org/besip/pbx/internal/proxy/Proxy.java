@@ -512,7 +512,7 @@ public final class Proxy {
             consumedCredentials = true;
             caller = DigestAuthenticator.username(req.first("Proxy-Authorization")).toLowerCase(Locale.ROOT);
         }
-        String trunk = null;
+        String trunk = trunkFrom; // a call from a trunk names it in its CDR; a call out, the trunk it leaves by
         if (preloaded != null) {
             trunk = pol.trunkOf(preloaded);
             targets.add(new Target(uri, preloaded, tcp(SipMessage.addrSpec(route))));
