@@ -369,6 +369,48 @@ class SippCallTest {
     }
 
     @Test
+    void twoCallsAtOnceOnOneAccountShareItsCreditAndNeverOverdrawIt() throws Exception {
+        int box = SippRegisterTest.freeUdpPort();
+        int provider = SippRegisterTest.freeUdpPort();
+        SQLiteDataSource prepaidDs = new SQLiteDataSource();
+        prepaidDs.setUrl("jdbc:sqlite:" + tmp.resolve("pbx.db"));
+        Prepaid prepaid = new Prepaid(prepaidDs);
+        // 3.0 of credit at 60 a minute (3 s of calls), granted 2 s at a time
+        prepaid.policy(new Prepaid.Policy(List.of(new Prepaid.Tariff("9", 60.0)), Set.of("alice"), null, Map.of(), Map.of(), 2000, false));
+        prepaid.topUp("alice", 3.0);
+        TrunkBox b = trunkBox(box, provider, 0, null, prepaid);
+        b.calls().startTimer(timers);
+        Process trunkSide = new ProcessBuilder("sipp", "-sf", Path.of("src/test/resources/sipp/uas-record-route.xml").toAbsolutePath().toString(),
+                "-i", "127.0.0.1", "-p", String.valueOf(provider), "-m", "2", "-nostdin", "-timeout", "60s").directory(tmp.toFile())
+                .redirectErrorStream(true).start();
+        try (UdpTransport t = b.transport()) {
+            SippRegisterTest.awaitUdpListener(provider);
+            // two calls 100 ms apart, both in progress at once, each waiting for the box's BYE
+            Process caller = new ProcessBuilder("sipp", "-sf", Path.of("src/test/resources/sipp/uac-cut-by-box.xml").toAbsolutePath().toString(),
+                    "-inf", tmp.resolve("caller.csv").toString(), "-s", "9123", "127.0.0.1:" + box, "-i", "127.0.0.1", "-p",
+                    String.valueOf(SippRegisterTest.freeUdpPort()), "-m", "2", "-r", "10", "-l", "2", "-nostdin", "-timeout", "30s",
+                    "-recv_timeout", "15000").directory(tmp.toFile()).redirectErrorStream(true).start();
+            String out = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(caller.waitFor(60, TimeUnit.SECONDS), out);
+            assertEquals(0, caller.exitValue(), "both calls were ended by the box:\n" + out);
+            assertTrue(trunkSide.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0.0, prepaid.credits().get("alice"), 1e-9, "the credit is used up, not overdrawn");
+            assertEquals(0.0, prepaid.reserved("alice"), 1e-9, "nothing held once the calls are over");
+            b.calls().close();
+            b.cdrs().close();
+            prepaid.close();
+            StringWriter csv = new StringWriter();
+            new CdrStore(b.ds()).csv(0, Long.MAX_VALUE, csv);
+            System.out.print("CDRs of two calls at once on one prepaid account:\n" + csv);
+            List<String> costs = csv.toString().lines().skip(1).map(l -> l.substring(l.lastIndexOf(',') + 1)).sorted().toList();
+            assertEquals(List.of("1.0", "2.0"), costs, "one call got 2 s, the other the 1 s left: 3.0 in all");
+            assertEquals(402, admitAgain(b.ds()), "no credit: the next call is refused");
+        } finally {
+            trunkSide.destroyForcibly();
+        }
+    }
+
+    @Test
     void aCallerWhoHangsUpWhileItRingsCancelsTheCallAtTheCallee() throws Exception {
         int box = SippRegisterTest.freeUdpPort();
         int uas = SippRegisterTest.freeUdpPort();

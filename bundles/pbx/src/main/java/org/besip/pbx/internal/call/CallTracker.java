@@ -134,11 +134,16 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
-    /** Ends the answered calls whose credit has run out at {@code now}. */
+    /** Extends the grants of answered calls that ran out, from the credit left; ends those it cannot extend. */
     public synchronized void tick(long now) {
         for (Iterator<Call> it = calls.values().iterator(); it.hasNext();) {
             Call c = it.next();
             if (c.deadlineMs > 0 && now >= c.deadlineMs) {
+                long more = prepaid.extend(c.callId, c.price);
+                if (more > 0) {
+                    c.deadlineMs += more;
+                    continue;
+                }
                 it.remove();
                 // charged and recorded before either side is told the call is over: whoever sees the BYE sees the charge
                 end(c, c.deadlineMs, "answered", "box"); // ended when the credit ran out, not at the timer's tick
@@ -248,12 +253,13 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
             long seconds = (now - c.answerMs + 999) / 1000; // per started second
             double cost = c.price.pricePerMinute() * seconds / 60.0;
             if (c.deadlineMs > 0 && now >= c.deadlineMs) {
-                cost = c.price.pricePerMinute() * c.price.maxDurationMs() / 60_000.0; // never more than the credit
+                cost = c.price.pricePerMinute() * (c.deadlineMs - c.answerMs) / 60_000.0; // never more than its grants: the credit
             }
             c.cost = Math.floor(cost * 10_000 + 1e-6) / 10_000.0;
-            prepaid.charge(c.price.user(), c.cost);
+            prepaid.settle(c.callId, c.price.user(), c.cost);
         } else if (c.price != null) {
             c.cost = 0.0;
+            prepaid.settle(c.callId, c.price.user(), 0); // never answered: the reservation goes back
         }
         cdrs.ended(c, now, disposition, hangup);
         publish(Topics.CALL_ENDED, c, disposition);

@@ -22,8 +22,11 @@ import org.besip.pbx.internal.store.BackgroundWriter;
  * Prepaid accounting: tariffs (longest prefix → price per minute), credit per user (kept in
  * memory for the call path, written to SQLite by a background thread), price limits (global, per
  * user, per trunk). At call setup {@link #admit} decides: refused with a status and reason, or
- * admitted with the price and, for a prepaid user, the longest the credit pays for. At the end the
- * cost (per second) is charged.
+ * admitted with the price and, for a prepaid user, a grant: a slice of the credit that is not
+ * already reserved by the account's other calls (the policy's grant, 60 s of the price by
+ * default), reserved for this call. When the grant runs out the call {@link #extend}s it from
+ * what is left, or ends; at its end {@link #settle} charges the cost (per second) and frees the
+ * rest. So calls at once share the credit and never spend more than the account holds.
  */
 public final class Prepaid implements AutoCloseable {
 
@@ -33,8 +36,15 @@ public final class Prepaid implements AutoCloseable {
 
     /** The users who pay in advance and the price limits; a null limit is no limit. */
     public record Policy(List<Tariff> tariffs, Set<String> prepaidUsers, Double globalMax, Map<String, Double> userMax,
-            Map<String, Double> trunkMax) {
+            Map<String, Double> trunkMax, long grantMs, boolean untariffedFree) {
+        public static final long DEFAULT_GRANT_MS = 60_000;
         public static final Policy NONE = new Policy(List.of(), Set.of(), null, Map.of(), Map.of());
+
+        /** Grants of 60 s; a prepaid user may not call a destination without a tariff. */
+        public Policy(List<Tariff> tariffs, Set<String> prepaidUsers, Double globalMax, Map<String, Double> userMax,
+                Map<String, Double> trunkMax) {
+            this(tariffs, prepaidUsers, globalMax, userMax, trunkMax, DEFAULT_GRANT_MS, false);
+        }
     }
 
     /** What admission decided for a call: refused (status > 0) or the price and the longest duration (0: no limit). */
@@ -47,6 +57,17 @@ public final class Prepaid implements AutoCloseable {
 
     private final DataSource ds;
     private final Map<String, Double> credit = new ConcurrentHashMap<>();
+    /** What the calls in progress hold of each account's credit, and each call's share (by Call-ID). */
+    private final Map<String, Double> reserved = new java.util.HashMap<>();
+    private final Map<String, Double> held = new LinkedHashMap<>(256, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Double> eldest) {
+            return size() > CallTracker.MAX_CALLS; // bounded; the oldest hold is given back (a call the tracker never followed)
+        }
+    };
+    private final Map<String, String> holder = new java.util.HashMap<>();
     private final Map<String, Decision> admitted = new LinkedHashMap<>(256, 0.75f, false) {
         private static final long serialVersionUID = 1L;
 
@@ -95,7 +116,7 @@ public final class Prepaid implements AutoCloseable {
         Double price = price(dialled);
         boolean prepaid = p.prepaidUsers().contains(user);
         if (price == null) {
-            if (prepaid) {
+            if (prepaid && !p.untariffedFree()) {
                 return new Decision(403, "No Tariff For Destination", user, 0, 0);
             }
             price = 0.0;
@@ -107,8 +128,7 @@ public final class Prepaid implements AutoCloseable {
         }
         long maxMs = 0;
         if (prepaid && price > 0) {
-            double left = credit.getOrDefault(user, 0.0);
-            maxMs = (long) (left / price * 60_000);
+            maxMs = reserve(callId, user, price, p.grantMs());
             if (maxMs < 1000) {
                 return new Decision(402, "Insufficient Credit", user, price, 0);
             }
@@ -125,6 +145,61 @@ public final class Prepaid implements AutoCloseable {
         synchronized (admitted) {
             return admitted.remove(callId);
         }
+    }
+
+    /**
+     * Reserves for {@code callId} a grant of at most {@code grantMs} at {@code price} from what
+     * {@code user}'s credit holds beyond the other calls' reservations; returns its length in ms
+     * (0 when less than a second is left, and then nothing is reserved).
+     */
+    private synchronized long reserve(String callId, String user, double price, long grantMs) {
+        double available = credit.getOrDefault(user, 0.0) - reserved.getOrDefault(user, 0.0);
+        double grant = Math.min(available, price * grantMs / 60_000.0);
+        long ms = (long) (grant / price * 60_000);
+        if (ms < 1000) {
+            return 0;
+        }
+        grant = price * ms / 60_000.0;
+        reserved.merge(user, grant, Double::sum);
+        Double before = held.put(callId, held.getOrDefault(callId, 0.0) + grant);
+        if (before == null) {
+            holder.put(callId, user);
+        }
+        trimHolders();
+        return ms;
+    }
+
+    /** Gives back the holds the bounded table evicted. */
+    private void trimHolders() {
+        if (holder.size() > held.size()) {
+            holder.keySet().removeIf(id -> !held.containsKey(id));
+            reserved.clear();
+            for (Map.Entry<String, Double> h : held.entrySet()) {
+                reserved.merge(holder.get(h.getKey()), h.getValue(), Double::sum);
+            }
+        }
+    }
+
+    /** A call whose grant ran out asks for more: the length of a new grant in ms, or 0 when the credit is used up. */
+    public long extend(String callId, Decision d) {
+        return reserve(callId, d.user(), d.pricePerMinute(), policy.grantMs());
+    }
+
+    /** What the calls in progress hold of {@code user}'s credit. */
+    public synchronized double reserved(String user) {
+        return reserved.getOrDefault(user, 0.0);
+    }
+
+    /** A call ended: its cost is charged (for a prepaid user) and the rest of its reservation given back; returns the credit left. */
+    public double settle(String callId, String user, double cost) {
+        synchronized (this) {
+            Double h = held.remove(callId);
+            holder.remove(callId);
+            if (h != null) {
+                reserved.computeIfPresent(user, (u, r) -> r - h > 1e-9 ? r - h : null);
+            }
+        }
+        return charge(user, cost);
     }
 
     /** Charges {@code cost} to a prepaid user's credit; returns the credit left. */

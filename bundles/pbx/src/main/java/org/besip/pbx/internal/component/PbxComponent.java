@@ -288,6 +288,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         Map<String, String> extensions = new HashMap<>();
         boolean openToUsers = false;
         int keepaliveS = 30;
+        long grantMs = Prepaid.Policy.DEFAULT_GRANT_MS;
+        boolean untariffed = false;
         Map<String, Proxy.Credentials> trunkAccounts = new HashMap<>();
         Map<String, String> dids = new HashMap<>();
         String inboundDefault = null;
@@ -299,6 +301,11 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
                 }
                 inboundDefault = TREE.text(inbound, "default-user") == null ? null
                         : TREE.text(inbound, "default-user").toLowerCase(java.util.Locale.ROOT);
+            }
+            Element pre = TREE.child(pbx, "prepaid");
+            if (pre != null) {
+                grantMs = TREE.text(pre, "grant") == null ? grantMs : Long.parseLong(TREE.text(pre, "grant")) * 1000;
+                untariffed = "true".equals(TREE.text(pre, "untariffed-calls-allowed"));
             }
             Element nat = TREE.child(pbx, "nat");
             if (nat != null && TREE.text(nat, "keepalive-interval") != null) {
@@ -392,7 +399,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
             listen.add(defaultListen);
         }
         prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? DEFAULT_ALGORITHMS : algorithms, lifetime, users,
-                new DialPlan(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax), accounts,
+                new DialPlan(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax, grantMs, untariffed), accounts,
                 new Proxy.Policy(Map.copyOf(trunkPeers), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers, Map.copyOf(trunkAccounts),
                         Map.copyOf(dids), inboundDefault), keepaliveS));
     }

@@ -56,9 +56,41 @@ class PrepaidTest {
         prepaid.topUp("alice", 1.0);
         Prepaid.Decision d = prepaid.admit("c3", "alice", "00420123", "provider");
         assertFalse(d.refused());
-        assertEquals(120_000, d.maxDurationMs(), "1.0 at 0.5 a minute is two minutes");
+        assertEquals(60_000, d.maxDurationMs(), "1.0 at 0.5 a minute pays two minutes; a call is granted 60 s of it at a time");
         assertEquals(d, prepaid.take("c3"));
         assertNull(prepaid.take("c3"), "taken once");
+    }
+
+    @Test
+    void callsAtOnceShareTheCreditAndNeverSpendMoreThanItHolds() throws Exception {
+        prepaid.topUp("alice", 1.0); // two minutes at 0.5
+        Prepaid.Decision a = prepaid.admit("a", "alice", "00420123", "provider");
+        Prepaid.Decision b = prepaid.admit("b", "alice", "00420456", "provider");
+        assertEquals(60_000, a.maxDurationMs());
+        assertEquals(60_000, b.maxDurationMs(), "the second call gets the other minute");
+        assertEquals(1.0, prepaid.reserved("alice"), 1e-9);
+        assertEquals(402, prepaid.admit("c", "alice", "00420789", "provider").status(), "nothing left beyond what the two calls hold");
+        assertEquals(0, prepaid.extend("a", a), "call a's minute is over and the credit is all held: it ends");
+
+        assertEquals(0.75, prepaid.settle("a", "alice", 0.25), 1e-9, "call a used 30 s: 0.25 charged, the rest of its hold back");
+        assertEquals(0.5, prepaid.reserved("alice"), 1e-9);
+        Prepaid.Decision d = prepaid.admit("d", "alice", "00420123", "provider");
+        assertEquals(30_000, d.maxDurationMs(), "0.75 credit, 0.5 held by b: 30 s for d");
+        assertEquals(0.25, prepaid.settle("b", "alice", 0.5), 1e-9, "b used its whole minute");
+        assertEquals(0, prepaid.extend("d", d), "the 0.25 left is what d already holds: no more");
+        assertEquals(0.0, prepaid.settle("d", "alice", 0.25), 1e-9, "d used its grant: the account is at 0, never below");
+        assertEquals(0.0, prepaid.reserved("alice"), 1e-9);
+    }
+
+    @Test
+    void aPrepaidUserCallsAnUntariffedDestinationOnlyWhenThePolicyAllowsIt() throws Exception {
+        prepaid.topUp("alice", 1.0);
+        assertEquals(403, prepaid.admit("u1", "alice", "123", "provider").status());
+        prepaid.policy(new Prepaid.Policy(List.of(new Prepaid.Tariff("00", 2.0)), Set.of("alice"), null, Map.of(), Map.of(),
+                Prepaid.Policy.DEFAULT_GRANT_MS, true));
+        Prepaid.Decision free = prepaid.admit("u2", "alice", "123", "provider");
+        assertFalse(free.refused());
+        assertEquals(0.0, free.pricePerMinute());
     }
 
     @Test

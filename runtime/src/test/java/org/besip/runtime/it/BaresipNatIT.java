@@ -1,0 +1,192 @@
+package org.besip.runtime.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real softphone behind a NAT: Debian's baresip in a network namespace the test makes
+ * ({@code bsnat-lan}, 10.77.1.2), behind a router namespace ({@code bsnat-rtr}) that masquerades
+ * it to 10.77.2.1 and, like a home router, lets nothing unsolicited in; the box listens on the
+ * host's side, 10.77.2.2. The phone registers from behind the NAT with the box's default
+ * challenge (MD5), a second baresip on the host (10.77.2.3) calls it through the box, and both
+ * see the call answered and hung up. The box reaches the phone where its REGISTER came from, the
+ * NAT's mapping, never at the private address in its Contact.
+ */
+class BaresipNatIT {
+
+    @TempDir
+    Path work;
+
+    private final List<Process> started = new ArrayList<>();
+
+    static int run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), String.join(" ", cmd));
+        return p.exitValue();
+    }
+
+    static void must(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), String.join(" ", cmd));
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
+    }
+
+    /** Removes what this test makes (by its names), also what a killed earlier run of it left. */
+    static void teardown() throws Exception {
+        run("ip", "netns", "del", "bsnat-lan");
+        run("ip", "netns", "del", "bsnat-rtr");
+        run("ip", "link", "del", "bsnat-w0");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : started) {
+            p.destroy();
+            if (!p.waitFor(3, TimeUnit.SECONDS)) {
+                p.destroy(); // baresip's second SIGTERM is an exit at once
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+        teardown();
+    }
+
+    private void network() throws Exception {
+        teardown();
+        must("ip", "netns", "add", "bsnat-lan");
+        must("ip", "netns", "add", "bsnat-rtr");
+        must("ip", "link", "add", "bsnat-l0", "type", "veth", "peer", "name", "bsnat-l1");
+        must("ip", "link", "set", "bsnat-l0", "netns", "bsnat-lan");
+        must("ip", "link", "set", "bsnat-l1", "netns", "bsnat-rtr");
+        must("ip", "link", "add", "bsnat-w0", "type", "veth", "peer", "name", "bsnat-w1");
+        must("ip", "link", "set", "bsnat-w1", "netns", "bsnat-rtr");
+        must("ip", "-n", "bsnat-lan", "addr", "add", "10.77.1.2/24", "dev", "bsnat-l0");
+        must("ip", "-n", "bsnat-lan", "link", "set", "lo", "up");
+        must("ip", "-n", "bsnat-lan", "link", "set", "bsnat-l0", "up");
+        must("ip", "-n", "bsnat-lan", "route", "add", "default", "via", "10.77.1.1");
+        must("ip", "-n", "bsnat-rtr", "addr", "add", "10.77.1.1/24", "dev", "bsnat-l1");
+        must("ip", "-n", "bsnat-rtr", "addr", "add", "10.77.2.1/24", "dev", "bsnat-w1");
+        must("ip", "-n", "bsnat-rtr", "link", "set", "lo", "up");
+        must("ip", "-n", "bsnat-rtr", "link", "set", "bsnat-l1", "up");
+        must("ip", "-n", "bsnat-rtr", "link", "set", "bsnat-w1", "up");
+        must("ip", "netns", "exec", "bsnat-rtr", "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        must("ip", "addr", "add", "10.77.2.2/24", "dev", "bsnat-w0");
+        must("ip", "addr", "add", "10.77.2.3/24", "dev", "bsnat-w0");
+        must("ip", "link", "set", "bsnat-w0", "up");
+        Path nat = work.resolve("nat.nft");
+        Files.writeString(nat, "table ip bsnat {\n"
+                + "  chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
+                + "    ip saddr 10.77.1.0/24 oifname \"bsnat-w1\" masquerade }\n"
+                + "  chain forward { type filter hook forward priority filter; policy accept;\n"
+                + "    iifname \"bsnat-w1\" oifname \"bsnat-l1\" ct state established,related accept\n"
+                + "    iifname \"bsnat-w1\" oifname \"bsnat-l1\" drop }\n"
+                + "}\n");
+        must("ip", "netns", "exec", "bsnat-rtr", "nft", "-f", nat.toString());
+    }
+
+    /** A baresip config folder: no audio hardware (a sine source, aubridge's nil player), ctrl_tcp for the test. */
+    private Path phone(String name, String listen, String iface, String rtp, String ctrl, String account) throws Exception {
+        Path dir = Files.createDirectories(work.resolve(name));
+        Files.writeString(dir.resolve("config"), String.join("\n", "poll_method epoll", "sip_listen " + listen,
+                "call_local_timeout 120", "audio_player aubridge,nil", "audio_source ausine,440", "audio_alert aubridge,nil",
+                "ausrc_srate 48000", "ausrc_channels 2", "auplay_srate 48000", "auplay_channels 2", "rtp_ports " + rtp,
+                "net_interface " + iface, "module_path /usr/lib/baresip/modules", "module g711.so", "module ausine.so",
+                "module aubridge.so", "module ctrl_tcp.so", "module_tmp account.so", "module_app menu.so", "ctrl_tcp_listen " + ctrl,
+                ""));
+        Files.writeString(dir.resolve("accounts"), account + "\n");
+        return dir;
+    }
+
+    private Process baresip(String name, Path dir, String... netns) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(netns));
+        cmd.addAll(List.of("stdbuf", "-oL", "baresip", "-f", dir.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve(name + ".log").toFile()).start();
+        started.add(p);
+        return p;
+    }
+
+    /** Waits (at most 20 s) until {@code name}'s log has {@code text}. */
+    private void awaitLog(String name, String text) throws Exception {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (Files.readString(work.resolve(name + ".log"), StandardCharsets.ISO_8859_1).contains(text)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(name + " never logged: " + text + "\n" + Files.readString(work.resolve(name + ".log"),
+                StandardCharsets.ISO_8859_1));
+    }
+
+    /** One ctrl_tcp command (a netstring of JSON). */
+    private static void command(String host, int port, String command, String params) throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 5000);
+            byte[] json = ("{\"command\":\"" + command + "\",\"params\":\"" + params + "\",\"token\":\"t1\"}").getBytes(StandardCharsets.UTF_8);
+            OutputStream out = s.getOutputStream();
+            out.write((json.length + ":").getBytes(StandardCharsets.US_ASCII));
+            out.write(json);
+            out.write(',');
+            out.flush();
+            s.setSoTimeout(5000);
+            s.getInputStream().read(); // the response's first byte: the command was taken
+        }
+    }
+
+    @Test
+    void aPhoneBehindNatRegistersIsCalledThroughTheBoxAndBothSeeTheCallAnsweredAndHungUp() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root"); // CI runs as root
+        network();
+        int sip = BesipProcess.freeUdpAndTcpPort();
+        try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort(), "-Dbesip.sip.host=10.77.2.2",
+                "-Dbesip.sip.port=" + sip)) {
+            NetconfIT.runOn(box, "configure_pbx_users", "2", "Sup3r-secret-pw");
+            MonitoringIT.awaitLog(box, "SIP over UDP on /10.77.2.2:" + sip);
+
+            String registrar = "10.77.2.2:" + sip;
+            Path behindNat = phone("phone0", "10.77.1.2:5060", "bsnat-l0", "10000-10100", "127.0.0.1:4444",
+                    "<sip:user0@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;answermode=auto;audio_codecs=PCMU");
+            baresip("phone0", behindNat, "ip", "netns", "exec", "bsnat-lan");
+            awaitLog("phone0", "user0@10.77.2.2: {0/UDP/v4} 200 OK");
+
+            int ctrl = BesipOptions.freePort();
+            Path onHost = phone("phone1", "10.77.2.3:" + BesipProcess.freeUdpAndTcpPort(), "10.77.2.3", "10200-10300", "127.0.0.1:" + ctrl,
+                    "<sip:user1@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;audio_codecs=PCMU");
+            baresip("phone1", onHost);
+            awaitLog("phone1", "user1@10.77.2.2: {0/UDP/v4} 200 OK");
+
+            // the box knows user0 by where its REGISTER came from: the NAT's address, not the private Contact
+            var page = box.get("besip-pbx", "admin", box.password());
+            assertTrue(page.body().contains("10.77.2.1:") && page.body().contains("10.77.1.2"), "the binding's source is the NAT:\n"
+                    + page.body());
+
+            command("127.0.0.1", ctrl, "dial", "sip:user0@" + registrar);
+            awaitLog("phone0", "Call established");
+            awaitLog("phone1", "Call established");
+            command("127.0.0.1", ctrl, "hangup", "");
+            awaitLog("phone1", "terminated");
+            awaitLog("phone0", "terminated");
+
+            var cdrs = box.get("besip-pbx.csv", "admin", box.password());
+            assertTrue(cdrs.body().lines().anyMatch(l -> l.contains("sip:user1@") && l.contains(",answered,caller,")), cdrs.body());
+        }
+    }
+}
