@@ -93,11 +93,11 @@ class BaresipNatIT {
         must("ip", "link", "set", "bsnat-w0", "up");
         Path nat = work.resolve("nat.nft");
         Files.writeString(nat, "table ip bsnat {\n"
-                + "  chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
-                + "    ip saddr 10.77.1.0/24 oifname \"bsnat-w1\" masquerade }\n"
-                + "  chain forward { type filter hook forward priority filter; policy accept;\n"
-                + "    iifname \"bsnat-w1\" oifname \"bsnat-l1\" ct state established,related accept\n"
-                + "    iifname \"bsnat-w1\" oifname \"bsnat-l1\" drop }\n"
+                + "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n"
+                + "    ip saddr 10.77.1.0/24 oifname \"bsnat-w1\" masquerade\n  }\n"
+                + "  chain forward {\n    type filter hook forward priority filter; policy accept;\n" // like a home router:
+                + "    iifname \"bsnat-w1\" oifname \"bsnat-l1\" ct state established,related accept\n" // nothing unsolicited in
+                + "    iifname \"bsnat-w1\" oifname \"bsnat-l1\" drop\n  }\n"
                 + "}\n");
         must("ip", "netns", "exec", "bsnat-rtr", "nft", "-f", nat.toString());
     }
@@ -132,8 +132,14 @@ class BaresipNatIT {
             }
             Thread.sleep(50);
         }
-        throw new AssertionError(name + " never logged: " + text + "\n" + Files.readString(work.resolve(name + ".log"),
-                StandardCharsets.ISO_8859_1));
+        StringBuilder logs = new StringBuilder(name + " never logged: " + text);
+        for (String log : List.of("phone0.log", "phone1.log", "data/logs/besip.log")) {
+            Path f = work.resolve(log);
+            if (Files.exists(f)) {
+                logs.append("\n--- ").append(log).append(" ---\n").append(Files.readString(f, StandardCharsets.ISO_8859_1).replace('\r', '\n'));
+            }
+        }
+        throw new AssertionError(logs.toString());
     }
 
     /** One ctrl_tcp command (a netstring of JSON). */
@@ -182,8 +188,8 @@ class BaresipNatIT {
             awaitLog("phone0", "Call established");
             awaitLog("phone1", "Call established");
             command("127.0.0.1", ctrl, "hangup", "");
-            awaitLog("phone1", "terminated");
-            awaitLog("phone0", "terminated");
+            awaitLog("phone1", "call: terminate call"); // the caller hangs up: its BYE goes through the box
+            awaitLog("phone0", "session closed"); // the phone behind the NAT got it: the call is over on both sides
 
             var cdrs = box.get("besip-pbx.csv", "admin", box.password());
             assertTrue(cdrs.body().lines().anyMatch(l -> l.contains("sip:user1@") && l.contains(",answered,caller,")), cdrs.body());

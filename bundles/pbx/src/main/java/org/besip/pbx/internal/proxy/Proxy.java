@@ -469,7 +469,15 @@ public final class Proxy {
                 refusal(o, source, "in-dialog " + req.method() + " for a dialog this box did not record-route");
                 return no(ack, req.answer(481, "Call/Transaction Does Not Exist", null));
             }
-            InetSocketAddress next = address(route != null ? SipMessage.addrSpec(route) : uri); // else the Request-URI is the remote target
+            if (route == null) { // the Request-URI is the remote target: a registered phone's Contact is reached on its flow (NAT)
+                Binding phone = location.byContact(uri, now);
+                Target flow = phone == null ? null : reach(phone);
+                if (flow != null) {
+                    targets.add(new Target(uri, flow.next(), flow.stream()));
+                    return routed(req, ack, targets, null, maxForwards, false);
+                }
+            }
+            InetSocketAddress next = address(route != null ? SipMessage.addrSpec(route) : uri);
             if (next == null) {
                 return no(ack, req.answer(route != null ? 400 : 404, route != null ? "Bad Route" : "Not Found", null));
             }

@@ -22,6 +22,8 @@ public final class LocationService {
     public static final int MAX_TOTAL = 100_000;
 
     private final Map<String, List<Binding>> byAor = new HashMap<>();
+    /** The same bindings by their Contact without parameters: a dialog's remote target is the phone's Contact. */
+    private final Map<String, Binding> byContact = new HashMap<>();
     private int total;
     private volatile Listener listener = new Listener() {
         @Override
@@ -46,6 +48,7 @@ public final class LocationService {
         int before = list.size();
         list.removeIf(b -> {
             if (b.expiresAtMs() <= now) {
+                byContact.remove(key(b.contact()), b);
                 listener.removed(b.aor(), b.contact());
                 return true;
             }
@@ -65,6 +68,7 @@ public final class LocationService {
         for (int i = 0; i < list.size(); i++) {
             if (list.get(i).contact().equals(b.contact())) {
                 list.set(i, b);
+                byContact.put(key(b.contact()), b);
                 listener.added(b);
                 return true;
             }
@@ -76,14 +80,30 @@ public final class LocationService {
             return false;
         }
         list.add(b);
+        byContact.put(key(b.contact()), b);
         total++;
         listener.added(b);
         return true;
     }
 
+    /** The binding whose Contact is {@code uri} (parameters aside), valid at {@code now}; null when none. */
+    public synchronized Binding byContact(String uri, long now) {
+        Binding b = byContact.get(key(uri));
+        return b != null && b.expiresAtMs() > now ? b : null;
+    }
+
+    private static String key(String contact) {
+        String u = contact.trim();
+        int semi = u.indexOf(';');
+        return (semi < 0 ? u : u.substring(0, semi)).toLowerCase(java.util.Locale.ROOT);
+    }
+
     public synchronized void remove(String aor, String contact) {
         List<Binding> list = byAor.get(aor);
-        if (list != null && list.removeIf(b -> b.contact().equals(contact))) {
+        Binding gone = list == null ? null : list.stream().filter(b -> b.contact().equals(contact)).findFirst().orElse(null);
+        if (gone != null) {
+            list.remove(gone);
+            byContact.remove(key(gone.contact()), gone);
             total--;
             listener.removed(aor, contact);
             if (list.isEmpty()) {
@@ -96,7 +116,10 @@ public final class LocationService {
         List<Binding> list = byAor.remove(aor);
         if (list != null) {
             total -= list.size();
-            list.forEach(b -> listener.removed(aor, b.contact()));
+            list.forEach(b -> {
+                byContact.remove(key(b.contact()), b);
+                listener.removed(aor, b.contact());
+            });
         }
     }
 

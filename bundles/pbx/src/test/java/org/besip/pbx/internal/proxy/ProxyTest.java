@@ -364,6 +364,11 @@ class ProxyTest {
         proxy.request(parse(invite("sip:carol@127.0.0.1", "")), ALICE, System.currentTimeMillis());
         assertEquals(new InetSocketAddress("198.51.100.7", 40123), sent.get(0).to(), "the NAT's mapping, not the private Contact");
         assertEquals("sip:carol@192.168.1.20:5060", sent.get(0).message().uri(), "the Request-URI is the phone's own Contact");
+        String rr = sent.get(0).message().first("Record-Route");
+        proxy.request(parse(inDialog("ACK", "sip:carol@192.168.1.20:5060", rr, "<sip:alice@box>;tag=1", "<sip:carol@box>;tag=c1")), ALICE,
+                System.currentTimeMillis());
+        assertEquals(new InetSocketAddress("198.51.100.7", 40123), sent.get(1).to(),
+                "in the dialog too: the remote target is the phone's Contact, reached on its flow");
         assertTrue(Proxy.natted(natted));
         assertTrue(!Proxy.natted(location.lookup("bob", System.currentTimeMillis()).get(0)), "bob registered from his Contact");
 
