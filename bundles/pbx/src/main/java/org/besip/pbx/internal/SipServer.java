@@ -27,6 +27,7 @@ public final class SipServer {
     private final Registrar registrar;
     private final AuthFailures failures;
     private final Proxy proxy;
+    private volatile java.util.function.Consumer<InetSocketAddress> authenticated = src -> { };
 
     /** A registrar only: requests to route are answered 501. */
     public SipServer(Registrar registrar, AuthFailures failures) {
@@ -37,6 +38,12 @@ public final class SipServer {
         this.registrar = registrar;
         this.failures = failures;
         this.proxy = proxy;
+    }
+
+    /** Told of each source whose REGISTER authenticated (a TCP transport then keeps its connection like a phone's). */
+    public SipServer onAuthenticated(java.util.function.Consumer<InetSocketAddress> c) {
+        this.authenticated = c;
+        return this;
     }
 
     public byte[] handle(byte[] data, int len, InetSocketAddress source) {
@@ -81,6 +88,8 @@ public final class SipServer {
                 Registrar.Result r = registrar.register(m, src, System.currentTimeMillis());
                 if (r.authFailure() != null) {
                     failures.failed(source.getAddress().getHostAddress(), r.authFailure());
+                } else if (r.response().status() == 200) {
+                    authenticated.accept(source); // every REGISTER the box accepts carried good credentials
                 }
                 return r.response().toBytes();
             }

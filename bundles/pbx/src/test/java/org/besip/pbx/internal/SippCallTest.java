@@ -187,8 +187,23 @@ class SippCallTest {
         return org.besip.pbx.internal.sip.SipParser.parse(all, 0, all.length);
     }
 
+    /**
+     * {@code count} TCP connections to {@code port}, each from a loopback address of its own
+     * (127.1.x.y), left idle: an attacker who wants the connection table.
+     */
+    static List<java.net.Socket> idleConnections(int port, int count) throws Exception {
+        List<java.net.Socket> out = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            java.net.Socket s = new java.net.Socket();
+            s.bind(new InetSocketAddress("127.1." + (i / 250) + "." + (i % 250 + 1), 0));
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            out.add(s);
+        }
+        return out;
+    }
+
     @Test
-    void aPhoneRegisteredOverTcpIsCalledOnItsConnection() throws Exception {
+    void aPhoneRegisteredOverTcpIsCalledOnItsConnectionAfter1500IdleConnectionsFromStrangers() throws Exception {
         int box = SippRegisterTest.freeUdpPort();
         LocationService location = new LocationService();
         DigestAuthenticator digest = new DigestAuthenticator("besip", 300_000, List.of("MD5"));
@@ -201,9 +216,12 @@ class SippCallTest {
         SipServer server = new SipServer(registrar, (s, w) -> { }, authenticating(new Proxy(location, users::containsKey, "127.0.0.1", box,
                 sender, calls, timers)));
         udp.set(new UdpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
-        tcp.add(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle));
+        server.onAuthenticated(src -> tcp.forEach(t -> t.trust(src)));
+        tcp.add(new org.besip.pbx.internal.transport.TcpTransport(new InetSocketAddress("127.0.0.1", box), List::of, server::handle, 3000));
+        List<java.net.Socket> strangers = idleConnections(box, 1500); // more than the table's 1024, and they never say a word
         try (UdpTransport over = udp.get(); org.besip.pbx.internal.transport.TcpTransport t = tcp.get(0);
                 java.net.Socket phone = new java.net.Socket("127.0.0.1", box)) {
+            assertTrue(t.open() <= 1024, "the table stays bounded: " + t.open());
             phone.setSoTimeout(10_000);
             var in = phone.getInputStream();
             var out = phone.getOutputStream();
@@ -240,6 +258,18 @@ class SippCallTest {
             String log = new String(caller.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(caller.waitFor(30, TimeUnit.SECONDS), log);
             assertEquals(0, caller.exitValue(), "the call to the TCP phone completed:\n" + log);
+
+            // the strangers said nothing within the first-message time (3 s here): closed; the phone, which authenticated, stays
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (t.open() > 1 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(1, t.open(), "only the phone's connection is left");
+            assertTrue(t.connected(new InetSocketAddress("127.0.0.1", lp)));
+        } finally {
+            for (java.net.Socket s : strangers) {
+                s.close();
+            }
         }
     }
 

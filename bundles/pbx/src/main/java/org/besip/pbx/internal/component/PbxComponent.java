@@ -77,7 +77,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
     /** What a configuration asks for. */
     record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
             Map<String, Secret> users, DialPlan dialPlan, Prepaid.Policy policy, List<TrunkRegistration.Account> accounts,
-            Proxy.Policy routing, int keepaliveS) {
+            Proxy.Policy routing, int keepaliveS, long firstMessageMs) {
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -288,6 +288,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         Map<String, String> extensions = new HashMap<>();
         boolean openToUsers = false;
         int keepaliveS = 30;
+        long firstMessageMs = 10_000;
         long grantMs = Prepaid.Policy.DEFAULT_GRANT_MS;
         boolean untariffed = false;
         Map<String, Proxy.Credentials> trunkAccounts = new HashMap<>();
@@ -306,6 +307,10 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
             if (pre != null) {
                 grantMs = TREE.text(pre, "grant") == null ? grantMs : Long.parseLong(TREE.text(pre, "grant")) * 1000;
                 untariffed = "true".equals(TREE.text(pre, "untariffed-calls-allowed"));
+            }
+            Element tcp = TREE.child(pbx, "tcp");
+            if (tcp != null && TREE.text(tcp, "first-message-timeout") != null) {
+                firstMessageMs = Long.parseLong(TREE.text(tcp, "first-message-timeout")) * 1000;
             }
             Element nat = TREE.child(pbx, "nat");
             if (nat != null && TREE.text(nat, "keepalive-interval") != null) {
@@ -401,7 +406,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? DEFAULT_ALGORITHMS : algorithms, lifetime, users,
                 new DialPlan(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax, grantMs, untariffed), accounts,
                 new Proxy.Policy(Map.copyOf(trunkPeers), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers, Map.copyOf(trunkAccounts),
-                        Map.copyOf(dids), inboundDefault), keepaliveS));
+                        Map.copyOf(dids), inboundDefault), keepaliveS, firstMessageMs));
     }
 
     @Override
@@ -442,7 +447,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         configuredUsers = java.util.Set.copyOf(s.users().keySet());
         proxy.outbound(new Proxy.Outbound(s.dialPlan(), digest, s.users()::get, this::authFailed, prepaid));
         calls.hangup(proxy::hangup);
-        server = new SipServer(registrar, this::authFailed, proxy);
+        server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(src -> streams.forEach(t -> t.trust(src)));
         for (InetSocketAddress a : s.listen()) {
             UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);
             try {
@@ -454,7 +459,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
                 LOG.error("SIP cannot listen on UDP {}: {}", a, e.getMessage());
             }
             try {
-                TcpTransport t = new TcpTransport(a, () -> inspectors, handler);
+                TcpTransport t = new TcpTransport(a, () -> inspectors, handler, s.firstMessageMs());
                 transports.add(t);
                 streams.add(t);
                 LOG.info("SIP over TCP on {}", a);

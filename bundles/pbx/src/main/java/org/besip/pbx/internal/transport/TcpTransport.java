@@ -21,12 +21,19 @@ import org.besip.core.api.traffic.Verdict;
 /**
  * SIP over TCP (RFC 3261 §18.3): one NIO selector thread; messages are framed by the blank line
  * and Content-Length; answers go back on the same connection. Bounded against hostile peers: at
- * most {@link #MAX_CONNECTIONS} connections, {@link #MAX_MESSAGE} bytes per message, idle
- * connections closed after {@link #IDLE_MS}. A message the inspectors DROP is discarded silently.
+ * most {@link #MAX_CONNECTIONS} connections and {@link #MAX_PER_SOURCE} from one address,
+ * {@link #MAX_MESSAGE} bytes per message; a connection that has not brought a SIP message within
+ * the first-message time (10 s) is closed, and so is one idle for {@link #IDLE_MS}, where CRLF
+ * keep-alives count as activity only once the connection has authenticated ({@link #trust}); when
+ * the table is full the oldest connection that never authenticated makes room for the newcomer,
+ * so nobody can lock the PBX for TCP phones by opening connections. A message the inspectors DROP
+ * is discarded silently.
  */
 public final class TcpTransport implements AutoCloseable {
 
     static final int MAX_CONNECTIONS = 1024;
+    static final int MAX_PER_SOURCE = 32;
+    static final long FIRST_MESSAGE_MS = 10_000;
     static final int MAX_MESSAGE = 65_535;
     static final long IDLE_MS = 10 * 60_000;
     static final int INITIAL_BUFFER = 4096;
@@ -41,17 +48,35 @@ public final class TcpTransport implements AutoCloseable {
     private final java.util.Queue<Object[]> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private static final int MAX_PENDING = 4096;
     private final java.util.concurrent.atomic.AtomicInteger pendingCount = new java.util.concurrent.atomic.AtomicInteger();
+    private final long firstMessageMs;
+    /** The connections in the order they were opened (selector thread only): the oldest untrusted one is evicted first. */
+    private final java.util.LinkedHashSet<SelectionKey> byAge = new java.util.LinkedHashSet<>();
+    private final java.util.Map<java.net.InetAddress, Integer> perSource = new java.util.HashMap<>();
+    /** Remote addresses whose connection authenticated, handed from the SIP threads to the selector thread. */
+    private final java.util.Queue<InetSocketAddress> trusted = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** Per connection: bytes read and not yet a whole message, replies waiting to be written. */
     private static final class Conn {
         ByteBuffer in = ByteBuffer.allocate(INITIAL_BUFFER); // grows to MAX_MESSAGE + 4 only for large messages
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
-        long lastActive = System.currentTimeMillis();
+        final long openedAt = System.currentTimeMillis();
+        long lastActive = openedAt;
         InetSocketAddress remote;
+        /** A SIP message came on it. */
+        boolean sip;
+        /** Something on it authenticated (a REGISTER with good credentials). */
+        boolean trusted;
     }
 
     public TcpTransport(InetSocketAddress bind, Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler)
             throws IOException {
+        this(bind, inspectors, handler, FIRST_MESSAGE_MS);
+    }
+
+    /** @param firstMessageMs how long a new connection may take to bring its first SIP message */
+    public TcpTransport(InetSocketAddress bind, Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler,
+            long firstMessageMs) throws IOException {
+        this.firstMessageMs = firstMessageMs;
         selector = Selector.open();
         server = ServerSocketChannel.open();
         server.bind(bind, 128);
@@ -64,6 +89,19 @@ public final class TcpTransport implements AutoCloseable {
 
     public int port() throws IOException {
         return ((InetSocketAddress) server.getLocalAddress()).getPort();
+    }
+
+    /** The connection from {@code remote} authenticated: from now on it is kept like a phone's (any thread). */
+    public void trust(InetSocketAddress remote) {
+        if (connections.containsKey(remote)) {
+            trusted.add(remote);
+            selector.wakeup();
+        }
+    }
+
+    /** How many connections are open. */
+    public int open() {
+        return connections.size();
     }
 
     /** Whether a connection from {@code remote} is open here. */
@@ -88,6 +126,12 @@ public final class TcpTransport implements AutoCloseable {
     }
 
     private void drainPending() {
+        for (InetSocketAddress r = trusted.poll(); r != null; r = trusted.poll()) {
+            SelectionKey k = connections.get(r);
+            if (k != null && k.attachment() instanceof Conn c) {
+                c.trusted = true;
+            }
+        }
         for (Object[] p = pending.poll(); p != null; p = pending.poll()) {
             pendingCount.decrementAndGet();
             SelectionKey k = connections.get((InetSocketAddress) p[0]);
@@ -127,10 +171,10 @@ public final class TcpTransport implements AutoCloseable {
                     }
                 }
                 long now = System.currentTimeMillis();
-                if (now - lastSweep > 5000) {
+                if (now - lastSweep > Math.min(1000, firstMessageMs / 2)) {
                     lastSweep = now;
-                    for (SelectionKey k : selector.keys()) {
-                        if (k.attachment() instanceof Conn c && now - c.lastActive > IDLE_MS) {
+                    for (SelectionKey k : List.copyOf(byAge)) {
+                        if (k.attachment() instanceof Conn c && (now - c.lastActive > IDLE_MS || !c.sip && now - c.openedAt > firstMessageMs)) {
                             close(k);
                         }
                     }
@@ -148,14 +192,43 @@ public final class TcpTransport implements AutoCloseable {
         if (ch == null) {
             return;
         }
-        if (selector.keys().size() > MAX_CONNECTIONS) {
+        InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
+        if (perSource.getOrDefault(remote.getAddress(), 0) >= MAX_PER_SOURCE) {
             ch.close();
+            return;
+        }
+        if (byAge.size() >= MAX_CONNECTIONS && !evictUntrusted()) {
+            ch.close(); // full of connections that authenticated: the newcomer waits
             return;
         }
         ch.configureBlocking(false);
         Conn c = new Conn();
-        c.remote = (InetSocketAddress) ch.getRemoteAddress();
-        connections.put(c.remote, ch.register(selector, SelectionKey.OP_READ, c));
+        c.remote = remote;
+        SelectionKey k = ch.register(selector, SelectionKey.OP_READ, c);
+        connections.put(c.remote, k);
+        byAge.add(k);
+        perSource.merge(remote.getAddress(), 1, Integer::sum);
+    }
+
+    /** Closes the oldest connection that never brought a SIP message, else the oldest that never authenticated; false when none. */
+    private boolean evictUntrusted() {
+        SelectionKey victim = null;
+        for (SelectionKey k : byAge) {
+            if (k.attachment() instanceof Conn c && !c.trusted) {
+                if (!c.sip) {
+                    victim = k;
+                    break;
+                }
+                if (victim == null) {
+                    victim = k;
+                }
+            }
+        }
+        if (victim == null) {
+            return false;
+        }
+        close(victim);
+        return true;
     }
 
     private void read(SelectionKey k, Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler) throws IOException {
@@ -166,8 +239,10 @@ public final class TcpTransport implements AutoCloseable {
             close(k);
             return;
         }
-        c.lastActive = System.currentTimeMillis();
         InetSocketAddress source = (InetSocketAddress) ch.getRemoteAddress();
+        if (c.trusted) {
+            c.lastActive = System.currentTimeMillis(); // keep-alive CRLFs count only on a connection that authenticated
+        }
         while (true) {
             int len = messageLength(c.in);
             if (len == 0) {
@@ -192,6 +267,10 @@ public final class TcpTransport implements AutoCloseable {
             c.in.flip();
             c.in.get(msg);
             c.in.compact();
+            if (!c.sip && looksLikeSip(msg)) {
+                c.sip = true;
+            }
+            c.lastActive = System.currentTimeMillis();
             if (!dropped(inspectors, source, (InetSocketAddress) ch.getLocalAddress(), msg)) {
                 byte[] reply = handler.handle(msg, msg.length, source);
                 if (reply != null) {
@@ -200,6 +279,16 @@ public final class TcpTransport implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A request or status line: what a SIP peer sends first. */
+    static boolean looksLikeSip(byte[] msg) {
+        int eol = 0;
+        while (eol < msg.length && msg[eol] != '\r') {
+            eol++;
+        }
+        String line = new String(msg, 0, eol, StandardCharsets.ISO_8859_1);
+        return line.matches("[A-Z]{2,16} \\S+ SIP/2\\.0") || line.matches("SIP/2\\.0 [1-6]\\d\\d .*");
     }
 
     private static boolean dropped(Supplier<List<TrafficInspector>> inspectors, InetSocketAddress source, InetSocketAddress local,
@@ -287,6 +376,9 @@ public final class TcpTransport implements AutoCloseable {
     private void close(SelectionKey k) {
         if (k.attachment() instanceof Conn c && c.remote != null) {
             connections.remove(c.remote, k);
+            if (byAge.remove(k)) {
+                perSource.computeIfPresent(c.remote.getAddress(), (a, n) -> n > 1 ? n - 1 : null);
+            }
         }
         k.cancel();
         try {

@@ -89,6 +89,66 @@ class TcpTransportTest {
         }
     }
 
+    /** Whether the box closed {@code s} (EOF or reset) within {@code ms}. */
+    static boolean closedByTheBox(Socket s, int ms) throws Exception {
+        s.setSoTimeout(ms);
+        try {
+            return s.getInputStream().read() < 0;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (java.io.IOException e) {
+            return true; // reset
+        }
+    }
+
+    @Test
+    void oneAddressGetsAtMost32Connections() throws Exception {
+        try (TcpTransport t = new TcpTransport(new InetSocketAddress("127.0.0.1", 0), List::of, (d, l, s) -> null)) {
+            List<Socket> mine = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < TcpTransport.MAX_PER_SOURCE; i++) {
+                    Socket s = new Socket();
+                    s.bind(new InetSocketAddress("127.0.0.77", 0));
+                    s.connect(new InetSocketAddress("127.0.0.1", t.port()));
+                    mine.add(s);
+                }
+                Socket one = new Socket();
+                one.bind(new InetSocketAddress("127.0.0.77", 0));
+                one.connect(new InetSocketAddress("127.0.0.1", t.port()));
+                mine.add(one);
+                assertTrue(closedByTheBox(one, 5000), "the 33rd connection from one address is closed");
+                assertTrue(!closedByTheBox(mine.get(0), 300), "the first 32 stay");
+                try (Socket other = new Socket("127.0.0.1", t.port())) {
+                    assertTrue(!closedByTheBox(other, 300), "another address still gets in");
+                }
+            } finally {
+                for (Socket s : mine) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void keepAliveCrlfsAloneNeverKeepASilentConnectionOpen() throws Exception {
+        try (TcpTransport t = new TcpTransport(new InetSocketAddress("127.0.0.1", 0), List::of, (d, l, s) -> null, 1000);
+                Socket s = new Socket("127.0.0.1", t.port())) {
+            long start = System.currentTimeMillis();
+            boolean closed = false;
+            while (!closed && System.currentTimeMillis() - start < 10_000) {
+                try {
+                    s.getOutputStream().write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (java.io.IOException e) {
+                    closed = true;
+                    break;
+                }
+                closed = closedByTheBox(s, 200);
+            }
+            assertTrue(closed, "closed although it kept sending CRLFs: it never brought a SIP message");
+            assertTrue(System.currentTimeMillis() - start >= 1000, "not before its first-message time");
+        }
+    }
+
     @Test
     void anUnframeableStreamIsClosed() throws Exception {
         try (TcpTransport t = new TcpTransport(new InetSocketAddress("127.0.0.1", 0), List::of, (d, l, s) -> new byte[] { 'x' });
