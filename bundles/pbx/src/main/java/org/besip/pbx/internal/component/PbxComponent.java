@@ -17,6 +17,7 @@ import org.besip.core.api.metrics.MetricSource;
 import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
 import org.besip.core.api.storage.DataStores;
+import org.besip.core.api.traffic.PeerDirectory;
 import org.besip.core.api.traffic.TrafficInspector;
 import org.besip.pbx.internal.SipServer;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
@@ -56,11 +57,11 @@ import org.w3c.dom.Node;
  * with CDRs and prepaid credit, the export-cdrs and top-up RPCs, its Zabbix keys, and
  * {@code besip/pbx/auth/FAILED} for each authentication failure with its source.
  */
-@Component(service = { ConfigApplier.class, ModuleRpc.class, MetricSource.class, PbxComponent.class }, property = {
+@Component(service = { ConfigApplier.class, ModuleRpc.class, MetricSource.class, PeerDirectory.class, PbxComponent.class }, property = {
         ConfigApplier.YANG_MODULE + "=besip-pbx", ModuleRpc.NAMESPACE + "=" + PbxComponent.NS, ModuleRpc.NAMES + "=export-cdrs",
         ModuleRpc.NAMES + "=top-up", MetricSource.KEYS + "=besip.pbx.registrations", MetricSource.KEYS + "=besip.pbx.calls.active" },
         immediate = true)
-public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
+public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, PeerDirectory {
 
     static final String NS = "urn:besip:params:xml:ns:yang:besip-pbx";
 
@@ -99,6 +100,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
     private volatile TrunkRegistration registrations;
     private volatile SipServer server;
     private volatile java.util.Set<String> configuredUsers = java.util.Set.of();
+    /** The addresses of the configured trunks, for the security module (PeerDirectory). */
+    private volatile java.util.Set<java.net.InetAddress> trunkAddresses = java.util.Set.of();
     private InetSocketAddress defaultListen;
     /** The keep-alives of NAT'd bindings, on the module's timer thread; replaced by each configuration. */
     private java.util.concurrent.ScheduledFuture<?> keepalives;
@@ -426,6 +429,9 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), udp, calls, timers);
         proxy.key(dialogKey);
         proxy.policy(s.routing());
+        java.util.Set<java.net.InetAddress> trunks = new java.util.HashSet<>(s.routing().trunkHosts().keySet());
+        s.routing().trunkPeers().keySet().forEach(a -> trunks.add(a.getAddress()));
+        trunkAddresses = java.util.Set.copyOf(trunks);
         if (keepalives != null) {
             keepalives.cancel(false);
             keepalives = null;
@@ -508,6 +514,16 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource {
         if (ea != null) {
             ea.postEvent(new Event(topic, props));
         }
+    }
+
+    @Override
+    public boolean isTrunk(java.net.InetAddress address) {
+        return trunkAddresses.contains(address);
+    }
+
+    @Override
+    public boolean hasBinding(java.net.InetAddress address) {
+        return location.hasSource(address);
     }
 
     /** The trunks' registrations with their providers, for the web page. */

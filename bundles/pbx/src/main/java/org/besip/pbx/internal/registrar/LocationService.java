@@ -24,6 +24,8 @@ public final class LocationService {
     private final Map<String, List<Binding>> byAor = new HashMap<>();
     /** The same bindings by their Contact without parameters: a dialog's remote target is the phone's Contact. */
     private final Map<String, Binding> byContact = new HashMap<>();
+    /** How many bindings were registered from each source address (without port): who is a phone's address. */
+    private final Map<String, Integer> bySource = new HashMap<>();
     private int total;
     private volatile Listener listener = new Listener() {
         @Override
@@ -49,6 +51,7 @@ public final class LocationService {
         list.removeIf(b -> {
             if (b.expiresAtMs() <= now) {
                 byContact.remove(key(b.contact()), b);
+                unsourced(b);
                 listener.removed(b.aor(), b.contact());
                 return true;
             }
@@ -67,7 +70,9 @@ public final class LocationService {
         List<Binding> list = byAor.computeIfAbsent(b.aor(), k -> new ArrayList<>());
         for (int i = 0; i < list.size(); i++) {
             if (list.get(i).contact().equals(b.contact())) {
+                unsourced(list.get(i));
                 list.set(i, b);
+                sourced(b);
                 byContact.put(key(b.contact()), b);
                 listener.added(b);
                 return true;
@@ -80,6 +85,7 @@ public final class LocationService {
             return false;
         }
         list.add(b);
+        sourced(b);
         byContact.put(key(b.contact()), b);
         total++;
         listener.added(b);
@@ -90,6 +96,39 @@ public final class LocationService {
     public synchronized Binding byContact(String uri, long now) {
         Binding b = byContact.get(key(uri));
         return b != null && b.expiresAtMs() > now ? b : null;
+    }
+
+    /** Whether a live binding was registered from {@code address}. */
+    public synchronized boolean hasSource(java.net.InetAddress address) {
+        return bySource.containsKey(address.getHostAddress());
+    }
+
+    private void sourced(Binding b) {
+        String ip = ip(b.source());
+        if (ip != null) {
+            bySource.merge(ip, 1, Integer::sum);
+        }
+    }
+
+    private void unsourced(Binding b) {
+        String ip = ip(b.source());
+        if (ip != null) {
+            bySource.computeIfPresent(ip, (k, n) -> n > 1 ? n - 1 : null);
+        }
+    }
+
+    /** The address of a binding's source {@code ip:port} as InetAddress.getHostAddress writes it, or null. */
+    private static String ip(String source) {
+        if (source == null || source.lastIndexOf(':') <= 0) {
+            return null;
+        }
+        String host = source.substring(0, source.lastIndexOf(':'));
+        host = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        try {
+            return java.net.InetAddress.getByName(host).getHostAddress(); // a literal: no lookup
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
     }
 
     private static String key(String contact) {
@@ -104,6 +143,7 @@ public final class LocationService {
         if (gone != null) {
             list.remove(gone);
             byContact.remove(key(gone.contact()), gone);
+            unsourced(gone);
             total--;
             listener.removed(aor, contact);
             if (list.isEmpty()) {
@@ -118,6 +158,7 @@ public final class LocationService {
             total -= list.size();
             list.forEach(b -> {
                 byContact.remove(key(b.contact()), b);
+                unsourced(b);
                 listener.removed(aor, b.contact());
             });
         }

@@ -31,6 +31,7 @@ import org.besip.core.api.config.ModuleRpc;
 import org.besip.core.api.event.Topics;
 import org.besip.core.api.metrics.MetricSource;
 import org.besip.core.api.storage.DataStores;
+import org.besip.core.api.traffic.PeerDirectory;
 import org.besip.core.api.traffic.TrafficInspector;
 import org.besip.core.api.traffic.Transport;
 import org.besip.core.api.traffic.Verdict;
@@ -102,6 +103,10 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
+
+    /** The PBX's trunks and registered addresses, when the PBX runs (core contract: no import of the pbx module). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile PeerDirectory peers;
 
     private final Blocklist blocks = new Blocklist();
     private final SoftFaults soft = new SoftFaults();
@@ -217,8 +222,10 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         byte[] data = new byte[message.remaining()];
         message.get(data);
         InetAddress dst = local == null || local.getAddress().isAnyLocalAddress() ? null : local.getAddress();
+        PeerDirectory pd = peers;
+        boolean authenticated = pd != null && carriesCredentials(data) && pd.hasBinding(src);
         boolean drop = judge(new Engine.Packet(src, source.getPort(), dst, local == null ? 0 : local.getPort(),
-                transport == Transport.UDP ? "udp" : "tcp", data, data.length), now);
+                transport == Transport.UDP ? "udp" : "tcp", data, data.length, -1, authenticated), now);
         if (drop) {
             dropped.incrementAndGet();
         }
@@ -233,7 +240,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
             alert(e.rule().sid(), e.rule().rev(), e.rule().msg(), e.rule().classtype(), p.src().getHostAddress(),
                     p.dst() == null ? "" : p.dst().getHostAddress() + ":" + p.dstPort(), e.rule().action().name().toLowerCase(), now);
             InetAddress target = e.blockTarget();
-            if (target != null && blocks.block(target, e.rule().fwsam().seconds(), e.rule().msg(), e.rule().sid(), now) != null
+            if (target != null && !trunk(target) && blocks.block(target, e.rule().fwsam().seconds(), e.rule().msg(), e.rule().sid(), now) != null
                     && target.equals(p.src())) {
                 drop = true;
             }
@@ -335,6 +342,9 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
             return;
         }
         long now = System.currentTimeMillis();
+        if (trunk(a)) {
+            return; // a provider's failures are the operator's configuration to fix, not an attack to block
+        }
         int n = soft.failed(a, now);
         if (n > 0) {
             SoftFaults.Policy p = soft.policy();
@@ -343,6 +353,20 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
             alert(0, 1, msg, "soft-fault", a.getHostAddress(), "", "block", now);
             blocks.block(a, p.blockS(), msg, 0, now);
         }
+    }
+
+    /** Whether {@code a} is one of the PBX's trunks: never blocked, like the whitelist. */
+    private boolean trunk(InetAddress a) {
+        PeerDirectory pd = peers;
+        return pd != null && pd.isTrunk(a);
+    }
+
+    /** Whether a SIP message carries credentials (an Authorization or Proxy-Authorization header in its head). */
+    static boolean carriesCredentials(byte[] data) {
+        String head = new String(data, 0, Math.min(data.length, 8192), java.nio.charset.StandardCharsets.ISO_8859_1);
+        int end = head.indexOf("\r\n\r\n");
+        String h = (end < 0 ? head : head.substring(0, end)).toLowerCase(java.util.Locale.ROOT);
+        return h.contains("\nauthorization:") || h.contains("\nproxy-authorization:") || h.contains("\nauthorization :");
     }
 
     /** An IP literal, or null; never a name lookup. */

@@ -23,9 +23,20 @@ public final class Engine {
      * What one packet is, as the rules see it; {@code data[0..len)} is the payload; {@code tcpFlags}
      * the TCP header's flag byte, -1 when unknown (not TCP, or a message off a stream).
      */
-    public record Packet(InetAddress src, int srcPort, InetAddress dst, int dstPort, String proto, byte[] data, int len, int tcpFlags) {
+    /**
+     * A packet; {@code authenticated}: it carries credentials and comes from an address a phone
+     * registered from, so the rules' counters (detection_filter, threshold) count it apart from the
+     * rest of that address's traffic: an office of phones behind one address refreshing their
+     * registrations does not look like a flood from a stranger there.
+     */
+    public record Packet(InetAddress src, int srcPort, InetAddress dst, int dstPort, String proto, byte[] data, int len, int tcpFlags,
+            boolean authenticated) {
         public Packet(InetAddress src, int srcPort, InetAddress dst, int dstPort, String proto, byte[] data, int len) {
             this(src, srcPort, dst, dstPort, proto, data, len, -1);
+        }
+
+        public Packet(InetAddress src, int srcPort, InetAddress dst, int dstPort, String proto, byte[] data, int len, int tcpFlags) {
+            this(src, srcPort, dst, dstPort, proto, data, len, tcpFlags, false);
         }
     }
 
@@ -57,11 +68,16 @@ public final class Engine {
         final AtomicLong events = new AtomicLong();
         final Windows filter;
         final Windows threshold;
+        /** The same counts for authenticated packets from registered addresses, apart. */
+        final Windows authenticatedFilter;
+        final Windows authenticatedThreshold;
 
         Compiled(Rule rule) {
             this.rule = rule;
             this.filter = rule.detectionFilter() == null ? null : new Windows(MAX_TRACKED);
             this.threshold = rule.threshold() == null ? null : new Windows(MAX_TRACKED);
+            this.authenticatedFilter = rule.detectionFilter() == null ? null : new Windows(MAX_TRACKED);
+            this.authenticatedThreshold = rule.threshold() == null ? null : new Windows(MAX_TRACKED);
         }
     }
 
@@ -190,7 +206,8 @@ public final class Engine {
 
     private static boolean passesFilter(Compiled c, Packet p, long now) {
         Rule.Filter f = c.rule.detectionFilter();
-        return f == null || c.filter.count(f.bySrc() ? p.src() : p.dst(), f.seconds(), now) > f.count();
+        return f == null || (p.authenticated() ? c.authenticatedFilter : c.filter).count(f.bySrc() ? p.src() : p.dst(), f.seconds(), now)
+                > f.count();
     }
 
     private static boolean passesThreshold(Compiled c, Packet p, long now) {
@@ -198,7 +215,7 @@ public final class Engine {
         if (t == null) {
             return true;
         }
-        int n = c.threshold.count(t.bySrc() ? p.src() : p.dst(), t.seconds(), now);
+        int n = (p.authenticated() ? c.authenticatedThreshold : c.threshold).count(t.bySrc() ? p.src() : p.dst(), t.seconds(), now);
         return switch (t.type()) {
             case LIMIT -> n <= t.count();
             case THRESHOLD -> n % t.count() == 0;

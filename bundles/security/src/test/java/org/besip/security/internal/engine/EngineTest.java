@@ -155,4 +155,23 @@ class EngineTest {
         assertEquals(List.of(), empty.events(), "an empty datagram to an unknown address matches nothing");
         assertFalse(empty.drop());
     }
+
+    @Test
+    void authenticatedPacketsFromARegisteredAddressAreCountedApartFromStrangersThere() throws Exception {
+        Engine e = engine("alert udp any any -> any 5060 (msg:\"REGISTER flood\"; content:\"REGISTER sip\"; detection_filter:track by_src, "
+                + "count 50, seconds 5; sid:1; fwsam:src, 10min;)");
+        InetAddress office = InetAddress.getByName("198.51.100.20");
+        byte[] refresh = "REGISTER sip:box SIP/2.0\r\nAuthorization: Digest username=\"p\"\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] plain = "REGISTER sip:box SIP/2.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 45; i++) { // 45 phones behind one office address: a challenge round each, in one second
+            assertEquals(List.of(), e.evaluate(new Engine.Packet(office, 5060, null, 5060, "udp", plain, plain.length), i).events());
+            assertEquals(List.of(), e.evaluate(new Engine.Packet(office, 5060, null, 5060, "udp", refresh, refresh.length, -1, true), i)
+                    .events(), "the authenticated half counts on its own");
+        }
+        for (int i = 45; i < 50; i++) {
+            e.evaluate(new Engine.Packet(office, 5060, null, 5060, "udp", plain, plain.length), i);
+        }
+        assertEquals(1, e.evaluate(new Engine.Packet(office, 5060, null, 5060, "udp", plain, plain.length), 51).events().size(),
+                "the 51st unauthenticated REGISTER from the address still fires the rule");
+    }
 }
