@@ -61,8 +61,14 @@ class SipViciousIT {
 
             // the positive control, from a whitelisted address: the right password 5th in the list is found
             dictionary(work.resolve("control.txt"), "Sup3r-secret-pw", 5);
-            String[] control = sipvicious("127.0.0.1", 40, "svcrack", "-u", "user2", "-d", work.resolve("control.txt").toString(), "-P",
-                    String.valueOf(BesipOptions.freePort()), "--maximumtime", "2", target);
+            String[] control = null;
+            for (int attempt = 0; attempt < 2; attempt++) { // svcrack sends one probe and never retransmits it: a lost datagram
+                control = sipvicious("127.0.0.1", 40, "svcrack", "-u", "user2", "-d", work.resolve("control.txt").toString(), "-P",
+                        String.valueOf(BesipOptions.freePort()), "--maximumtime", "2", target);
+                if (!control[1].contains("no server response")) {
+                    break;
+                }
+            }
             assertTrue(control[0].matches("(?s).*\\|\\s*user2\\s*\\|\\s*Sup3r-secret-pw\\s*\\|.*"), "svcrack can crack the box's digest (qop=auth):\n"
                     + control[0] + control[1]);
 
