@@ -71,13 +71,8 @@ class FloodIT {
     @Test
     void anOfficeOfPhonesBehindOneAddressRefreshingWithCredentialsIsNoFlood() throws Exception {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
-            NetconfIT.runOn(box, "configure_pbx_users", "20", "Sup3r-secret-pw");
+            NetconfIT.pbxUsers(box, work, 20);
             MonitoringIT.awaitLog(box, "SIP over UDP on /127.0.0.1:" + box.sipPort());
-            StringBuilder csv = new StringBuilder("SEQUENTIAL\n");
-            for (int i = 0; i < 20; i++) {
-                csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=Sup3r-secret-pw]\n");
-            }
-            Files.writeString(work.resolve("users.csv"), csv);
             // 40 registrations at 20 a second from one address: 80 REGISTERs in 2 s, past BESIP's rule (50 in 5 s); the
             // 40 that carry credentials come from an address with live bindings and are counted apart
             Process office = sipp(box, "127.0.0.5", 40, 20, "-timeout", "30s", "-recv_timeout", "5000");
@@ -91,14 +86,9 @@ class FloodIT {
     void theFloodingSourceIsBlockedWithinASecondWhileALegitimateUserKeepsRegistering() throws Exception {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             assertEquals(200, box.post("action=enable&module=pbx", null, null, Map.of()).statusCode());
-            NetconfIT.runOn(box, "configure_pbx_users", "20", "Sup3r-secret-pw");
+            Path users = NetconfIT.pbxUsers(box, work, 20);
             MonitoringIT.awaitLog(box, "SIP over UDP on /127.0.0.1:" + box.sipPort());
             MonitoringIT.awaitLog(box, "security: 9 rules");
-            StringBuilder csv = new StringBuilder("SEQUENTIAL\n");
-            for (int i = 0; i < 20; i++) {
-                csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=Sup3r-secret-pw]\n");
-            }
-            Files.writeString(work.resolve("users.csv"), csv);
 
             // the legitimate phone: 2 registrations a second (4 REGISTERs: under the rule's 50 in 5 s) for 20 s
             Process legit = sipp(box, "127.0.0.3", 40, 2, "-timeout", "60s");
@@ -164,7 +154,7 @@ class FloodIT {
             assertTrue(box.get("besip-security", "admin", box.password()).body().contains("INVITE to 0900"));
 
             // soft faults: a phone from 127.0.0.5 with a wrong password fails 10 times in a minute and is blocked
-            Files.writeString(work.resolve("users.csv"), csv.toString().replace("password=Sup3r-secret-pw", "password=wrong"));
+            Files.writeString(users, Files.readString(users).replace("password=" + NetconfIT.USER_PASSWORD, "password=wrong"));
             finish(sipp(box, "127.0.0.5", 12, 4, "-timeout", "15s", "-recv_timeout", "2000"), 30);
             NetconfIT.runOn(box, "security_blocks", "127.0.0.5", "500", "600");
             MonitoringIT.awaitLog(box, "BLOCKED 127.0.0.5 for 600 s (soft faults: 10 SIP authentication failures in 60 s, sid 0)");

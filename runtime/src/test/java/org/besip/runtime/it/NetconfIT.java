@@ -41,6 +41,25 @@ class NetconfIT {
         }
     }
 
+    /** The password the tests give PBX users: strong enough for the box's password policy. */
+    static final String USER_PASSWORD = "Sup3r-secret-pw";
+
+    /**
+     * Configures PBX users user0..user{n-1} (extensions 100.., {@link #USER_PASSWORD}) on {@code box}
+     * over NETCONF and writes sipp's injection file for them ({@code dir/users.csv}); returns it.
+     */
+    static Path pbxUsers(BesipProcess box, Path dir, int n) throws Exception {
+        runOn(box, "configure_pbx_users", String.valueOf(n), USER_PASSWORD);
+        StringBuilder csv = new StringBuilder("SEQUENTIAL\n");
+        for (int i = 0; i < n; i++) {
+            csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=").append(USER_PASSWORD)
+                    .append("]\n");
+        }
+        Path f = dir.resolve("users.csv");
+        java.nio.file.Files.writeString(f, csv);
+        return f;
+    }
+
     static String run(String check, String... args) throws Exception {
         return runOn(box, check, args);
     }

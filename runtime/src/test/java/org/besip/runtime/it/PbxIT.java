@@ -45,14 +45,8 @@ class PbxIT {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             var r = box.post("action=enable&module=pbx", null, null, Map.of());
             assertEquals(200, r.statusCode(), r.body());
-            NetconfIT.runOn(box, "configure_pbx_users", "20", "Sup3r-secret-pw");
+            NetconfIT.pbxUsers(box, work, 20);
             MonitoringIT.awaitLog(box, "SIP over UDP on /127.0.0.1:" + box.sipPort());
-
-            StringBuilder csv = new StringBuilder("SEQUENTIAL\n");
-            for (int i = 0; i < 20; i++) {
-                csv.append("user").append(i).append(";[authentication username=user").append(i).append(" password=Sup3r-secret-pw]\n");
-            }
-            Files.writeString(work.resolve("users.csv"), csv);
             sipp(box, 40, "u1");
             MonitoringIT.awaitLog(box, "SIP over TCP on /127.0.0.1:" + box.sipPort());
             sipp(box, 20, "t1");
