@@ -119,6 +119,8 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
     private WireCapture capture;
     private String captureKey = "";
     private String firewallMode = "";
+    /** Whether a table left in the kernel by an earlier instance was looked for (once, on the worker). */
+    private boolean staleChecked;
     /** auto mode and no block yet: the kernel backend is opened with the first block (worker thread only). */
     private boolean kernelPending;
     private SecurityStore store;
@@ -646,6 +648,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
             firewallMode = mode;
             kernelPending = true;
             old.close();
+            removeStale();
             LOG.info("security: blocks enforced in the application, and in the kernel (nftables) from the first block where nft is usable");
             return;
         }
@@ -668,11 +671,24 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         if (old != next) {
             old.close();
         }
+        if (next == Firewall.NONE) {
+            removeStale();
+        }
         long now = System.currentTimeMillis();
         for (Blocklist.Block b : blocks.active(now)) {
             next.block(b.address(), b.untilMs() == 0 ? 0 : Math.max(1, (b.untilMs() - now + 999) / 1000));
         }
         LOG.info("security: blocks enforced in {}", next.name().equals("none") ? "the application" : "the application and " + next.name());
+    }
+
+    /** Drops the kernel table of an instance that did not stop, which would otherwise go on blocking (on the worker). */
+    private void removeStale() {
+        if (!staleChecked) {
+            staleChecked = true;
+            if (NftablesFirewall.removeStale(List.of("nft"))) {
+                LOG.info("security: removed the nftables table an earlier instance left behind");
+            }
+        }
     }
 
     // ---- RPCs ----

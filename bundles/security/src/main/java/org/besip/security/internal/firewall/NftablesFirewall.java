@@ -47,6 +47,26 @@ public final class NftablesFirewall implements Firewall {
         return f;
     }
 
+    /**
+     * Removes a table an earlier instance left in the kernel when it did not stop (a crash, a kill):
+     * its sets would go on dropping sources nobody enforces any more, until their timeouts. Does
+     * nothing where nft is not installed (no process is started then) or there is no such table.
+     *
+     * @return whether a table was removed
+     */
+    public static boolean removeStale(List<String> prefix) {
+        if (prefix.equals(List.of("nft")) && java.util.stream.Stream.of("/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft")
+                .noneMatch(f -> java.nio.file.Files.isExecutable(java.nio.file.Path.of(f)))) {
+            return false;
+        }
+        try {
+            new NftablesFirewall(List.copyOf(prefix)).run(List.of("delete", "table", "inet", TABLE), null);
+            return true;
+        } catch (IOException e) {
+            return false; // no table, or no right to touch it
+        }
+    }
+
     @Override
     public String name() {
         return "nftables";

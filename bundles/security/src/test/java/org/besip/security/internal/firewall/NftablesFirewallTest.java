@@ -82,4 +82,15 @@ class NftablesFirewallTest {
         }
         assertFalse(sh("ip", "netns", "exec", ns, "nft", "list", "ruleset").contains("besip"), "close removes the table");
     }
+
+    @Test
+    void aTableLeftByAnInstanceThatDidNotStopIsRemovedAndItsBlocksWithIt() throws Exception {
+        List<String> nft = List.of("ip", "netns", "exec", ns, "nft");
+        NftablesFirewall left = NftablesFirewall.open(nft); // an instance that blocked, then died without closing
+        left.block(InetAddress.getByName("127.0.0.2"), 600);
+        assertEquals(0, delivered("127.0.0.2"), "the dead instance's block still drops");
+        assertTrue(NftablesFirewall.removeStale(nft));
+        assertEquals(3, delivered("127.0.0.2"), "nobody enforces it any more: the datagrams arrive again");
+        assertFalse(NftablesFirewall.removeStale(nft), "nothing left to remove");
+    }
 }
