@@ -47,6 +47,9 @@ class PbxIT {
             assertEquals(200, r.statusCode(), r.body());
             NetconfIT.pbxUsers(box, work, 20);
             MonitoringIT.awaitLog(box, "SIP over UDP on /127.0.0.1:" + box.sipPort());
+            String bound = "SIP over UDP on /127.0.0.1:" + box.sipPort();
+            String log = Files.readString(box.data().resolve("logs/besip.log"));
+            assertEquals(log.indexOf(bound), log.lastIndexOf(bound), "a commit that keeps the listen addresses keeps the sockets");
             sipp(box, 40, "u1");
             MonitoringIT.awaitLog(box, "SIP over TCP on /127.0.0.1:" + box.sipPort());
             sipp(box, 20, "t1");

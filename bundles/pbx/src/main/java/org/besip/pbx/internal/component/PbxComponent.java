@@ -97,6 +97,11 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     /** One thread for every timer of the module: SIP transaction retransmissions and timeouts, call credit checks. */
     private java.util.concurrent.ScheduledExecutorService timers;
     private final List<AutoCloseable> transports = new ArrayList<>();
+    /** What the transports were bound for; a configuration that keeps both keeps the sockets (and TCP phones' connections). */
+    private List<InetSocketAddress> boundListen = List.of();
+    private long boundFirstMessageMs;
+    private java.util.concurrent.atomic.AtomicReference<UdpTransport> out = new java.util.concurrent.atomic.AtomicReference<>();
+    private List<TcpTransport> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile TrunkRegistration registrations;
     private volatile SipServer server;
     private volatile java.util.Set<String> configuredUsers = java.util.Set.of();
@@ -420,11 +425,18 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         }
         DigestAuthenticator digest = new DigestAuthenticator(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms());
         Registrar registrar = new Registrar(digest, s.users()::get, location, "besip");
-        closeTransports();
+        closeRegistrations();
+        // design §4: only what a change touches is rebuilt; the same listen addresses keep their sockets, whose handler
+        // reads the current server (a rebind would drop TCP phones' connections and could lose the port in between)
+        boolean rebind = transports.isEmpty() || !s.listen().equals(boundListen) || s.firstMessageMs() != boundFirstMessageMs;
+        if (rebind) {
+            closeTransports();
+            out = new java.util.concurrent.atomic.AtomicReference<>();
+            streams = new java.util.concurrent.CopyOnWriteArrayList<>();
+        }
         InetSocketAddress first = s.listen().get(0);
         String host = advertised(first);
-        java.util.concurrent.atomic.AtomicReference<UdpTransport> out = new java.util.concurrent.atomic.AtomicReference<>();
-        List<TcpTransport> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<TcpTransport> streams = this.streams;
         Proxy.Sender udp = new org.besip.pbx.internal.transport.UdpAndTcpSender(out::get, streams);
         Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), udp, calls, timers);
         proxy.key(dialogKey);
@@ -454,7 +466,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         proxy.outbound(new Proxy.Outbound(s.dialPlan(), digest, s.users()::get, this::authFailed, prepaid));
         calls.hangup(proxy::hangup);
         server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(src -> streams.forEach(t -> t.trust(src)));
-        for (InetSocketAddress a : s.listen()) {
+        for (InetSocketAddress a : rebind ? s.listen() : List.<InetSocketAddress>of()) {
             UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);
             try {
                 UdpTransport u = new UdpTransport(a, () -> inspectors, handler);
@@ -472,6 +484,10 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             } catch (IOException e) {
                 LOG.error("SIP cannot listen on TCP {}: {}", a, e.getMessage());
             }
+        }
+        if (rebind) {
+            boundListen = List.copyOf(s.listen());
+            boundFirstMessageMs = s.firstMessageMs();
         }
         registrations = new TrunkRegistration(s.accounts(), host, first.getPort(), udp);
         proxy.registrations(registrations);
@@ -532,12 +548,16 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         return r == null ? List.of() : r.status();
     }
 
-    private void closeTransports() {
+    private void closeRegistrations() {
         TrunkRegistration r = registrations;
         if (r != null) {
             r.close();
             registrations = null;
         }
+    }
+
+    private void closeTransports() {
+        closeRegistrations();
         for (AutoCloseable t : transports) {
             try {
                 t.close();
@@ -546,6 +566,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             }
         }
         transports.clear();
+        boundListen = List.of();
     }
 
     private static final ConfigTree TREE = new ConfigTree(NS);
