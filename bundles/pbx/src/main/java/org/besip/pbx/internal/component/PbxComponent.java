@@ -376,8 +376,16 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                         throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route[pbx:prefix='" + prefix + "']",
                                 "not a prefix or a dial pattern (_ then digits, X, Z, N, [1-5], . or !): " + prefix);
                     }
+                    List<DialPlan.Trunk> fallbacks = new ArrayList<>();
+                    for (Element f : TREE.children(r, "fallback")) {
+                        DialPlan.Trunk ft = trunks.get(f.getTextContent().trim());
+                        if (ft == null) {
+                            throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route/pbx:fallback", "no trunk " + f.getTextContent().trim());
+                        }
+                        fallbacks.add(ft);
+                    }
                     routes.add(new DialPlan.Route(prefix == null ? "" : prefix, trunk, strip == null ? 0 : Integer.parseInt(strip),
-                            TREE.text(r, "prepend")));
+                            TREE.text(r, "prepend"), List.copyOf(fallbacks)));
                 }
             }
             for (Element u : TREE.children(pbx, "user")) {

@@ -20,8 +20,12 @@ public final class DialPlan {
     public record Trunk(String name, InetSocketAddress address) {
     }
 
-    /** prefix or {@code _}pattern → trunk, with digit manipulation. */
-    public record Route(String prefix, Trunk trunk, int strip, String prepend) {
+    /** prefix or {@code _}pattern → trunk (then the fallbacks, in order), with digit manipulation. */
+    public record Route(String prefix, Trunk trunk, int strip, String prepend, List<Trunk> fallbacks) {
+        public Route(String prefix, Trunk trunk, int strip, String prepend) {
+            this(prefix, trunk, strip, prepend, List.of());
+        }
+
         /** Whether {@code dialled} takes this route. */
         boolean matches(String dialled) {
             return prefix.startsWith("_") ? compile(prefix).matcher(dialled).matches() : dialled.startsWith(prefix);
@@ -73,8 +77,11 @@ public final class DialPlan {
         return prefix.matches("_(?:[0-9*#+XxZzNn.!]|\\[[0-9-]+\\]){1,32}") && !compile(prefix).pattern().equals("(?!)");
     }
 
-    /** Where a dialled number goes and what is sent there. */
-    public record Target(Trunk trunk, String number) {
+    /** Where a dialled number goes and what is sent there; the trunks to try next, in order, when that one fails. */
+    public record Target(Trunk trunk, String number, List<Trunk> fallbacks) {
+        public Target(Trunk trunk, String number) {
+            this(trunk, number, List.of());
+        }
     }
 
     public static final DialPlan EMPTY = new DialPlan(List.of());
@@ -100,7 +107,7 @@ public final class DialPlan {
             if (r.matches(dialled)) {
                 String rest = r.strip() >= dialled.length() ? "" : dialled.substring(r.strip());
                 String number = (r.prepend() == null ? "" : r.prepend()) + rest;
-                return number.isEmpty() ? null : new Target(r.trunk(), number);
+                return number.isEmpty() ? null : new Target(r.trunk(), number, r.fallbacks());
             }
         }
         return null;

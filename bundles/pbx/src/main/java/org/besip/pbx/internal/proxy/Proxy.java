@@ -296,7 +296,16 @@ public final class Proxy {
     }
 
     /** What routing decided: an answer from the box (null for an ACK that ends here), or where the request goes. */
-    private record Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {
+    private record Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials,
+            List<DialPlan.Trunk> fallbacks, String number) {
+        Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {
+            this(answer, targets, trunk, maxForwards, consumedCredentials, List.of(), null);
+        }
+
+        /** The same, with the trunks a call out tries next. */
+        Routed withFallbacks(List<DialPlan.Trunk> trunks, String dialled) {
+            return answer != null ? this : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, trunks, dialled);
+        }
     }
 
     private static Routed no(boolean ack, SipMessage answer) {
@@ -379,12 +388,30 @@ public final class Proxy {
                 String branch = branch(i == 0 ? topVia : topVia + "|" + i);
                 i++;
                 String trunk = pol.trunkOf(t.next());
-                Credentials account = trunk == null ? null : pol.trunkAccounts().get(trunk);
-                tx.send(s, branch, build(req, t, branch, r), t.next(), t.stream(), account == null ? null
-                        : (challenge, retryBranch) -> withCredentials(build(req, t, retryBranch, r), challenge, account));
+                tx.send(s, branch, build(req, t, branch, r), t.next(), t.stream(), challengeAnswer(req, t, r, trunk, pol),
+                        failover(req, r, r.fallbacks(), pol));
             }
         }
         return trying;
+    }
+
+    /** What answers the challenges of {@code trunk}'s provider for {@code t} with its account; null when it has none. */
+    private Transactions.ChallengeAnswer challengeAnswer(SipMessage req, Target t, Routed r, String trunk, Policy pol) {
+        Credentials account = trunk == null ? null : pol.trunkAccounts().get(trunk);
+        return account == null ? null : (challenge, retryBranch) -> withCredentials(build(req, t, retryBranch, r), challenge, account);
+    }
+
+    /** The call out through the next of {@code rest} when the trunk before fails (408, 5xx); null when none is left. */
+    private Transactions.Failover failover(SipMessage req, Routed r, List<DialPlan.Trunk> rest, Policy pol) {
+        if (rest.isEmpty() || r.number() == null) {
+            return null;
+        }
+        return (failure, branch) -> {
+            DialPlan.Trunk next = rest.get(0);
+            Target t = new Target("sip:" + r.number() + "@" + hostPort(next.address()), next.address(), false);
+            return new Transactions.Attempt(build(req, t, branch, r), next.address(), challengeAnswer(req, t, r, next.name(), pol),
+                    failover(req, r, rest.subList(1, rest.size()), pol));
+        };
     }
 
     /**
@@ -556,6 +583,7 @@ public final class Proxy {
             trunk = target.trunk().name();
             InetSocketAddress next = target.trunk().address();
             targets.add(new Target("sip:" + target.number() + "@" + hostPort(next), next, false));
+            return routed(req, false, targets, trunk, maxForwards, consumedCredentials).withFallbacks(target.fallbacks(), target.number());
         }
         return routed(req, false, targets, trunk, maxForwards, consumedCredentials);
     }

@@ -103,6 +103,18 @@ final class Transactions {
         SipMessage retry(SipMessage challenge, String branch);
     }
 
+    /**
+     * Where a request goes when its branch to a trunk failed with 408 or 5xx: the next trunk's
+     * attempt for {@code branch}, or null when there is none left.
+     */
+    interface Failover {
+        Attempt next(SipMessage failure, String branch);
+    }
+
+    /** A request for a next hop, with what answers its challenges and what follows if it fails too. */
+    record Attempt(SipMessage request, InetSocketAddress next, ChallengeAnswer challenged, Failover failover) {
+    }
+
     /** One branch the box sent (or a request of its own: a CANCEL, a BYE; then {@code server} is null). */
     final class Client {
         final Server server;
@@ -119,6 +131,8 @@ final class Transactions {
         Runnable timeout = () -> { };
         /** Who answers a provider's challenge on this branch, once; null: the challenge goes up like any answer. */
         ChallengeAnswer challenged;
+        /** Where the request goes when this branch fails with 408 or 5xx; null: the failure is the branch's answer. */
+        Failover failover;
 
         Client(Server server, String branch, SipMessage request, InetSocketAddress next, boolean reliable) {
             this.reliable = reliable;
@@ -249,8 +263,15 @@ final class Transactions {
 
     /** The same; a 401/407 on the branch is answered once by {@code challenged} (a trunk with credentials). */
     void send(Server s, String branch, SipMessage out, InetSocketAddress next, boolean reliable, ChallengeAnswer challenged) {
+        send(s, branch, out, next, reliable, challenged, null);
+    }
+
+    /** The same; a 408 or 5xx on the branch sends the request on to the next trunk {@code failover} names. */
+    void send(Server s, String branch, SipMessage out, InetSocketAddress next, boolean reliable, ChallengeAnswer challenged,
+            Failover failover) {
         Client c = new Client(s, branch, out, next, reliable);
         c.challenged = challenged;
+        c.failover = failover;
         synchronized (c.lock()) {
             clients.put(c.key, c);
             if (s != null) {
@@ -301,7 +322,7 @@ final class Transactions {
             c.status = 408;
             c.retransmit.run();
             clients.remove(c.key, c);
-            if (c.server != null && c.server.lastStatus < 200) {
+            if (c.server != null && c.server.lastStatus < 200 && !failOver(c, null)) {
                 finalAnswer(c.server, c.server.request.answer(408, "Request Timeout", null), false);
             }
         }
@@ -360,6 +381,9 @@ final class Transactions {
                 answerChallenge(c, res);
                 return true;
             }
+            if (c.server != null && (status == 408 || status >= 500 && status < 600) && failOver(c, res)) {
+                return true;
+            }
             if (c.server != null) {
                 finalAnswer(c.server, res, true);
             }
@@ -383,7 +407,27 @@ final class Transactions {
             return;
         }
         s.branches.remove(c);
-        send(s, branch, retry, c.next, c.reliable, (again, b) -> null); // once: a second challenge is the provider's no
+        send(s, branch, retry, c.next, c.reliable, (again, b) -> null, c.failover); // once: a second challenge is the provider's no
+    }
+
+    /**
+     * A branch to a trunk failed (its 408 or 5xx, or {@code failure} null: no answer at all): the
+     * request goes on to the next trunk on a new branch; false when there is none, or the call is
+     * already answered or cancelled.
+     */
+    private boolean failOver(Client c, SipMessage failure) {
+        Server s = c.server;
+        if (c.failover == null || s.lastStatus >= 200 || s.cancelled || s.request == null) {
+            return false;
+        }
+        String branch = c.key.substring(0, c.key.lastIndexOf('|')) + "f";
+        Attempt a = c.failover.next(failure, branch);
+        if (a == null) {
+            return false;
+        }
+        s.branches.remove(c);
+        send(s, branch, a.request(), a.next(), false, a.challenged(), a.failover());
+        return true;
     }
 
     private void timerC(Client c) {

@@ -643,4 +643,53 @@ class ProxyTest {
         assertEquals(100, proxy.request(parse(unknown.replace("z9hG4bKd2", "z9hG4bKd3")), PROVIDER, 0).status(), "the default user");
         assertEquals(new InetSocketAddress("127.0.0.3", 5080), sent.get(1).to());
     }
+
+    // ---- a route with fallback trunks ----
+
+    static final InetSocketAddress OTHER = new InetSocketAddress("127.0.0.8", 5060);
+
+    /** Numbers starting with 9 go out through provider, then through other when provider fails. */
+    String callOutWithFallback() {
+        DialPlan.Trunk provider = new DialPlan.Trunk("provider", PROVIDER);
+        DialPlan.Trunk other = new DialPlan.Trunk("other", OTHER);
+        proxy.outbound(new Proxy.Outbound(new DialPlan(List.of(new DialPlan.Route("9", provider, 1, "00420", List.of(other)))), digest,
+                Map.of("alice", new DigestAuthenticator.Secret("pw", Map.of()))::get, (src, why) -> failures.add(src + " " + why)));
+        String uri = "sip:9123456@127.0.0.1";
+        assertEquals(100, proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, clock.now()).status());
+        assertEquals(PROVIDER, sent.get(0).to());
+        return uri;
+    }
+
+    @Test
+    void aCallOutFailsOverToTheNextTrunkOn5xxAndTheCallerSeesOnlyTheAnswer() {
+        callOutWithFallback();
+        SipMessage first = sent.get(0).message();
+        proxy.response(first.answer(503, "Service Unavailable", "p"));
+        assertEquals("ACK", sent.get(1).message().method(), "the provider's 503 ACKed hop by hop");
+        Sent again = sent.get(2);
+        assertEquals(OTHER, again.to(), "on to the fallback trunk");
+        assertEquals("sip:00420123456@127.0.0.8:5060", again.message().uri());
+        assertEquals(first.first("CSeq"), again.message().first("CSeq"));
+        proxy.response(again.message().answer(200, "OK", "o"));
+        assertEquals(List.of(200), upstream.stream().filter(st -> st >= 200).toList(), "the caller never saw the 503");
+    }
+
+    @Test
+    void anUnreachableTrunkFailsOverAfterTimerBAndABusyCalleeDoesNot() {
+        callOutWithFallback();
+        clock.advance(32_000);
+        Sent again = sent.stream().filter(x -> x.to().equals(OTHER)).findFirst().orElseThrow(() -> new AssertionError("no failover: " + sent));
+        assertEquals("INVITE", again.message().method());
+        assertEquals(List.of(), upstream.stream().filter(st -> st >= 200).toList(), "no 408 to the caller: the next trunk is tried");
+        proxy.response(again.message().answer(486, "Busy Here", "o"));
+        assertEquals(List.of(486), upstream.stream().filter(st -> st >= 200).toList(), "a 486 is the callee's answer: no further trunk");
+    }
+
+    @Test
+    void aBusyAnswerFromTheFirstTrunkEndsTheCallWithoutTryingTheNext() {
+        callOutWithFallback();
+        proxy.response(sent.get(0).message().answer(486, "Busy Here", "p"));
+        assertTrue(sent.stream().noneMatch(x -> x.to().equals(OTHER)), "no INVITE to the fallback: " + sent);
+        assertEquals(List.of(486), upstream.stream().filter(st -> st >= 200).toList());
+    }
 }
