@@ -116,6 +116,34 @@ public final class BesipProcess implements AutoCloseable {
         throw new AssertionError("besip did not print '" + text + "' within " + BOOT_TIMEOUT_MS + " ms:\n" + output());
     }
 
+    /**
+     * What the box is doing, for a failure's message: a thread dump of its JVM (jcmd, at most 15 s)
+     * and the last lines of its log.
+     */
+    public String diagnostics() {
+        StringBuilder sb = new StringBuilder();
+        try {
+            java.util.Optional<ProcessHandle> jvm = process.toHandle().descendants()
+                    .filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst();
+            if (jvm.isPresent()) {
+                Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+                Process dump = new ProcessBuilder(jcmd.toString(), String.valueOf(jvm.get().pid()), "Thread.print").redirectErrorStream(true)
+                        .start();
+                String threads = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!dump.waitFor(15, TimeUnit.SECONDS)) {
+                    dump.destroyForcibly();
+                }
+                sb.append("--- threads of the box (pid ").append(jvm.get().pid()).append(") ---\n").append(threads);
+            }
+            List<String> log = Files.readAllLines(data.resolve("logs/besip.log"), StandardCharsets.UTF_8);
+            sb.append("--- the box's log, last 80 lines ---\n");
+            log.subList(Math.max(0, log.size() - 80), log.size()).forEach(l -> sb.append(l).append('\n'));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            sb.append("(diagnostics incomplete: ").append(e).append(")\n");
+        }
+        return sb.toString();
+    }
+
     /** Waits for the process to end by itself and returns its exit status. */
     public int awaitExit() throws InterruptedException {
         if (!process.waitFor(BOOT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {

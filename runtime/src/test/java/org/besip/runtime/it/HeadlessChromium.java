@@ -33,4 +33,22 @@ final class HeadlessChromium {
                 .usingAnyFreePort().build();
         return new ChromeDriver(service, options);
     }
+
+    /**
+     * The text of the element {@code by} finds, or "" when it is not there (yet) or a reload
+     * replaced it while it was read: Selenium's stale element, or Chromium's inspector error
+     * "Node with given id does not belong to the document" for the same moment.
+     */
+    static String text(org.openqa.selenium.WebDriver d, org.openqa.selenium.By by) {
+        try {
+            return d.findElement(by).getText();
+        } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
+            return "";
+        } catch (org.openqa.selenium.WebDriverException e) {
+            if (String.valueOf(e.getMessage()).contains("does not belong to the document")) {
+                return "";
+            }
+            throw e;
+        }
+    }
 }

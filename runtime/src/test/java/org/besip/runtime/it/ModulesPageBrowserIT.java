@@ -65,10 +65,6 @@ class ModulesPageBrowserIT {
     }
 
     private String stateOf(String module) {
-        try {
-            return browser.findElement(By.cssSelector("tr[data-module='" + module + "'] td.state")).getText();
-        } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
-            return "";
-        }
+        return HeadlessChromium.text(browser, By.cssSelector("tr[data-module='" + module + "'] td.state"));
     }
 }

@@ -76,10 +76,6 @@ class QualityPageBrowserIT {
     }
 
     private String status() {
-        try {
-            return browser.findElement(By.id("besip-quality-status")).getText();
-        } catch (org.openqa.selenium.NoSuchElementException | org.openqa.selenium.StaleElementReferenceException e) {
-            return "";
-        }
+        return HeadlessChromium.text(browser, By.id("besip-quality-status"));
     }
 }

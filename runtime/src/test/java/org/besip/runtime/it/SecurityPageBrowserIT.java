@@ -58,11 +58,7 @@ class SecurityPageBrowserIT {
 
     /** The text of the element with {@code id}, or "" while the page is (re)loading. */
     private String text(String id) {
-        try {
-            return browser.findElement(By.id(id)).getText();
-        } catch (org.openqa.selenium.NoSuchElementException | org.openqa.selenium.StaleElementReferenceException e) {
-            return "";
-        }
+        return HeadlessChromium.text(browser, By.id(id));
     }
 
     private List<WebElement> rows() {
