@@ -249,19 +249,7 @@ public final class Proxy {
 
     /** Where a binding's REGISTER came from, or null when it is not known. */
     static InetSocketAddress flow(Binding b) {
-        if (b.source() == null) {
-            return null;
-        }
-        int colon = b.source().lastIndexOf(':');
-        if (colon <= 0) {
-            return null;
-        }
-        try {
-            String host = b.source().substring(0, colon);
-            return literal(host.startsWith("[") ? host.substring(1, host.length() - 1) : host, Integer.parseInt(b.source().substring(colon + 1)));
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return b.flow();
     }
 
     /** Whether a binding sits behind a NAT: its Contact names another address than the one its REGISTER came from. */
@@ -418,11 +406,19 @@ public final class Proxy {
      * {@code out} with the answer to a provider's challenge (the first WWW-/Proxy-Authenticate the
      * box can answer: MD5 or SHA-256), or null when there is none it can answer.
      */
+    private static final SecureRandom CNONCES = new SecureRandom();
+
+    private static byte[] cnonce() {
+        byte[] b = new byte[8];
+        CNONCES.nextBytes(b);
+        return b;
+    }
+
     static SipMessage withCredentials(SipMessage out, SipMessage challenge, Credentials account) {
         boolean proxyAuth = challenge.status() == 407;
         for (String c : challenge.all(proxyAuth ? "Proxy-Authenticate" : "WWW-Authenticate")) {
             String answer = DigestAuthenticator.answer(c, account.user(), account.password(), out.method(), out.uri(), 1,
-                    Long.toHexString(Double.doubleToLongBits(Math.random())));
+                    HexFormat.of().formatHex(cnonce()));
             if (answer != null) {
                 out.headers().add(new Header(proxyAuth ? "Proxy-Authorization" : "Authorization", answer));
                 return out;

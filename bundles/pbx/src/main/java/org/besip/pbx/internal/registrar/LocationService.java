@@ -104,30 +104,16 @@ public final class LocationService {
     }
 
     private void sourced(Binding b) {
-        String ip = ip(b.source());
-        if (ip != null) {
-            bySource.merge(ip, 1, Integer::sum);
+        java.net.InetSocketAddress flow = b.flow();
+        if (flow != null) {
+            bySource.merge(flow.getAddress().getHostAddress(), 1, Integer::sum);
         }
     }
 
     private void unsourced(Binding b) {
-        String ip = ip(b.source());
-        if (ip != null) {
-            bySource.computeIfPresent(ip, (k, n) -> n > 1 ? n - 1 : null);
-        }
-    }
-
-    /** The address of a binding's source {@code ip:port} as InetAddress.getHostAddress writes it, or null. */
-    private static String ip(String source) {
-        if (source == null || source.lastIndexOf(':') <= 0) {
-            return null;
-        }
-        String host = source.substring(0, source.lastIndexOf(':'));
-        host = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        try {
-            return java.net.InetAddress.getByName(host).getHostAddress(); // a literal: no lookup
-        } catch (java.net.UnknownHostException e) {
-            return null;
+        java.net.InetSocketAddress flow = b.flow();
+        if (flow != null) {
+            bySource.computeIfPresent(flow.getAddress().getHostAddress(), (k, n) -> n > 1 ? n - 1 : null);
         }
     }
 
