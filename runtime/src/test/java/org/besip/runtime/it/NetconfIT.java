@@ -84,7 +84,9 @@ class NetconfIT {
     @ParameterizedTest
     @ValueSource(strings = { "candidate_commit", "invalid_edit_is_refused", "locks_between_sessions",
             "kill_session_frees_the_lock", "confirmed_commit_rolls_back", "notification_on_change",
-            "end_of_message_framing", "malformed_xml_gets_an_error", "monitoring_and_get_schema", "xxe_is_refused",
+            "end_of_message_framing", "hello_in_chunked_framing", "ncclient_sessions_never_stall", "malformed_xml_gets_an_error",
+            "monitoring_and_get_schema",
+            "xxe_is_refused",
             "wrong_namespace_is_an_unknown_element", "oversize_message_ends_the_session",
             "stalled_half_frame_releases_its_lock" })
     void ncclientCheck(String check) throws Exception {

@@ -19,6 +19,7 @@ public final class MessageReader {
     private final InputStream in;
     private final int maxMessageBytes;
     private boolean chunked;
+    private boolean helloChunked;
 
     public MessageReader(InputStream in, int maxMessageBytes) {
         // framing is read a byte at a time; the SSH channel's stream locks on every read
@@ -28,6 +29,32 @@ public final class MessageReader {
 
     public void useChunkedFraming() {
         chunked = true;
+    }
+
+    /**
+     * The peer's hello, in the framing it came in. RFC 6242 §4.1 says a hello ends with {@code ]]>]]>};
+     * Debian's ncclient 0.6.13 sometimes frames its hello in chunks instead (ncclient issue #524: its
+     * transport thread reads the server's hello and switches to base:1.1 before it sends its own
+     * queued hello). The box cannot ask such a client again, and waiting for a {@code ]]>]]>} that
+     * never comes leaves the session hanging, so a hello that opens with a chunk header is read as
+     * one chunked message; {@link #helloWasChunked()} says which it was.
+     */
+    public byte[] nextHello() throws IOException {
+        in.mark(3);
+        int lf = in.read();
+        int hash = in.read();
+        int digit = in.read();
+        in.reset();
+        if (lf == '\n' && hash == '#' && digit >= '1' && digit <= '9') {
+            helloChunked = true;
+            return nextChunked();
+        }
+        return nextEom();
+    }
+
+    /** Whether the peer's hello came in chunked framing (see {@link #nextHello()}). */
+    public boolean helloWasChunked() {
+        return helloChunked;
     }
 
     /** The next message, or null when the peer closed the channel between messages. */

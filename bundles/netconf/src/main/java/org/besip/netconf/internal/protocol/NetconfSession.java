@@ -60,7 +60,7 @@ public final class NetconfSession implements Session, Runnable {
         boolean opened = false;
         try {
             writer.write(hello());
-            byte[] first = reader.next();
+            byte[] first = reader.nextHello();
             if (first == null) {
                 return;
             }
@@ -68,6 +68,13 @@ public final class NetconfSession implements Session, Runnable {
             if (!theirs.contains(BASE_10) && !theirs.contains(BASE_11)) {
                 LOG.info("session {}: client hello has no base capability; closing", id);
                 return;
+            }
+            if (reader.helloWasChunked() && !theirs.contains(BASE_11)) {
+                LOG.info("session {}: client hello came in chunked framing without base:1.1; closing", id);
+                return;
+            }
+            if (reader.helloWasChunked()) {
+                LOG.info("session {}: client hello came in chunked framing (RFC 6242 wants ]]>]]>; ncclient issue #524); accepted", id);
             }
             if (theirs.contains(BASE_11)) {
                 reader.useChunkedFraming();

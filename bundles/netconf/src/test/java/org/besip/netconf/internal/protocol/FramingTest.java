@@ -1,6 +1,8 @@
 package org.besip.netconf.internal.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -79,5 +81,25 @@ class FramingTest {
             assertArrayEquals(b("<y/>"), r.next());
             assertNull(r.next());
         }
+    }
+
+    @Test
+    void aHelloIsReadInEndOfMessageFramingAsRfc6242Says() throws Exception {
+        MessageReader r = reader("\n<hello/>]]>]]>\n#4\n<rpc\n##\n", false);
+        assertArrayEquals(b("\n<hello/>"), r.nextHello());
+        assertFalse(r.helloWasChunked());
+        r.useChunkedFraming();
+        assertArrayEquals(b("<rpc"), r.next());
+    }
+
+    @Test
+    void aHelloInChunkedFramingIsReadAsOneMessageInsteadOfWaitingForever() throws Exception {
+        // what ncclient 0.6.13 sends when its transport thread switched to base:1.1 before its hello went out (ncclient #524)
+        MessageReader r = reader("\n#8\n<hello/>\n##\n\n#4\n<rpc\n##\n", false);
+        assertArrayEquals(b("<hello/>"), r.nextHello());
+        assertTrue(r.helloWasChunked());
+        r.useChunkedFraming();
+        assertArrayEquals(b("<rpc"), r.next());
+        assertNull(r.next());
     }
 }
