@@ -28,8 +28,19 @@ public final class DigestAuthenticator {
     /** What a request's credentials came to. */
     public enum Outcome { OK, MISSING, WRONG, STALE, REPLAYED, MALFORMED }
 
-    /** A user's stored secret: the password, or HA1 per algorithm. */
-    public record Secret(String password, Map<String, String> ha1ByAlgorithm) {
+    /**
+     * A user's stored secret: the password, or HA1 per algorithm; and the challenges this user is
+     * offered and may answer (empty: the box's).
+     */
+    public record Secret(String password, Map<String, String> ha1ByAlgorithm, java.util.List<String> algorithms) {
+        public Secret(String password, Map<String, String> ha1ByAlgorithm) {
+            this(password, ha1ByAlgorithm, java.util.List.of());
+        }
+    }
+
+    /** The algorithms {@code secret}'s user is offered: its own, else the box's. */
+    private java.util.List<String> offered(Secret secret) {
+        return secret != null && secret.algorithms() != null && !secret.algorithms().isEmpty() ? secret.algorithms() : algorithms;
     }
 
     static final int MAX_NONCES = 16_384;
@@ -75,9 +86,14 @@ public final class DigestAuthenticator {
 
     /** WWW-Authenticate values for a 401, one per algorithm offered, in order. */
     public String[] challenges(boolean stale, long now) {
+        return challenges(stale, now, null);
+    }
+
+    /** The same for the user whose secret is {@code secret} (null: unknown, the box's challenges). */
+    public String[] challenges(boolean stale, long now, Secret secret) {
         String nonce = nonce(now);
         String common = "realm=\"" + realm + "\", nonce=\"" + nonce + "\", qop=\"auth\"" + (stale ? ", stale=true" : "");
-        return algorithms.stream().map(a -> "Digest " + common + ", algorithm=" + a).toArray(String[]::new);
+        return offered(secret).stream().map(a -> "Digest " + common + ", algorithm=" + a).toArray(String[]::new);
     }
 
     /** Checks an Authorization value for {@code method}; {@code secrets} finds a user's secret (null if unknown). */
@@ -95,8 +111,12 @@ public final class DigestAuthenticator {
         String response = p.get("response");
         String algorithm = p.getOrDefault("algorithm", "MD5").toUpperCase(Locale.ROOT);
         if (user == null || nonce == null || uri == null || response == null || !realm.equals(p.get("realm"))
-                || !algorithms.contains(algorithm)) {
+                || !algorithm.equals("MD5") && !algorithm.equals("SHA-256")) {
             return Outcome.MALFORMED;
+        }
+        Secret secret = secrets.apply(user);
+        if (!offered(secret).contains(algorithm)) {
+            return Outcome.MALFORMED; // an algorithm this user is not offered
         }
         Long issued = verifyNonce(nonce);
         if (issued == null) {
@@ -108,7 +128,6 @@ public final class DigestAuthenticator {
         if (qop != null && (!qop.equals("auth") || nc == null || cnonce == null || !nc.matches("[0-9a-fA-F]{8}"))) {
             return Outcome.MALFORMED;
         }
-        Secret secret = secrets.apply(user);
         String expected = secret == null ? null : response(algorithm, secret, user, method, uri, nonce, qop, nc, cnonce);
         if (expected == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
                 response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {

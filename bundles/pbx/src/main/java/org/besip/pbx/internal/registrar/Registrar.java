@@ -114,7 +114,8 @@ public final class Registrar {
 
     private SipMessage challenge(SipMessage req, boolean stale, long now) {
         SipMessage r = req.answer(401, "Unauthorized", toTag);
-        for (String c : digest.challenges(stale, now)) {
+        String user = user(req.first("To"));
+        for (String c : digest.challenges(stale, now, user == null ? null : users.apply(user.toLowerCase(java.util.Locale.ROOT)))) {
             r.headers().add(new SipMessage.Header("WWW-Authenticate", c));
         }
         return r;

@@ -89,4 +89,29 @@ class RegistrarTest {
         assertEquals(400, registrar.register(register("alice", "alice", "s3cret", List.of("*", "<sip:a@b>"), "0"), "x", 2000)
                 .response().status());
     }
+
+    @Test
+    void aUserWithItsOwnAlgorithmIsChallengedWithItAndMayAnswerNothingElse() {
+        DigestAuthenticator md5 = new DigestAuthenticator("besip", 60_000, List.of("MD5"));
+        Map<String, Secret> mixed = Map.of("carol", new Secret("s3cret-pass", Map.of(), List.of("SHA-256")), "dave",
+                new Secret("s3cret-pass", Map.of()));
+        Registrar r = new Registrar(md5, mixed::get, new LocationService(), "t");
+        SipMessage carol = register("carol", null, null, List.of("<sip:carol@127.0.0.2>"), null);
+        assertEquals(List.of("SHA-256"), r.register(carol, "127.0.0.2:5060", 2000).response().all("WWW-Authenticate").stream()
+                .map(c -> c.replaceAll(".*algorithm=", "")).toList(), "carol's own challenge");
+        SipMessage dave = register("dave", null, null, List.of("<sip:dave@127.0.0.2>"), null);
+        assertEquals(List.of("MD5"), r.register(dave, "127.0.0.2:5060", 2000).response().all("WWW-Authenticate").stream()
+                .map(c -> c.replaceAll(".*algorithm=", "")).toList(), "the box's for everyone else, unknown names too");
+
+        String nonce = md5.nonce(2000);
+        String sha = md5.response("SHA-256", mixed.get("carol"), "carol", "REGISTER", "sip:besip", nonce, "auth", "00000001", "cn");
+        String viaMd5 = md5.response("MD5", mixed.get("carol"), "carol", "REGISTER", "sip:besip", nonce, "auth", "00000002", "cn");
+        String auth = "Digest username=\"carol\", realm=\"besip\", nonce=\"" + nonce + "\", uri=\"sip:besip\", response=\"%s\", "
+                + "algorithm=%s, qop=auth, nc=%s, cnonce=\"cn\"";
+        carol.headers().add(new SipMessage.Header("Authorization", String.format(auth, viaMd5, "MD5", "00000002")));
+        assertEquals(400, r.register(carol, "127.0.0.2:5060", 2000).response().status(), "MD5 is not offered to carol");
+        carol.headers().removeIf(h -> h.name().equals("Authorization"));
+        carol.headers().add(new SipMessage.Header("Authorization", String.format(auth, sha, "SHA-256", "00000001")));
+        assertEquals(200, r.register(carol, "127.0.0.2:5060", 2000).response().status(), "SHA-256 registers carol");
+    }
 }
