@@ -609,6 +609,22 @@ def check_pbx_provider_trunk():
         print("ok: trunk 'provider' with DID %s -> %s" % (did, rings))
 
 
+def check_pbx_provider_trunk_by_name():
+    """args: DNS server (address:port), provider name, account user, password, DID, the user the DID rings, caller-id, user0's
+    display name; the trunk's host is the name (SRV), calls to 00... go out through it presenting the caller-id"""
+    dns, name, user, password, did, rings, caller_id, display = sys.argv[5:13]
+    ns = "urn:besip:params:xml:ns:yang:besip-pbx"
+    cfg = ('<config><pbx xmlns="%s"><dns><server>%s</server></dns><trunk><name>provider</name><host>%s</host>'
+           '<caller-id>%s</caller-id><registration><username>%s</username><password>%s</password></registration></trunk>'
+           '<dial-plan><route><prefix>00</prefix><trunk>provider</trunk></route></dial-plan>'
+           '<inbound><did><number>%s</number><user>%s</user></did></inbound>'
+           '<user><name>user0</name><display-name>%s</display-name></user></pbx></config>'
+           % (ns, dns, name, caller_id, user, password, did, rings, display))
+    with connect_when_announced("besip-pbx") as m:
+        m.edit_config(target="running", config=cfg)
+        print("ok: trunk 'provider' at %s (DNS %s), caller-id %s, DID %s -> %s" % (name, dns, caller_id, did, rings))
+
+
 def cdr_csv(reply, ns):
     from lxml import etree
     el = etree.fromstring(reply.xml.encode()).find(".//{%s}csv" % ns)

@@ -16,10 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real provider on the other side of the box's trunk: Debian's Kamailio 5.6
  * ({@code kamailio/provider.cfg.in}: registrar with digest, every INVITE from the box challenged
- * with 407, a DID routed back to the box's registered contact). The box, configured over
- * NETCONF, registers with it, calls out through it after answering the INVITE challenge with the
- * trunk's account, and rings the right user when the provider delivers a call on the DID. The
- * phones and the PSTN side are sipp.
+ * with 407, a DID routed back to the box's registered contact), found by its DNS name: Debian's
+ * dnsmasq serves the SRV record of {@code _sip._udp.provider.test} (RFC 3263) and the box is
+ * told to ask it. The box, configured over NETCONF, registers with the provider, calls out
+ * through it after answering the INVITE challenge with the trunk's account, presenting the
+ * trunk's caller-id and the user's display name, and rings the right user when the provider
+ * delivers a call on the DID. The phones and the PSTN side are sipp.
  */
 class ProviderTrunkIT {
 
@@ -27,6 +29,7 @@ class ProviderTrunkIT {
     static final String ACCOUNT = "besiptrunk";
     static final String ACCOUNT_PASSWORD = "pr0vider-account-pw";
     static final String DID = "15551230001";
+    static final String NAME = "provider.test";
 
     @TempDir
     Path work;
@@ -62,6 +65,29 @@ class ProviderTrunkIT {
         return start(name, cmd);
     }
 
+    static int freeUdpPort(String host) throws Exception {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new java.net.InetSocketAddress(host, 0))) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Waits until something listens on UDP {@code ip:port} (/proc/net/udp), at most 10 s. */
+    static void awaitUdpListener(String ip, int port) throws Exception {
+        byte[] b = java.net.InetAddress.getByName(ip).getAddress();
+        String local = String.format("%02X%02X%02X%02X:%04X", b[3], b[2], b[1], b[0], port);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            for (String line : Files.readAllLines(Path.of("/proc/net/udp"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 1 && f[1].equalsIgnoreCase(local)) {
+                    return;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("nothing listens on UDP " + ip + ":" + port);
+    }
+
     @Test
     void theBoxRegistersCallsOutAfterTheInviteChallengeAndRingsTheUserOfTheDid() throws Exception {
         int provider = BesipProcess.freeUdpAndTcpPort();
@@ -73,10 +99,20 @@ class ProviderTrunkIT {
         Process kamailio = start("kamailio", List.of("/usr/sbin/kamailio", "-f", work.resolve("provider.cfg").toString(), "-DD", "-E", "-m",
                 "64", "-M", "8", "-P", work.resolve("kamailio.pid").toString(), "-w", work.toString()));
         BesipProcess.awaitUdpListener(provider);
+        // the provider's DNS: _sip._udp.provider.test -> sip1.provider.test:<provider> -> 127.0.0.1
+        assertTrue(Files.isExecutable(Path.of("/usr/sbin/dnsmasq")), "needs Debian's dnsmasq-base: run the README's test command");
+        int dnsPort = freeUdpPort("127.0.0.53");
+        start("dnsmasq", List.of("/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                "--bind-interfaces", "--user=" + System.getProperty("user.name"), "--local=/" + NAME + "/", "--listen-address=127.0.0.53",
+                "--port=" + dnsPort, "--srv-host=_sip._udp." + NAME + ",sip1." + NAME + "," + provider + ",10,50",
+                "--host-record=sip1." + NAME + ",127.0.0.1", "--log-facility=-", "--log-queries"));
+        awaitUdpListener("127.0.0.53", dnsPort);
 
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             NetconfIT.runOn(box, "configure_pbx_users", "2", "Sup3r-secret-pw");
-            NetconfIT.runOn(box, "pbx_provider_trunk", String.valueOf(provider), ACCOUNT, ACCOUNT_PASSWORD, DID, "user1");
+            NetconfIT.runOn(box, "pbx_provider_trunk_by_name", "127.0.0.53:" + dnsPort, NAME, ACCOUNT, ACCOUNT_PASSWORD, DID, "user1", DID,
+                    "Alice Example");
+            MonitoringIT.awaitLog(box, "trunk provider: " + NAME + " is [/127.0.0.1:" + provider + "]");
             MonitoringIT.awaitLog(box, "trunk provider: registered");
 
             // user1's phone registers with the box, then answers there
@@ -117,8 +153,9 @@ class ProviderTrunkIT {
 
             String provLog = Files.readString(work.resolve("kamailio.out"));
             assertTrue(provLog.contains("PROVIDER: registered sip:" + ACCOUNT + "@"), provLog);
-            assertTrue(provLog.contains("-> 407") && provLog.contains("PROVIDER: call out from sip:user0@127.0.0.1") && provLog.contains(
-                    "as " + ACCOUNT + " -> sip:0049301234567@127.0.0.1:" + pstn), "challenged, then authenticated as the trunk's account:\n" + provLog);
+            assertTrue(provLog.contains("-> 407") && provLog.contains("PROVIDER: call out from sip:" + DID + "@" + NAME + " name \"Alice Example\" pai sip:"
+                    + DID + "@" + NAME + " as " + ACCOUNT + " -> sip:0049301234567@127.0.0.1:" + pstn),
+                    "challenged, then authenticated as the trunk's account, presenting its caller-id and user0's name:\n" + provLog);
             assertTrue(provLog.contains("PROVIDER: DID call to sip:" + DID + "@"), provLog);
 
             var cdrs = box.get("besip-pbx.csv", "admin", box.password());

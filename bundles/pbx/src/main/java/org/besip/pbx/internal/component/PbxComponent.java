@@ -31,8 +31,10 @@ import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.CdrStore;
 import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.proxy.DialPlan;
+import org.besip.pbx.internal.proxy.DnsJava;
 import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.proxy.TrunkRegistration;
+import org.besip.pbx.internal.proxy.TrunkResolver;
 import org.besip.pbx.internal.transport.TcpTransport;
 import org.besip.pbx.internal.transport.UdpTransport;
 import org.osgi.framework.BundleContext;
@@ -77,8 +79,47 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
 
     /** What a configuration asks for. */
     record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
-            Map<String, Secret> users, DialPlan dialPlan, Prepaid.Policy policy, List<TrunkRegistration.Account> accounts,
-            Proxy.Policy routing, int keepaliveS, long firstMessageMs) {
+            Map<String, Secret> users, List<RouteSpec> routes, Prepaid.Policy policy, List<AccountSpec> accounts,
+            Proxy.Policy routing, int keepaliveS, long firstMessageMs, List<TrunkResolver.Spec> trunks, List<InetSocketAddress> dns) {
+    }
+
+    /** A dial-plan route as configured: trunks by name, whose addresses the resolver knows. */
+    record RouteSpec(String prefix, String trunk, int strip, String prepend, List<String> fallbacks) {
+    }
+
+    /** A trunk's registration with its provider as configured. */
+    record AccountSpec(String trunk, String user, String password, String domain, int expiresS) {
+    }
+
+    /**
+     * The dial plan with the trunks' addresses: a route goes to its trunk's first address, then to
+     * the trunk's other addresses (SRV targets in order), then to each fallback trunk's. A trunk
+     * whose name is not resolved yet is skipped; a route none of whose trunks is resolved keeps its
+     * trunk without an address (503 until it is).
+     */
+    static DialPlan plan(List<RouteSpec> routes, Map<String, List<InetSocketAddress>> resolved) {
+        List<DialPlan.Route> out = new ArrayList<>();
+        for (RouteSpec r : routes) {
+            List<DialPlan.Trunk> chain = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            names.add(r.trunk());
+            names.addAll(r.fallbacks());
+            for (String n : names) {
+                for (InetSocketAddress a : resolved.getOrDefault(n, List.of())) {
+                    chain.add(new DialPlan.Trunk(n, a));
+                }
+            }
+            DialPlan.Trunk first = chain.isEmpty() ? new DialPlan.Trunk(r.trunk(), null) : chain.remove(0);
+            out.add(new DialPlan.Route(r.prefix(), first, r.strip(), r.prepend(), List.copyOf(chain)));
+        }
+        return new DialPlan(out);
+    }
+
+    /** Every address a trunk is known at, for the routing policy (whose requests come from a trunk). */
+    static Map<InetSocketAddress, String> peers(Map<String, List<InetSocketAddress>> resolved) {
+        Map<InetSocketAddress, String> out = new HashMap<>();
+        resolved.forEach((t, list) -> list.forEach(a -> out.put(a, t)));
+        return out;
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -260,6 +301,11 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             return t;
         });
         calls.startTimer(timers);
+        dnsThread = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "pbx-dns");
+            t.setDaemon(true);
+            return t;
+        });
         String port = ctx.getProperty("besip.sip.port");
         String host = ctx.getProperty("besip.sip.host");
         defaultListen = new InetSocketAddress(host == null || host.isBlank() ? "0.0.0.0" : host,
@@ -269,6 +315,10 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     @Deactivate
     synchronized void deactivate() throws InterruptedException {
         closeTransports();
+        if (resolver != null) {
+            resolver.close();
+        }
+        dnsThread.shutdownNow();
         calls.close();
         timers.shutdownNow();
         cdrs.close();
@@ -284,14 +334,17 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         List<String> algorithms = new ArrayList<>();
         int lifetime = 300;
         Map<String, Secret> users = new HashMap<>();
-        List<DialPlan.Route> routes = new ArrayList<>();
-        List<TrunkRegistration.Account> accounts = new ArrayList<>();
+        List<RouteSpec> routes = new ArrayList<>();
+        List<AccountSpec> accounts = new ArrayList<>();
+        List<TrunkResolver.Spec> trunkSpecs = new ArrayList<>();
+        List<InetSocketAddress> dnsServers = new ArrayList<>();
+        Map<String, String> displayNames = new HashMap<>();
+        Map<String, Proxy.Identity> identities = new HashMap<>();
         List<Prepaid.Tariff> tariffs = new ArrayList<>();
         java.util.Set<String> prepaidUsers = new java.util.HashSet<>();
         Map<String, Double> userMax = new HashMap<>();
         Map<String, Double> trunkMax = new HashMap<>();
         Double globalMax = null;
-        Map<InetSocketAddress, String> trunkPeers = new HashMap<>();
         Map<java.net.InetAddress, String> trunkHosts = new HashMap<>();
         Map<String, String> extensions = new HashMap<>();
         boolean openToUsers = false;
@@ -342,32 +395,55 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                 }
                 lifetime = TREE.text(auth, "nonce-lifetime") == null ? lifetime : Integer.parseInt(TREE.text(auth, "nonce-lifetime"));
             }
-            Map<String, DialPlan.Trunk> trunks = new HashMap<>();
-            for (Element t : TREE.children(pbx, "trunk")) {
-                String port = TREE.text(t, "port");
-                if (TREE.text(t, "max-price-per-minute") != null) {
-                    trunkMax.put(TREE.text(t, "name"), decimal(TREE.text(t, "max-price-per-minute")));
+            Element dns = TREE.child(pbx, "dns");
+            for (Element d : dns == null ? List.<Element>of() : TREE.children(dns, "server")) {
+                InetSocketAddress server = DnsJava.server(d.getTextContent());
+                if (server == null) {
+                    throw new ConfigRejectedException("/pbx:pbx/pbx:dns/pbx:server", "not an address, address:port or [IPv6]:port: "
+                            + d.getTextContent().trim());
                 }
-                InetSocketAddress address = new InetSocketAddress(TREE.text(t, "host"), port == null ? 5060 : Integer.parseInt(port));
-                trunks.put(TREE.text(t, "name"), new DialPlan.Trunk(TREE.text(t, "name"), address));
-                trunkPeers.put(address, TREE.text(t, "name"));
+                dnsServers.add(server);
+            }
+            java.util.Set<String> trunks = new java.util.HashSet<>();
+            for (Element t : TREE.children(pbx, "trunk")) {
+                String name = TREE.text(t, "name");
+                String port = TREE.text(t, "port");
+                String host = TREE.text(t, "host").trim();
+                trunks.add(name);
+                if (TREE.text(t, "max-price-per-minute") != null) {
+                    trunkMax.put(name, decimal(TREE.text(t, "max-price-per-minute")));
+                }
+                if (TrunkResolver.isLiteral(host) && TrunkResolver.literalAddress(host) == null) {
+                    throw new ConfigRejectedException("/pbx:pbx/pbx:trunk[pbx:name='" + name + "']/pbx:host", "not an IP address: " + host);
+                }
+                trunkSpecs.add(new TrunkResolver.Spec(name, host, port == null ? null : Integer.valueOf(port)));
                 for (Element a : TREE.children(t, "source-address")) {
-                    trunkHosts.put(new InetSocketAddress(a.getTextContent().trim(), 0).getAddress(), TREE.text(t, "name"));
+                    java.net.InetAddress src = TrunkResolver.literalAddress(a.getTextContent().trim());
+                    if (src == null) {
+                        throw new ConfigRejectedException("/pbx:pbx/pbx:trunk[pbx:name='" + name + "']/pbx:source-address",
+                                "not an IP address: " + a.getTextContent().trim());
+                    }
+                    trunkHosts.put(src, name);
                 }
                 Element reg = TREE.child(t, "registration");
+                String domain = host;
+                String account = null;
                 if (reg != null) {
-                    String domain = TREE.text(reg, "domain");
+                    domain = TREE.text(reg, "domain") == null ? host : TREE.text(reg, "domain");
+                    account = TREE.text(reg, "username");
                     String expires = TREE.text(reg, "expires");
-                    trunkAccounts.put(TREE.text(t, "name"), new Proxy.Credentials(TREE.text(reg, "username"), TREE.text(reg, "password")));
-                    accounts.add(new TrunkRegistration.Account(TREE.text(t, "name"), address, TREE.text(reg, "username"), TREE.text(reg, "password"),
-                            domain == null ? TREE.text(t, "host") : domain, expires == null ? 3600 : Integer.parseInt(expires)));
+                    trunkAccounts.put(name, new Proxy.Credentials(TREE.text(reg, "username"), TREE.text(reg, "password")));
+                    accounts.add(new AccountSpec(name, TREE.text(reg, "username"), TREE.text(reg, "password"), domain,
+                            expires == null ? 3600 : Integer.parseInt(expires)));
                 }
+                String callerId = TREE.text(t, "caller-id");
+                identities.put(name, new Proxy.Identity(callerId != null ? callerId.trim() : account, domain));
             }
             Element plan = TREE.child(pbx, "dial-plan");
             if (plan != null) {
                 for (Element r : TREE.children(plan, "route")) {
-                    DialPlan.Trunk trunk = trunks.get(TREE.text(r, "trunk"));
-                    if (trunk == null) {
+                    String trunk = TREE.text(r, "trunk");
+                    if (!trunks.contains(trunk)) {
                         throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route", "no trunk " + TREE.text(r, "trunk"));
                     }
                     String strip = TREE.text(r, "strip");
@@ -376,15 +452,15 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                         throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route[pbx:prefix='" + prefix + "']",
                                 "not a prefix or a dial pattern (_ then digits, X, Z, N, [1-5], . or !): " + prefix);
                     }
-                    List<DialPlan.Trunk> fallbacks = new ArrayList<>();
+                    List<String> fallbacks = new ArrayList<>();
                     for (Element f : TREE.children(r, "fallback")) {
-                        DialPlan.Trunk ft = trunks.get(f.getTextContent().trim());
-                        if (ft == null) {
-                            throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route/pbx:fallback", "no trunk " + f.getTextContent().trim());
+                        String ft = f.getTextContent().trim();
+                        if (!trunks.contains(ft)) {
+                            throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route/pbx:fallback", "no trunk " + ft);
                         }
                         fallbacks.add(ft);
                     }
-                    routes.add(new DialPlan.Route(prefix == null ? "" : prefix, trunk, strip == null ? 0 : Integer.parseInt(strip),
+                    routes.add(new RouteSpec(prefix == null ? "" : prefix, trunk, strip == null ? 0 : Integer.parseInt(strip),
                             TREE.text(r, "prepend"), List.copyOf(fallbacks)));
                 }
             }
@@ -412,17 +488,30 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                                         + " characters, not the name or extension, not only digits, not a common password; or give ha1)");
                     }
                 }
+                String display = TREE.text(u, "display-name");
+                if (display != null && !display.isBlank()) {
+                    displayNames.put(name, display.trim());
+                }
+                List<String> own = new ArrayList<>();
+                for (Element a : TREE.children(u, "algorithm")) {
+                    own.add(a.getTextContent().trim());
+                }
+                if (password == null && own.contains("SHA-256")) {
+                    throw new ConfigRejectedException("/pbx:pbx/pbx:user[pbx:name='" + TREE.text(u, "name") + "']/pbx:algorithm",
+                            "user " + TREE.text(u, "name") + ": an ha1 answers MD5 only; give the password to offer SHA-256");
+                }
                 users.put(TREE.text(u, "name").toLowerCase(java.util.Locale.ROOT),
-                        new Secret(TREE.text(u, "password"), ha1 == null ? Map.of() : Map.of("MD5", ha1)));
+                        new Secret(TREE.text(u, "password"), ha1 == null ? Map.of() : Map.of("MD5", ha1), List.copyOf(own)));
             }
         }
         if (listen.isEmpty()) {
             listen.add(defaultListen);
         }
         prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? DEFAULT_ALGORITHMS : algorithms, lifetime, users,
-                new DialPlan(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax, grantMs, untariffed), accounts,
-                new Proxy.Policy(Map.copyOf(trunkPeers), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers, Map.copyOf(trunkAccounts),
-                        Map.copyOf(dids), inboundDefault), keepaliveS, firstMessageMs));
+                List.copyOf(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax, grantMs, untariffed),
+                List.copyOf(accounts), new Proxy.Policy(Map.of(), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers,
+                        Map.copyOf(trunkAccounts), Map.copyOf(dids), inboundDefault).presenting(Map.copyOf(displayNames), Map.copyOf(identities)),
+                keepaliveS, firstMessageMs, List.copyOf(trunkSpecs), List.copyOf(dnsServers)));
     }
 
     @Override
@@ -448,10 +537,16 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         Proxy.Sender udp = new org.besip.pbx.internal.transport.UdpAndTcpSender(out::get, streams);
         Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), udp, calls, timers);
         proxy.key(dialogKey);
-        proxy.policy(s.routing());
-        java.util.Set<java.net.InetAddress> trunks = new java.util.HashSet<>(s.routing().trunkHosts().keySet());
-        s.routing().trunkPeers().keySet().forEach(a -> trunks.add(a.getAddress()));
-        trunkAddresses = java.util.Set.copyOf(trunks);
+        if (resolver == null || !s.dns().equals(resolverServers)) {
+            if (resolver != null) {
+                resolver.close();
+            }
+            resolver = new TrunkResolver(dns(s.dns()), dnsThread, this::resolved);
+            resolverServers = s.dns();
+        }
+        Map<String, List<InetSocketAddress>> resolved = resolver.track(s.trunks());
+        proxy.policy(s.routing().withTrunkPeers(peers(resolved)));
+        trunkAddresses(s, resolved);
         if (keepalives != null) {
             keepalives.cancel(false);
             keepalives = null;
@@ -471,7 +566,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         }
         prepaid.policy(s.policy());
         configuredUsers = java.util.Set.copyOf(s.users().keySet());
-        proxy.outbound(new Proxy.Outbound(s.dialPlan(), digest, s.users()::get, this::authFailed, prepaid));
+        TrunkResolver trunkResolver = resolver;
+        proxy.outbound(new Proxy.Outbound(plan(s.routes(), resolved), digest, s.users()::get, this::authFailed, prepaid, trunkResolver::failed));
         calls.hangup(proxy::hangup);
         server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(src -> streams.forEach(t -> t.trust(src)));
         for (InetSocketAddress a : rebind ? s.listen() : List.<InetSocketAddress>of()) {
@@ -497,9 +593,79 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             boundListen = List.copyOf(s.listen());
             boundFirstMessageMs = s.firstMessageMs();
         }
-        registrations = new TrunkRegistration(s.accounts(), host, first.getPort(), udp);
+        registeredAccounts = accounts(s.accounts(), resolved);
+        registrations = new TrunkRegistration(registeredAccounts, host, first.getPort(), udp);
         proxy.registrations(registrations);
-        LOG.info("SIP proxy as {}:{} with {} dial-plan routes", host, first.getPort(), s.dialPlan().size());
+        current = new Applied(s, proxy, host, first.getPort(), udp);
+        LOG.info("SIP proxy as {}:{} with {} dial-plan routes", host, first.getPort(), s.routes().size());
+    }
+
+    /** What the last configuration built, for the resolver's changes of trunk addresses. */
+    private record Applied(Settings settings, Proxy proxy, String host, int port, Proxy.Sender sender) {
+    }
+
+    private Applied current;
+    private TrunkResolver resolver;
+    private List<InetSocketAddress> resolverServers = List.of();
+    private List<TrunkRegistration.Account> registeredAccounts = List.of();
+    /** Trunk DNS lookups: a thread of their own, so neither the SIP threads nor the timers ever wait on DNS. */
+    private java.util.concurrent.ScheduledExecutorService dnsThread;
+
+    private static TrunkResolver.Dns dns(List<InetSocketAddress> servers) {
+        try {
+            return new DnsJava(servers);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("no DNS resolver ({}): trunks given by name stay unresolved", e.toString());
+            return new TrunkResolver.Dns() {
+                @Override
+                public List<TrunkResolver.Srv> srv(String name) throws IOException {
+                    throw new IOException("no DNS resolver");
+                }
+
+                @Override
+                public List<TrunkResolver.Address> addresses(String name) throws IOException {
+                    throw new IOException("no DNS resolver");
+                }
+            };
+        }
+    }
+
+    /** A trunk's addresses changed (its DNS name answered anew): the dial plan, the policy, the whitelist and its registration follow. */
+    private synchronized void resolved(Map<String, List<InetSocketAddress>> resolved) {
+        Applied a = current;
+        if (a == null || resolver == null) {
+            return;
+        }
+        Settings s = a.settings();
+        a.proxy().policy(s.routing().withTrunkPeers(peers(resolved)));
+        Proxy.Outbound o = a.proxy().outbound();
+        a.proxy().outbound(o.withPlan(plan(s.routes(), resolved)));
+        trunkAddresses(s, resolved);
+        List<TrunkRegistration.Account> accounts = accounts(s.accounts(), resolved);
+        if (!accounts.equals(registeredAccounts)) {
+            closeRegistrations();
+            registeredAccounts = accounts;
+            registrations = new TrunkRegistration(accounts, a.host(), a.port(), a.sender());
+            a.proxy().registrations(registrations);
+        }
+    }
+
+    private void trunkAddresses(Settings s, Map<String, List<InetSocketAddress>> resolved) {
+        java.util.Set<java.net.InetAddress> trunks = new java.util.HashSet<>(s.routing().trunkHosts().keySet());
+        resolved.values().forEach(l -> l.forEach(x -> trunks.add(x.getAddress())));
+        trunkAddresses = java.util.Set.copyOf(trunks);
+    }
+
+    /** The registrations to keep with providers: each at its trunk's first address, once that is known. */
+    static List<TrunkRegistration.Account> accounts(List<AccountSpec> specs, Map<String, List<InetSocketAddress>> resolved) {
+        List<TrunkRegistration.Account> out = new ArrayList<>();
+        for (AccountSpec a : specs) {
+            List<InetSocketAddress> at = resolved.getOrDefault(a.trunk(), List.of());
+            if (!at.isEmpty()) {
+                out.add(new TrunkRegistration.Account(a.trunk(), at.get(0), a.user(), a.password(), a.domain(), a.expiresS()));
+            }
+        }
+        return out;
     }
 
     /** The address put in Via and Record-Route: the listen address, or for a wildcard the first non-loopback IPv4. */

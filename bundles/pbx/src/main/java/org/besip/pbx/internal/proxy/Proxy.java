@@ -113,8 +113,26 @@ public final class Proxy {
      * local user without authenticating (off by default).
      */
     public record Policy(Map<InetSocketAddress, String> trunkPeers, Map<InetAddress, String> trunkHosts, Map<String, String> extensions,
-            boolean unauthenticatedToUsers, Map<String, Credentials> trunkAccounts, Map<String, String> dids, String inboundDefault) {
+            boolean unauthenticatedToUsers, Map<String, Credentials> trunkAccounts, Map<String, String> dids, String inboundDefault,
+            Map<String, String> displayNames, Map<String, Identity> trunkIdentities) {
         public static final Policy DENY = new Policy(Map.of(), Map.of(), Map.of(), false);
+
+        public Policy(Map<InetSocketAddress, String> trunkPeers, Map<InetAddress, String> trunkHosts, Map<String, String> extensions,
+                boolean unauthenticatedToUsers, Map<String, Credentials> trunkAccounts, Map<String, String> dids, String inboundDefault) {
+            this(trunkPeers, trunkHosts, extensions, unauthenticatedToUsers, trunkAccounts, dids, inboundDefault, Map.of(), Map.of());
+        }
+
+        /** The same, with the users' display names (lower-case name → name shown) and what each trunk's calls present. */
+        public Policy presenting(Map<String, String> names, Map<String, Identity> identities) {
+            return new Policy(trunkPeers, trunkHosts, extensions, unauthenticatedToUsers, trunkAccounts, dids, inboundDefault, names,
+                    identities);
+        }
+
+        /** The same, with the trunks found at {@code peers} (their hosts resolved). */
+        public Policy withTrunkPeers(Map<InetSocketAddress, String> peers) {
+            return new Policy(peers, trunkHosts, extensions, unauthenticatedToUsers, trunkAccounts, dids, inboundDefault, displayNames,
+                    trunkIdentities);
+        }
 
         /** Without trunk accounts and DIDs: the box answers no provider's challenge, a trunk reaches users by name or extension. */
         public Policy(Map<InetSocketAddress, String> trunkPeers, Map<InetAddress, String> trunkHosts, Map<String, String> extensions,
@@ -155,12 +173,22 @@ public final class Proxy {
      * money: toll fraud is the first thing attackers try on a PBX).
      */
     public record Outbound(DialPlan plan, DigestAuthenticator digest, Function<String, DigestAuthenticator.Secret> secrets,
-            SipServer.AuthFailures failures, Prepaid prepaid) {
+            SipServer.AuthFailures failures, Prepaid prepaid, java.util.function.Consumer<String> trunkFailed) {
         static final Outbound NONE = new Outbound(DialPlan.EMPTY, null, u -> null, (s, w) -> { }, null);
 
         public Outbound(DialPlan plan, DigestAuthenticator digest, Function<String, DigestAuthenticator.Secret> secrets,
                 SipServer.AuthFailures failures) {
             this(plan, digest, secrets, failures, null);
+        }
+
+        public Outbound(DialPlan plan, DigestAuthenticator digest, Function<String, DigestAuthenticator.Secret> secrets,
+                SipServer.AuthFailures failures, Prepaid prepaid) {
+            this(plan, digest, secrets, failures, prepaid, t -> { });
+        }
+
+        /** The same dial plan and checks, another dial plan (a trunk's DNS name resolved anew). */
+        public Outbound withPlan(DialPlan p) {
+            return new Outbound(p, digest, secrets, failures, prepaid, trunkFailed);
         }
     }
     private final byte[] key = new byte[16];
@@ -195,6 +223,13 @@ public final class Proxy {
         new SecureRandom().nextBytes(key);
     }
 
+    /**
+     * What a call out through a trunk presents: {@code user} (the caller-id, or null to keep the
+     * calling user's name) at {@code host}, in From and in a P-Asserted-Identity for the provider.
+     */
+    public record Identity(String user, String host) {
+    }
+
     /** A provider account: what the box answers the trunk's 401/407 with, on INVITE and inside dialogs. */
     public record Credentials(String user, String password) {
     }
@@ -202,6 +237,11 @@ public final class Proxy {
     /** Sets the dial plan and the authentication for calls through trunks. */
     public void outbound(Outbound o) {
         this.outbound = o;
+    }
+
+    /** The dial plan and the authentication in use. */
+    public Outbound outbound() {
+        return outbound;
     }
 
     /** Sets who may have requests routed without authenticating (trunks, the open-to-users leaf) and the extensions. */
@@ -285,14 +325,19 @@ public final class Proxy {
 
     /** What routing decided: an answer from the box (null for an ACK that ends here), or where the request goes. */
     private record Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials,
-            List<DialPlan.Trunk> fallbacks, String number) {
+            List<DialPlan.Trunk> fallbacks, String number, String caller) {
         Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {
-            this(answer, targets, trunk, maxForwards, consumedCredentials, List.of(), null);
+            this(answer, targets, trunk, maxForwards, consumedCredentials, List.of(), null, null);
         }
 
         /** The same, with the trunks a call out tries next. */
         Routed withFallbacks(List<DialPlan.Trunk> trunks, String dialled) {
-            return answer != null ? this : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, trunks, dialled);
+            return answer != null ? this : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, trunks, dialled, caller);
+        }
+
+        /** The same, for requests of the authenticated local user {@code user}. */
+        Routed by(String user) {
+            return answer != null ? this : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, user);
         }
     }
 
@@ -377,7 +422,7 @@ public final class Proxy {
                 i++;
                 String trunk = pol.trunkOf(t.next());
                 tx.send(s, branch, build(req, t, branch, r), t.next(), t.stream(), challengeAnswer(req, t, r, trunk, pol),
-                        failover(req, r, r.fallbacks(), pol));
+                        failover(req, r, r.trunk(), r.fallbacks(), pol));
             }
         }
         return trying;
@@ -389,16 +434,28 @@ public final class Proxy {
         return account == null ? null : (challenge, retryBranch) -> withCredentials(build(req, t, retryBranch, r), challenge, account);
     }
 
-    /** The call out through the next of {@code rest} when the trunk before fails (408, 5xx); null when none is left. */
-    private Transactions.Failover failover(SipMessage req, Routed r, List<DialPlan.Trunk> rest, Policy pol) {
-        if (rest.isEmpty() || r.number() == null) {
+    /**
+     * When the call out through {@code failing} fails (408, 5xx): the trunk is reported (a DNS name
+     * is asked again) and the call goes on through the next of {@code rest}, if any is left.
+     */
+    private Transactions.Failover failover(SipMessage req, Routed r, String failing, List<DialPlan.Trunk> rest, Policy pol) {
+        if (r.number() == null || failing == null) {
             return null;
         }
+        Outbound o = outbound;
         return (failure, branch) -> {
+            try {
+                o.trunkFailed().accept(failing);
+            } catch (RuntimeException e) {
+                // the resolver must never stop signalling
+            }
+            if (rest.isEmpty()) {
+                return null;
+            }
             DialPlan.Trunk next = rest.get(0);
             Target t = new Target("sip:" + r.number() + "@" + hostPort(next.address()), next.address(), false);
             return new Transactions.Attempt(build(req, t, branch, r), next.address(), challengeAnswer(req, t, r, next.name(), pol),
-                    failover(req, r, rest.subList(1, rest.size()), pol));
+                    failover(req, r, next.name(), rest.subList(1, rest.size()), pol));
         };
     }
 
@@ -447,9 +504,24 @@ public final class Proxy {
             oh.add(new Header("Record-Route", "<sip:" + host + ":" + port + ";lr>")); // a re-INVITE: the route set is already fixed
         }
         boolean mfWritten = false;
+        Policy pol = policy;
+        String outTrunk = r.caller() == null ? null : pol.trunkOf(t.next());
+        Identity id = outTrunk == null ? null : pol.trunkIdentities().get(outTrunk);
+        String display = r.caller() == null ? null : pol.displayNames().get(r.caller());
         for (Header x : req.headers()) {
             if (r.consumedCredentials() && x.name().equalsIgnoreCase("Proxy-Authorization")) {
                 continue; // RFC 3261 §22.3: the credentials were for the box; they never go to the provider
+            }
+            if (r.caller() != null && (x.name().equalsIgnoreCase("P-Asserted-Identity") || x.name().equalsIgnoreCase("P-Preferred-Identity"))) {
+                continue; // RFC 3325: a phone asserts nothing; the box does, towards a trunk
+            }
+            if (r.caller() != null && (x.name().equalsIgnoreCase("From") || x.name().equalsIgnoreCase("f"))) {
+                String from = presented(x.value(), display, id == null ? null : id.user(), id == null ? null : id.host());
+                oh.add(new Header("From", from));
+                if (id != null) {
+                    oh.add(new Header("P-Asserted-Identity", from.substring(0, from.indexOf('>') + 1)));
+                }
+                continue;
             }
             if (x.name().equalsIgnoreCase("Max-Forwards")) {
                 oh.add(new Header("Max-Forwards", String.valueOf(r.maxForwards() - 1)));
@@ -570,6 +642,11 @@ public final class Proxy {
             if (target == null) {
                 return no(false, req.answer(404, "Not Found", null));
             }
+            if (target.trunk().address() == null) { // its DNS name has not been resolved (yet): nothing to send to
+                SipMessage busy = req.answer(503, "Trunk Not Resolved", null);
+                busy.headers().add(new Header("Retry-After", "10"));
+                return no(false, busy);
+            }
             if (o.prepaid() != null && req.method().equals("INVITE")) {
                 Prepaid.Decision d = o.prepaid().admit(req.first("Call-ID"), caller, userPart(uri), target.trunk().name());
                 if (d.refused()) {
@@ -579,9 +656,10 @@ public final class Proxy {
             trunk = target.trunk().name();
             InetSocketAddress next = target.trunk().address();
             targets.add(new Target("sip:" + target.number() + "@" + hostPort(next), next, false));
-            return routed(req, false, targets, trunk, maxForwards, consumedCredentials).withFallbacks(target.fallbacks(), target.number());
+            return routed(req, false, targets, trunk, maxForwards, consumedCredentials).withFallbacks(target.fallbacks(), target.number())
+                    .by(caller);
         }
-        return routed(req, false, targets, trunk, maxForwards, consumedCredentials);
+        return routed(req, false, targets, trunk, maxForwards, consumedCredentials).by(caller);
     }
 
     private Routed routed(SipMessage req, boolean ack, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {
@@ -590,6 +668,25 @@ public final class Proxy {
             return no(ack, req.answer(482, "Loop Detected", null));
         }
         return new Routed(null, targets, trunk, maxForwards, consumedCredentials);
+    }
+
+    /**
+     * A From value as the box presents it: the display name replaced by {@code display} and the
+     * URI by {@code sip:user@host} when they are given; the tag and other header parameters kept.
+     */
+    static String presented(String from, String display, String user, String host) {
+        int lt = from.indexOf('<');
+        int gt = lt < 0 ? -1 : from.indexOf('>', lt);
+        String name = gt > lt ? from.substring(0, lt).trim() : "";
+        String uri = SipMessage.addrSpec(from);
+        String params = gt > lt ? from.substring(gt + 1) : (from.indexOf(';') < 0 ? "" : from.substring(from.indexOf(';')));
+        if (user != null && host != null) {
+            uri = "sip:" + user + "@" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host);
+        }
+        if (display != null && !display.isEmpty()) {
+            name = "\"" + display.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        }
+        return (name.isEmpty() ? "" : name + " ") + "<" + uri + ">" + params.trim();
     }
 
     /** The configured user a Request-URI user part names, by name or by extension; null when none. */
@@ -772,7 +869,9 @@ public final class Proxy {
                             outcome == DigestAuthenticator.Outcome.REPLAYED ? "replayed credentials" : "wrong credentials");
                 }
                 SipMessage r = req.answer(407, "Proxy Authentication Required", OWN_TAG + Long.toHexString(now));
-                for (String c : o.digest().challenges(outcome == DigestAuthenticator.Outcome.STALE, now)) {
+                String caller = user(SipMessage.addrSpec(String.valueOf(req.first("From"))));
+                DigestAuthenticator.Secret secret = caller == null ? null : o.secrets().apply(caller.toLowerCase(Locale.ROOT));
+                for (String c : o.digest().challenges(outcome == DigestAuthenticator.Outcome.STALE, now, secret)) {
                     r.headers().add(new Header("Proxy-Authenticate", c));
                 }
                 return r;

@@ -536,15 +536,28 @@ final class Transactions {
         return ca < cb;
     }
 
-    /** Sends a response to the caller; a branch's answer loses the box's Via first. */
+    /**
+     * Sends a response to the caller; a branch's answer loses the box's Via first, and carries the
+     * From the caller sent (a call out through a trunk presented another: RFC 3261 §8.2.6.2, the
+     * caller's phone matches its own From).
+     */
     private byte[] upstream(Server s, SipMessage res, boolean dropTopVia) {
+        List<Header> h = res.headers();
         if (dropTopVia) {
-            List<Header> h = res.headers();
             for (int i = 0; i < h.size(); i++) {
                 if (h.get(i).name().equalsIgnoreCase("Via")) {
                     h.remove(i);
                     break;
                 }
+            }
+        }
+        String from = s.request.first("From");
+        for (int i = 0; from != null && i < h.size(); i++) {
+            if (h.get(i).name().equalsIgnoreCase("From") || h.get(i).name().equalsIgnoreCase("f")) {
+                if (!h.get(i).value().equals(from)) {
+                    h.set(i, new Header("From", from));
+                }
+                break;
             }
         }
         byte[] bytes = res.toBytes();

@@ -31,6 +31,7 @@ class ProxyTest {
     final LocationService location = new LocationService();
     final ManualClock clock = new ManualClock();
     final List<Integer> upstream = new ArrayList<>();
+    final List<SipMessage> answers = new ArrayList<>();
     Proxy proxy;
 
     /** The transaction timers, run by hand: {@link #advance} runs what falls due, in order. */
@@ -80,6 +81,7 @@ class ProxyTest {
             @Override
             public void responded(SipMessage res, long now) {
                 upstream.add(res.status());
+                answers.add(res);
             }
         };
         proxy = new Proxy(location, Set.of("alice", "bob", "carol")::contains, "127.0.0.1", 5060,
@@ -691,5 +693,79 @@ class ProxyTest {
         proxy.response(sent.get(0).message().answer(486, "Busy Here", "p"));
         assertTrue(sent.stream().noneMatch(x -> x.to().equals(OTHER)), "no INVITE to the fallback: " + sent);
         assertEquals(List.of(486), upstream.stream().filter(st -> st >= 200).toList());
+    }
+
+    // ---- what calls present: caller-id per trunk, display names ----
+
+    @Test
+    void aCallOutPresentsTheTrunksCallerIdAndTheUsersDisplayNameAndTheCallerSeesItsOwnFrom() {
+        List<String> failed = new ArrayList<>();
+        proxy.outbound(new Proxy.Outbound(new DialPlan(List.of(new DialPlan.Route("9", new DialPlan.Trunk("provider", PROVIDER), 1, "00420"))),
+                digest, Map.of("alice", new DigestAuthenticator.Secret("pw", Map.of()))::get, (src, why) -> failures.add(src + " " + why), null,
+                failed::add));
+        proxy.policy(new Proxy.Policy(Map.of(PROVIDER, "provider"), Map.of(), Map.of("101", "bob"), false)
+                .presenting(Map.of("alice", "Alice \"Al\" Example"), Map.of("provider", new Proxy.Identity("15551230001", "provider.test"))));
+        String uri = "sip:9123456@127.0.0.1";
+        String invite = invite(uri, proxyAuth("alice", "pw", "INVITE", uri) + "P-Asserted-Identity: <sip:ceo@box>\n")
+                .replace("From: <sip:alice@box>;tag=1", "From: \"The CEO\" <sip:alice@box>;tag=1");
+        assertEquals(100, proxy.request(parse(invite), ALICE, clock.now()).status());
+        SipMessage out = sent.get(0).message();
+        assertEquals("\"Alice \\\"Al\\\" Example\" <sip:15551230001@provider.test>;tag=1", out.first("From"),
+                "the trunk's caller-id, the configured display name (quoted), the caller's tag");
+        assertEquals(List.of("\"Alice \\\"Al\\\" Example\" <sip:15551230001@provider.test>"), out.all("P-Asserted-Identity"),
+                "the box asserts the identity to the provider; the phone's own assertion is gone");
+        proxy.response(out.answer(180, "Ringing", "p"));
+        proxy.response(out.answer(503, "Service Unavailable", "p"));
+        assertEquals(List.of(180, 500), upstream, "a 503 goes upstream as 500 (RFC 3261 §16.7)");
+        for (SipMessage a : answers) {
+            assertEquals("\"The CEO\" <sip:alice@box>;tag=1", a.first("From"), "the caller's phone sees the From it sent");
+        }
+        assertEquals(List.of("provider"), failed, "a failed call out is reported for the trunk (its DNS name is asked again)");
+    }
+
+    @Test
+    void aCallToAUserCarriesTheCallersConfiguredDisplayNameAndNoAssertedIdentity() {
+        withDialPlan();
+        proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of("101", "bob"), false).presenting(Map.of("alice", "Alice Example"), Map.of()));
+        String uri = "sip:bob@127.0.0.1";
+        String invite = invite(uri, proxyAuth("alice", "pw", "INVITE", uri) + "P-Preferred-Identity: <sip:ceo@box>\n")
+                .replace("From: <sip:alice@box>;tag=1", "From: \"The CEO\" <sip:alice@box>;tag=1");
+        assertEquals(100, proxy.request(parse(invite), ALICE, clock.now()).status());
+        SipMessage out = sent.get(0).message();
+        assertEquals("\"Alice Example\" <sip:alice@box>;tag=1", out.first("From"), "the name the operator gave, not the phone's");
+        assertNull(out.first("P-Preferred-Identity"));
+        assertNull(out.first("P-Asserted-Identity"));
+    }
+
+    @Test
+    void aTrunkWhoseNameIsNotResolvedYetIsAnswered503WithRetryAfter() {
+        proxy.outbound(new Proxy.Outbound(new DialPlan(List.of(new DialPlan.Route("9", new DialPlan.Trunk("provider", null), 1, "00420"))),
+                digest, Map.of("alice", new DigestAuthenticator.Secret("pw", Map.of()))::get, (src, why) -> failures.add(src + " " + why)));
+        proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), false));
+        String uri = "sip:9123456@127.0.0.1";
+        SipMessage answer = proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, clock.now());
+        assertEquals(503, answer.status());
+        assertEquals("10", answer.first("Retry-After"));
+        assertEquals(List.of(), sent);
+    }
+
+    @Test
+    void theSrvTargetsOfATrunkAreTriedInOrderBeforeTheNextTrunk() {
+        // the dial plan the component builds for a trunk whose name has two SRV targets, with a fallback trunk
+        InetSocketAddress second = new InetSocketAddress("127.0.0.17", 5070);
+        DialPlan plan = org.besip.pbx.internal.component.PlanAccess.plan("9", "provider", List.of("other"),
+                Map.of("provider", List.of(PROVIDER, second), "other", List.of(OTHER)));
+        proxy.outbound(new Proxy.Outbound(plan, digest, Map.of("alice", new DigestAuthenticator.Secret("pw", Map.of()))::get,
+                (src, why) -> failures.add(src + " " + why)));
+        proxy.policy(new Proxy.Policy(Map.of(PROVIDER, "provider", second, "provider", OTHER, "other"), Map.of(), Map.of(), false));
+        String uri = "sip:9123456@127.0.0.1";
+        assertEquals(100, proxy.request(parse(invite(uri, proxyAuth("alice", "pw", "INVITE", uri))), ALICE, clock.now()).status());
+        assertEquals(PROVIDER, sent.get(0).to());
+        proxy.response(sent.get(0).message().answer(503, "Service Unavailable", "p"));
+        Sent next = sent.stream().filter(x -> x.message().method().equals("INVITE") && !x.to().equals(PROVIDER)).findFirst().orElseThrow();
+        assertEquals(second, next.to(), "the trunk's second SRV target first");
+        proxy.response(next.message().answer(500, "Server Internal Error", "q"));
+        Sent last = sent.stream().filter(x -> x.message().method().equals("INVITE") && x.to().equals(OTHER)).findFirst().orElseThrow();
+        assertEquals("sip:00420123456@127.0.0.8:5060", last.message().uri(), "then the fallback trunk");
     }
 }
