@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.besip.monitoring.internal.rtp.PayloadTypes;
+import org.besip.core.api.quality.PayloadTypes;
 
 /**
  * What the PBX's call events announce (design §3: {@code besip/pbx/call/STARTED|ANSWERED|ENDED}

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.besip.monitoring.internal.pcap.PcapFile;
-import org.besip.monitoring.internal.rtp.RtpAnalyzer;
+import org.besip.core.api.quality.RtpAnalyzer;
 import org.pcap4j.core.BpfProgram.BpfCompileMode;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;

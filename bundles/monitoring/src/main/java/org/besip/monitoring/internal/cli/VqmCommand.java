@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.besip.monitoring.internal.emodel.ImpairmentTable;
-import org.besip.monitoring.internal.emodel.QualityResult;
+import org.besip.core.api.quality.ImpairmentTable;
+import org.besip.core.api.quality.QualityResult;
 import org.besip.monitoring.internal.pcap.PcapException;
 import org.besip.monitoring.internal.pcap.PcapFile;
-import org.besip.monitoring.internal.rtp.RtpAnalyzer;
-import org.besip.monitoring.internal.rtp.StreamStats;
+import org.besip.core.api.quality.RtpAnalyzer;
+import org.besip.core.api.quality.StreamStats;
 
 /**
  * {@code bin/besip-vqm analyze FILE [--json] [--delay-ms N] [--advantage A] [--no-plc]}: speech

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 import org.besip.core.api.config.ConfigRejectedException;
-import org.besip.monitoring.internal.emodel.CodecImpairment;
-import org.besip.monitoring.internal.emodel.ImpairmentTable;
+import org.besip.core.api.quality.CodecImpairment;
+import org.besip.core.api.quality.ImpairmentTable;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 

@@ -10,8 +10,8 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
-import org.besip.monitoring.internal.emodel.QualityResult;
-import org.besip.monitoring.internal.rtp.StreamStats;
+import org.besip.core.api.quality.QualityResult;
+import org.besip.core.api.quality.StreamStats;
 
 /**
  * Scored streams in SQLite (the monitoring module's own store), with retention by count and

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 
-import org.besip.monitoring.internal.rtp.RtpAnalyzer;
+import org.besip.core.api.quality.RtpAnalyzer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

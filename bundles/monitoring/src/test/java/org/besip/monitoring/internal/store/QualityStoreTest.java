@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.nio.file.Path;
 import java.util.Map;
 
-import org.besip.monitoring.internal.emodel.ImpairmentTable;
-import org.besip.monitoring.internal.emodel.QualityResult;
-import org.besip.monitoring.internal.rtp.StreamKey;
-import org.besip.monitoring.internal.rtp.StreamStats;
+import org.besip.core.api.quality.ImpairmentTable;
+import org.besip.core.api.quality.QualityResult;
+import org.besip.core.api.quality.StreamKey;
+import org.besip.core.api.quality.StreamStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteDataSource;

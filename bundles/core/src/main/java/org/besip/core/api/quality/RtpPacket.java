@@ -1,4 +1,4 @@
-package org.besip.monitoring.internal.rtp;
+package org.besip.core.api.quality;
 
 /**
  * The fixed RTP header (RFC 3550 §5.1) of one datagram, after the checks that tell RTP from

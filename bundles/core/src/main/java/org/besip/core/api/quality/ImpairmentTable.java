@@ -1,4 +1,4 @@
-package org.besip.monitoring.internal.emodel;
+package org.besip.core.api.quality;
 
 import java.util.Map;
 import java.util.Optional;

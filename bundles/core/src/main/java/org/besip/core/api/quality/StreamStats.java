@@ -1,4 +1,4 @@
-package org.besip.monitoring.internal.rtp;
+package org.besip.core.api.quality;
 
 /**
  * What one stream measured. Two loss figures, because two definitions are in use:

@@ -1,4 +1,4 @@
-package org.besip.monitoring.internal.rtp;
+package org.besip.core.api.quality;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package org.besip.monitoring.internal.rtp;
+package org.besip.core.api.quality;
 
 /**
  * Round-trip times from RTCP receiver reports (RFC 3550 §6.4.1): for a report block about SSRC

@@ -1,4 +1,4 @@
-package org.besip.monitoring.internal.rtp;
+package org.besip.core.api.quality;
 
 /** A stream: SSRC and 5-tuple (transport is always UDP here). */
 public record StreamKey(long ssrc, String srcIp, int srcPort, String dstIp, int dstPort) {

@@ -1,6 +1,5 @@
-package org.besip.monitoring.internal.emodel;
+package org.besip.core.api.quality;
 
-import org.besip.monitoring.internal.rtp.StreamStats;
 
 /**
  * A scored stream: its statistics, the delay used, and R and MOS, or why there is no score

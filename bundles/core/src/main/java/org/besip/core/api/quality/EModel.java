@@ -1,4 +1,4 @@
-package org.besip.monitoring.internal.emodel;
+package org.besip.core.api.quality;
 
 /**
  * The simplified E-model of the BESIP paper (after ITU-T G.107):

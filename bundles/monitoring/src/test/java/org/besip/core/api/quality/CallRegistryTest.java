@@ -1,4 +1,6 @@
-package org.besip.monitoring.internal.rtp;
+package org.besip.core.api.quality;
+
+import org.besip.monitoring.internal.calls.*;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

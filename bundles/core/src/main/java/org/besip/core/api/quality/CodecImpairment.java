@@ -1,4 +1,4 @@
-package org.besip.monitoring.internal.emodel;
+package org.besip.core.api.quality;
 
 /**
  * A codec's equipment impairment factor Ie and packet-loss robustness factor Bpl (ITU-T G.113
