@@ -52,7 +52,13 @@ public final class BesipProcess implements AutoCloseable {
      * /proc/net/udp so the probe never holds the port itself.
      */
     public static void awaitUdpListener(int port) throws Exception {
-        String local = String.format("0100007F:%04X", port);
+        awaitUdpListener("127.0.0.1", port);
+    }
+
+    /** Waits until something listens on UDP {@code ip:port} (an IPv4 address; /proc/net/udp), at most 10 s. */
+    public static void awaitUdpListener(String ip, int port) throws Exception {
+        byte[] b = java.net.InetAddress.getByName(ip).getAddress();
+        String local = String.format("%02X%02X%02X%02X:%04X", b[3], b[2], b[1], b[0], port);
         long deadline = System.currentTimeMillis() + 10_000;
         while (System.currentTimeMillis() < deadline) {
             for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/udp"))) {
@@ -63,7 +69,7 @@ public final class BesipProcess implements AutoCloseable {
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("nothing listens on UDP 127.0.0.1:" + port + " after 10 s");
+        throw new AssertionError("nothing listens on UDP " + ip + ":" + port + " after 10 s");
     }
 
     /** SIP listens on both UDP and TCP: a port free for both. */

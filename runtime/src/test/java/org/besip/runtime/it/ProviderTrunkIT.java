@@ -71,23 +71,6 @@ class ProviderTrunkIT {
         }
     }
 
-    /** Waits until something listens on UDP {@code ip:port} (/proc/net/udp), at most 10 s. */
-    static void awaitUdpListener(String ip, int port) throws Exception {
-        byte[] b = java.net.InetAddress.getByName(ip).getAddress();
-        String local = String.format("%02X%02X%02X%02X:%04X", b[3], b[2], b[1], b[0], port);
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            for (String line : Files.readAllLines(Path.of("/proc/net/udp"))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 1 && f[1].equalsIgnoreCase(local)) {
-                    return;
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("nothing listens on UDP " + ip + ":" + port);
-    }
-
     @Test
     void theBoxRegistersCallsOutAfterTheInviteChallengeAndRingsTheUserOfTheDid() throws Exception {
         int provider = BesipProcess.freeUdpAndTcpPort();
@@ -106,7 +89,7 @@ class ProviderTrunkIT {
                 "--bind-interfaces", "--user=" + System.getProperty("user.name"), "--local=/" + NAME + "/", "--listen-address=127.0.0.53",
                 "--port=" + dnsPort, "--srv-host=_sip._udp." + NAME + ",sip1." + NAME + "," + provider + ",10,50",
                 "--host-record=sip1." + NAME + ",127.0.0.1", "--log-facility=-", "--log-queries"));
-        awaitUdpListener("127.0.0.53", dnsPort);
+        BesipProcess.awaitUdpListener("127.0.0.53", dnsPort);
 
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             NetconfIT.runOn(box, "configure_pbx_users", "2", "Sup3r-secret-pw");
