@@ -123,8 +123,8 @@ def check_notification_on_change():
         print("ok: notification", n.notification_xml[:120])
 
 
-def raw_session():
-    """A base:1.0 client on a bare SSH channel, for what ncclient will not send."""
+def raw_channel():
+    """A bare SSH channel to the NETCONF subsystem, after the server's hello."""
     t = paramiko.Transport((HOST, PORT))
     t.connect(username="admin", password=PASSWORD)
     ch = t.open_session()
@@ -133,6 +133,12 @@ def raw_session():
     buf = b""
     while b"]]>]]>" not in buf:
         buf += ch.recv(65536)
+    return t, ch
+
+
+def raw_session():
+    """A base:1.0 client on a bare SSH channel, for what ncclient will not send."""
+    t, ch = raw_channel()
     ch.sendall(b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities>'
                b'<capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>')
     return t, ch
@@ -186,15 +192,8 @@ def check_hello_in_chunked_framing():
     from ncclient.transport.session import HelloHandler
     handler = DefaultDeviceHandler()
     hello = HelloHandler.build(handler.get_capabilities(), handler).encode()
-    t = paramiko.Transport((HOST, PORT))
+    t, ch = raw_channel()
     try:
-        t.connect(username="admin", password=PASSWORD)
-        ch = t.open_session()
-        ch.invoke_subsystem("netconf")
-        ch.settimeout(15)
-        buf = b""
-        while b"]]>]]>" not in buf:
-            buf += ch.recv(65536)
         ch.sendall(b"\n#%d\n%s\n##\n" % (len(hello), hello))
         rpc = (b'<rpc message-id="11" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get-config><source>'
                b'<running/></source></get-config></rpc>')
@@ -539,6 +538,29 @@ def check_pbx_weak_password():
         if "frank" in running:
             fail("a refused user reached running")
         print("ok: weak passwords refused:", last)
+
+
+def check_pbx_media_refused():
+    """a media port range below 1024 or too small for one call, an SHA-256 challenge for a user with only an ha1, a DNS server
+    that is no address: each refused with an rpc-error at its path, nothing applied"""
+    ns = "urn:besip:params:xml:ns:yang:besip-pbx"
+    cases = (('<media><port-min>80</port-min><port-max>2000</port-max></media>', "media port range", "pbx:media"),
+             ('<media><port-min>40000</port-min><port-max>40002</port-max></media>', "at least 4 ports", "pbx:media"),
+             ('<user><name>hana</name><ha1>0123456789abcdef0123456789abcdef</ha1><algorithm>SHA-256</algorithm></user>',
+              "an ha1 answers MD5 only", "pbx:algorithm"),
+             ('<dns><server>999.1.2.3</server></dns>', "not an address", "pbx:dns"))
+    with connect_when_announced("besip-pbx") as m:
+        for body, words, path in cases:
+            try:
+                m.edit_config(target="running", config='<config><pbx xmlns="%s">%s</pbx></config>' % (ns, body))
+                fail("accepted: " + body)
+            except RPCError as e:
+                if words not in e.message or path not in (e.path or ""):
+                    fail("the rpc-error for %s says %r at %r" % (body, e.message, e.path))
+        running = m.get_config(source="running").data_xml
+        if "40000" in running or "hana" in running or "999.1.2.3" in running:
+            fail("a refused setting reached running")
+        print("ok: bad media range, ha1 with SHA-256, bad DNS server refused")
 
 
 def check_pbx_dial_plan():

@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -69,7 +70,7 @@ class BaresipNatIT {
         teardown();
     }
 
-    private void network() throws Exception {
+    private void network(boolean lossy) throws Exception {
         teardown();
         must("ip", "netns", "add", "bsnat-lan");
         must("ip", "netns", "add", "bsnat-rtr");
@@ -97,7 +98,9 @@ class BaresipNatIT {
                 + "    ip saddr 10.77.1.0/24 oifname \"bsnat-w1\" masquerade\n  }\n"
                 + "  chain forward {\n    type filter hook forward priority filter; policy accept;\n" // like a home router:
                 + "    iifname \"bsnat-w1\" oifname \"bsnat-l1\" ct state established,related accept\n" // nothing unsolicited in
-                + "    iifname \"bsnat-w1\" oifname \"bsnat-l1\" drop\n  }\n"
+                + "    iifname \"bsnat-w1\" oifname \"bsnat-l1\" drop\n"
+                // a lossy uplink: every 20th RTP packet the phone sends is lost on the way to the box
+                + (lossy ? "    iifname \"bsnat-l1\" oifname \"bsnat-w1\" udp sport 10000-10100 numgen inc mod 20 0 drop\n" : "") + "  }\n"
                 + "}\n");
         must("ip", "netns", "exec", "bsnat-rtr", "nft", "-f", nat.toString());
     }
@@ -157,10 +160,17 @@ class BaresipNatIT {
         }
     }
 
-    @Test
-    void aPhoneBehindNatRegistersIsCalledThroughTheBoxAndBothSeeTheCallAnsweredAndHungUp() throws Exception {
+    /**
+     * Clean: the call is answered and hung up on both sides, a second of audio each way goes through
+     * the relay, and its CDR scores both directions 4.40 (no loss). Lossy: the NAT drops every 20th
+     * packet the phone behind it sends; the CDR's MOS of that direction is what {@code bin/besip-vqm}
+     * computes on a capture of the same packets where they reach the box, within 0.1.
+     */
+    @ParameterizedTest(name = "lossy uplink: {0}")
+    @ValueSource(booleans = { false, true })
+    void aPhoneBehindNatRegistersIsCalledThroughTheBoxAndBothSeeTheCallAnsweredAndHungUp(boolean lossy) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root"); // CI runs as root
-        network();
+        network(lossy);
         int sip = BesipProcess.freeUdpAndTcpPort();
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort(), "-Dbesip.sip.host=10.77.2.2",
                 "-Dbesip.sip.port=" + sip)) {
@@ -184,15 +194,70 @@ class BaresipNatIT {
             assertTrue(page.body().contains("10.77.2.1:") && page.body().contains("10.77.1.2"), "the binding's source is the NAT:\n"
                     + page.body());
 
+            Process capture = null;
+            if (lossy) { // what reaches the box from the NAT, for besip-vqm
+                capture = new ProcessBuilder("dumpcap", "-q", "-P", "-i", "bsnat-w0", "-f", "udp and src host 10.77.2.1", "-w",
+                        work.resolve("uplink.pcap").toString()).redirectErrorStream(true).redirectOutput(work.resolve("dumpcap.log").toFile())
+                        .start();
+                started.add(capture);
+                awaitLog("dumpcap", "File: ");
+            }
             command("127.0.0.1", ctrl, "dial", "sip:user0@" + registrar);
             awaitLog("phone0", "Call established");
             awaitLog("phone1", "Call established");
+            // the callee is behind a NAT: the box relays the call's audio (media/relay nat-only, the default); both phones'
+            // 440 Hz tones (50 packets a second) reach the relay's ports, latched where each phone really is
+            java.util.regex.Pattern row = java.util.regex.Pattern.compile(
+                    "<td>([^<]*)</td><td class='caller-packets'>(\\d+)</td><td>([^<]*)</td><td class='callee-packets'>(\\d+)</td>");
+            long deadline = System.currentTimeMillis() + 30_000;
+            String relayPage = "";
+            String callee = null;
+            while (callee == null && System.currentTimeMillis() < deadline) {
+                relayPage = box.get("besip-pbx", "admin", box.password()).body();
+                java.util.regex.Matcher m = row.matcher(relayPage);
+                long enough = lossy ? 250 : 50; // lossy: five seconds, so the loss pattern is more than a few packets
+                if (m.find() && Long.parseLong(m.group(2)) >= enough && Long.parseLong(m.group(4)) >= enough) {
+                    callee = m.group(3);
+                } else {
+                    Thread.sleep(100);
+                }
+            }
+            assertTrue(callee != null, "a second of audio each way through the relay:\n" + relayPage);
+            assertTrue(callee.contains("10.77.2.1"), "the NAT'd phone is latched at the NAT's address: " + callee);
             command("127.0.0.1", ctrl, "hangup", "");
             awaitLog("phone1", "call: terminate call"); // the caller hangs up: its BYE goes through the box
             awaitLog("phone0", "session closed"); // the phone behind the NAT got it: the call is over on both sides
+            MonitoringIT.awaitLog(box, "RTP packets from the caller"); // the relay session is released with the call
 
             var cdrs = box.get("besip-pbx.csv", "admin", box.password());
-            assertTrue(cdrs.body().lines().anyMatch(l -> l.contains("sip:user1@") && l.contains(",answered,caller,")), cdrs.body());
+            String cdr = cdrs.body().lines().filter(l -> l.contains("sip:user1@") && l.contains(",answered,caller,")).findFirst()
+                    .orElseThrow(() -> new AssertionError(cdrs.body()));
+            System.out.print("CDRs of the relayed call:\n" + cdrs.body());
+            // mos_caller, mos_callee, loss_caller, loss_callee, jitter_caller, jitter_callee: no loss on the veth pair, so
+            // R = 93.3552 - Id(20 ms) = 92.821 and MOS = 4.40 for both directions (the BESIP E-model, G.711)
+            String[] f = cdr.split(",", -1);
+            String[] q = java.util.Arrays.copyOfRange(f, f.length - 6, f.length);
+            assertEquals(4.40, Double.parseDouble(q[0]), 0.011, "the caller's stream: " + cdr);
+            assertEquals(0.0, Double.parseDouble(q[2]), 1e-9, cdr);
+            if (!lossy) {
+                assertEquals(4.40, Double.parseDouble(q[1]), 0.011, "the callee's stream (behind the NAT): " + cdr);
+                assertEquals(0.0, Double.parseDouble(q[3]), 1e-9, cdr);
+                return;
+            }
+            assertEquals(5.0, Double.parseDouble(q[3]), 0.6, "one packet in 20 lost on the uplink: " + cdr);
+            capture.destroy();
+            assertTrue(capture.waitFor(10, TimeUnit.SECONDS), "dumpcap stopped");
+            Process vqm = new ProcessBuilder(BesipOptions.dist().resolve("bin/besip-vqm").toString(), "analyze",
+                    work.resolve("uplink.pcap").toString(), "--json", "--delay-ms", "20").redirectErrorStream(true).start();
+            String json = new String(vqm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(vqm.waitFor(60, TimeUnit.SECONDS) && vqm.exitValue() == 0, json);
+            java.util.regex.Matcher v = java.util.regex.Pattern.compile("\"src\": ?\"10\\.77\\.2\\.1:\\d+\"[^}]*\"loss_pct\": ?([0-9.]+)[^}]*"
+                    + "\"mos\": ?([0-9.]+)").matcher(json);
+            assertTrue(v.find(), "besip-vqm scored the uplink stream:\n" + json);
+            System.out.println("relayed call under loss: CDR mos_callee " + q[1] + " loss " + q[3] + " %; besip-vqm on the capture: mos "
+                    + v.group(2) + " loss " + v.group(1) + " %");
+            assertEquals(Double.parseDouble(v.group(2)), Double.parseDouble(q[1]), 0.1, "the CDR's MOS is besip-vqm's on the same packets");
+            assertTrue(Double.parseDouble(q[1]) < 4.2, "the loss lowers the score: " + cdr);
         }
     }
 }

@@ -97,6 +97,7 @@ class LinphoneIT {
         assertTrue(Files.isExecutable(Path.of("/usr/bin/linphonec")), "needs Debian's linphone-cli: run the README's test command");
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             NetconfIT.runOn(box, "configure_pbx_users", "2", "Sup3r-secret-pw");
+            NetconfIT.runOn(box, "pbx_media_refused"); // what validation refuses in the media, challenge and DNS settings
             MonitoringIT.awaitLog(box, "SIP over UDP on /127.0.0.1:" + box.sipPort());
             int sip = BesipProcess.freeUdpAndTcpPort();
             Files.writeString(work.resolve("linphonerc"), "[sip]\nsip_port=" + sip + "\nsip_tcp_port=0\nsip_tls_port=0\ndefault_proxy=0\n"

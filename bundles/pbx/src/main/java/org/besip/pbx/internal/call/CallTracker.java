@@ -49,6 +49,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         private Prepaid.Decision price;
         private long deadlineMs;
         private Double cost;
+        private org.besip.pbx.internal.media.MediaAnchor.Quality quality;
         private String callerMedia;
         private String calleeMedia;
         private final List<String> payloads = new ArrayList<>();
@@ -93,6 +94,11 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         public Double cost() {
             return cost;
         }
+
+        /** What the media relay measured of the call (null when it was not relayed). */
+        public org.besip.pbx.internal.media.MediaAnchor.Quality quality() {
+            return quality;
+        }
     }
 
     public static final int MAX_CALLS = 10_000;
@@ -116,6 +122,38 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         this.cdrs = cdrs;
         this.publisher = publisher;
         this.prepaid = prepaid;
+    }
+
+    private volatile java.util.function.Consumer<String> ended = id -> { };
+    private volatile java.util.function.Function<String, org.besip.pbx.internal.media.MediaAnchor.Quality> quality = id -> null;
+
+    /** Where a call's media quality is read when it ends, for its CDR (the relay). */
+    public void quality(java.util.function.Function<String, org.besip.pbx.internal.media.MediaAnchor.Quality> q) {
+        this.quality = q;
+    }
+
+    /** Told of each call's end (its Call-ID), after its CDR: the media relay releases its ports. */
+    public void onEnded(java.util.function.Consumer<String> e) {
+        this.ended = e;
+    }
+
+    /**
+     * Ends a call from the box (its media stopped): charged and recorded first, then a BYE to each
+     * side of an answered call; false when the call is not followed (any more).
+     */
+    public boolean hangUp(String callId, long now) {
+        Call c;
+        synchronized (this) {
+            c = calls.remove(callId);
+            if (c == null) {
+                return false;
+            }
+            end(c, now, c.answerMs > 0 ? "answered" : "timeout", "box");
+        }
+        if (c.answerMs > 0) {
+            hangup.hangup(c.callId, c.callerFrom, c.callerContact, c.callerAddress, c.calleeTo, c.calleeContact);
+        }
+        return true;
     }
 
     /** Who ends calls whose credit ran out (the proxy). */
@@ -261,8 +299,18 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
             c.cost = 0.0;
             prepaid.settle(c.callId, c.price.user(), 0); // never answered: the reservation goes back
         }
+        try {
+            c.quality = quality.apply(c.callId);
+        } catch (RuntimeException e) {
+            c.quality = null; // a CDR without its MOS rather than no CDR
+        }
         cdrs.ended(c, now, disposition, hangup);
         publish(Topics.CALL_ENDED, c, disposition);
+        try {
+            ended.accept(c.callId);
+        } catch (RuntimeException e) {
+            // the relay must never stop call tracking
+        }
     }
 
     private void sweep(long now) {

@@ -21,7 +21,9 @@ import org.besip.pbx.internal.store.BackgroundWriter;
 public final class CdrStore implements AutoCloseable {
 
     static final String COLUMNS = "call_id, from_uri, to_uri, source, start_ms, answer_ms, end_ms, duration_s, disposition, hangup,"
-            + " trunk, cost";
+            + " trunk, cost, mos_caller, mos_callee, loss_caller, loss_callee, jitter_caller, jitter_callee";
+    /** The quality columns, added to a store made before the relay measured calls. */
+    private static final String[] QUALITY = { "mos_caller", "mos_callee", "loss_caller", "loss_callee", "jitter_caller", "jitter_callee" };
 
     private final DataSource ds;
     private final BackgroundWriter writer;
@@ -34,6 +36,17 @@ public final class CdrStore implements AutoCloseable {
                     + " to_uri text, source text, start_ms integer not null, answer_ms integer, end_ms integer, duration_s integer,"
                     + " disposition text, hangup text, trunk text, cost real)");
             st.execute("create index if not exists cdr_start on cdr (start_ms)");
+            java.util.Set<String> have = new java.util.HashSet<>();
+            try (ResultSet rs = st.executeQuery("pragma table_info(cdr)")) {
+                while (rs.next()) {
+                    have.add(rs.getString("name"));
+                }
+            }
+            for (String q : QUALITY) {
+                if (!have.contains(q)) {
+                    st.execute("alter table cdr add column " + q + " real");
+                }
+            }
         }
     }
 
@@ -57,9 +70,17 @@ public final class CdrStore implements AutoCloseable {
         Long answer = call.answerMs() > 0 ? call.answerMs() : null;
         long duration = answer == null ? 0 : Math.max(0, (endMs - answer) / 1000);
         Double cost = call.cost();
-        writer.write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?, cost = ?"
+        org.besip.pbx.internal.media.MediaAnchor.Quality q = call.quality();
+        writer.write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?, cost = ?, mos_caller = ?,"
+                + " mos_callee = ?, loss_caller = ?, loss_callee = ?, jitter_caller = ?, jitter_callee = ?"
                 + " where call_id = ? and start_ms = ? and end_ms is null", answer, endMs, duration, disposition, hangup, cost,
-                call.callId(), call.startMs());
+                q == null ? null : round(q.mosCaller(), 2), q == null ? null : round(q.mosCallee(), 2), q == null ? null : round(q.lossCaller(), 2),
+                q == null ? null : round(q.lossCallee(), 2), q == null ? null : round(q.jitterCaller(), 2),
+                q == null ? null : round(q.jitterCallee(), 2), call.callId(), call.startMs());
+    }
+
+    private static Double round(Double v, int places) {
+        return v == null ? null : new java.math.BigDecimal(v).setScale(places, java.math.RoundingMode.HALF_EVEN).doubleValue();
     }
 
     /** Writes every CDR started in [{@code fromMs}, {@code toMs}) as CSV (RFC 4180), oldest first. */
@@ -87,7 +108,7 @@ public final class CdrStore implements AutoCloseable {
 
     /** One CDR as the web page shows it. */
     public record Row(String callId, String from, String to, String source, long startMs, Long answerMs, Long endMs, Long durationS,
-            String disposition, String hangup) {
+            String disposition, String hangup, Double mosCaller, Double mosCallee) {
     }
 
     /** The newest {@code limit} CDRs, newest first. */
@@ -95,16 +116,22 @@ public final class CdrStore implements AutoCloseable {
         java.util.List<Row> out = new java.util.ArrayList<>();
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement("select call_id, from_uri, to_uri, source, start_ms, answer_ms, end_ms,"
-                        + " duration_s, disposition, hangup from cdr order by id desc limit ?")) {
+                        + " duration_s, disposition, hangup, mos_caller, mos_callee from cdr order by id desc limit ?")) {
             ps.setInt(1, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
-                            (Long) nullable(rs, 6), (Long) nullable(rs, 7), (Long) nullable(rs, 8), rs.getString(9), rs.getString(10)));
+                            (Long) nullable(rs, 6), (Long) nullable(rs, 7), (Long) nullable(rs, 8), rs.getString(9), rs.getString(10),
+                            decimal(rs, 11), decimal(rs, 12)));
                 }
             }
         }
         return out;
+    }
+
+    private static Double decimal(ResultSet rs, int i) throws SQLException {
+        double v = rs.getDouble(i);
+        return rs.wasNull() ? null : v;
     }
 
     private static Object nullable(ResultSet rs, int i) throws SQLException {

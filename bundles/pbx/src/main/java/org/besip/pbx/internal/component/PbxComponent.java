@@ -30,6 +30,8 @@ import org.besip.pbx.internal.registrar.Registrar;
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.CdrStore;
 import org.besip.pbx.internal.call.Prepaid;
+import org.besip.pbx.internal.media.MediaAnchor;
+import org.besip.pbx.internal.media.MediaRelay;
 import org.besip.pbx.internal.proxy.DialPlan;
 import org.besip.pbx.internal.proxy.DnsJava;
 import org.besip.pbx.internal.proxy.Proxy;
@@ -80,7 +82,13 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     /** What a configuration asks for. */
     record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
             Map<String, Secret> users, List<RouteSpec> routes, Prepaid.Policy policy, List<AccountSpec> accounts,
-            Proxy.Policy routing, int keepaliveS, long firstMessageMs, List<TrunkResolver.Spec> trunks, List<InetSocketAddress> dns) {
+            Proxy.Policy routing, int keepaliveS, long firstMessageMs, List<TrunkResolver.Spec> trunks, List<InetSocketAddress> dns,
+            Media media) {
+    }
+
+    /** The media relay as configured. */
+    record Media(MediaAnchor.Policy policy, int minPort, int maxPort, long timeoutMs) {
+        static final Media DEFAULT = new Media(MediaAnchor.Policy.NAT_ONLY, 30000, 30999, 60_000);
     }
 
     /** A dial-plan route as configured: trunks by name, whose addresses the resolver knows. */
@@ -295,6 +303,16 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         }
         prepaid = new Prepaid(stores.dataSource("pbx"));
         calls = new CallTracker(cdrs, this::post, prepaid);
+        calls.quality(id -> {
+            MediaAnchor a = anchor;
+            return a == null ? null : a.quality(id);
+        });
+        calls.onEnded(id -> {
+            MediaAnchor a = anchor;
+            if (a != null) {
+                a.end(id);
+            }
+        });
         timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "pbx-timers");
             t.setDaemon(true);
@@ -315,6 +333,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     @Deactivate
     synchronized void deactivate() throws InterruptedException {
         closeTransports();
+        closeRelay();
         if (resolver != null) {
             resolver.close();
         }
@@ -355,7 +374,19 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         Map<String, Proxy.Credentials> trunkAccounts = new HashMap<>();
         Map<String, String> dids = new HashMap<>();
         String inboundDefault = null;
+        Media media = Media.DEFAULT;
         if (pbx != null) {
+            Element m = TREE.child(pbx, "media");
+            if (m != null) {
+                int min = TREE.text(m, "port-min") == null ? Media.DEFAULT.minPort() : Integer.parseInt(TREE.text(m, "port-min"));
+                int max = TREE.text(m, "port-max") == null ? Media.DEFAULT.maxPort() : Integer.parseInt(TREE.text(m, "port-max"));
+                if (min < 1024 || max - min + 1 < 4) {
+                    throw new ConfigRejectedException("/pbx:pbx/pbx:media", "the media port range must start at 1024 or above and hold at least"
+                            + " 4 ports (one call), not " + min + ".." + max);
+                }
+                long timeout = TREE.text(m, "timeout") == null ? 60_000 : Long.parseLong(TREE.text(m, "timeout")) * 1000;
+                media = new Media(MediaAnchor.Policy.of(TREE.text(m, "relay")), min, max, timeout);
+            }
             Element inbound = TREE.child(pbx, "inbound");
             if (inbound != null) {
                 for (Element d : TREE.children(inbound, "did")) {
@@ -511,7 +542,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                 List.copyOf(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax, grantMs, untariffed),
                 List.copyOf(accounts), new Proxy.Policy(Map.of(), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers,
                         Map.copyOf(trunkAccounts), Map.copyOf(dids), inboundDefault).presenting(Map.copyOf(displayNames), Map.copyOf(identities)),
-                keepaliveS, firstMessageMs, List.copyOf(trunkSpecs), List.copyOf(dnsServers)));
+                keepaliveS, firstMessageMs, List.copyOf(trunkSpecs), List.copyOf(dnsServers), media));
     }
 
     @Override
@@ -569,6 +600,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         TrunkResolver trunkResolver = resolver;
         proxy.outbound(new Proxy.Outbound(plan(s.routes(), resolved), digest, s.users()::get, this::authFailed, prepaid, trunkResolver::failed));
         calls.hangup(proxy::hangup);
+        proxy.media(anchor(s.media(), first, host));
         server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(src -> streams.forEach(t -> t.trust(src)));
         for (InetSocketAddress a : rebind ? s.listen() : List.<InetSocketAddress>of()) {
             UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);
@@ -598,6 +630,57 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         proxy.registrations(registrations);
         current = new Applied(s, proxy, host, first.getPort(), udp);
         LOG.info("SIP proxy as {}:{} with {} dial-plan routes", host, first.getPort(), s.routes().size());
+    }
+
+    private MediaRelay relay;
+    private Media relayMedia;
+    private volatile MediaAnchor anchor;
+
+    /**
+     * The relay for {@code m}: the one running when its range and address stay (the calls it
+     * carries keep their audio), else a new one (the old one's calls lose theirs).
+     */
+    private MediaAnchor anchor(Media m, InetSocketAddress listen, String host) {
+        boolean same = relay != null && relayMedia != null && relayMedia.minPort() == m.minPort() && relayMedia.maxPort() == m.maxPort()
+                && relayMedia.timeoutMs() == m.timeoutMs() && relay.settings().bind().equals(listen.getAddress());
+        if (m.policy() == MediaAnchor.Policy.NEVER) {
+            closeRelay();
+            anchor = null;
+            return null;
+        }
+        if (!same) {
+            closeRelay();
+            try {
+                relay = new MediaRelay(new MediaRelay.Settings(listen.getAddress(), m.minPort(), m.maxPort(), m.timeoutMs()),
+                        id -> calls.hangUp(id, System.currentTimeMillis()));
+                relayMedia = m;
+                LOG.info("media relay on {} ports {}-{} ({} calls at most), policy {}", listen.getAddress().getHostAddress(), m.minPort(),
+                        m.maxPort(), relay.settings().capacity(), m.policy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            } catch (IOException | IllegalArgumentException e) {
+                LOG.error("media relay cannot start: {}; calls are not relayed", e.toString());
+                anchor = null;
+                return null;
+            }
+        }
+        MediaAnchor a = anchor;
+        if (a == null || a.relay() != relay || a.policy() != m.policy()) {
+            a = new MediaAnchor(relay, host, m.policy());
+            anchor = a;
+        }
+        return a;
+    }
+
+    private void closeRelay() {
+        if (relay != null) {
+            relay.close();
+            relay = null;
+            relayMedia = null;
+        }
+    }
+
+    /** The media relay, for the web page and tests; null when none runs. */
+    public MediaRelay relay() {
+        return relay;
     }
 
     /** What the last configuration built, for the resolver's changes of trunk addresses. */

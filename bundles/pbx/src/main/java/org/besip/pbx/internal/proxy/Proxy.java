@@ -21,6 +21,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.besip.pbx.internal.SipServer;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.call.Prepaid;
+import org.besip.pbx.internal.media.MediaAnchor;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.sip.SipMessage;
@@ -234,6 +235,25 @@ public final class Proxy {
     public record Credentials(String user, String password) {
     }
 
+    private volatile MediaAnchor media;
+
+    /** Sets the media relay's half in the proxy (null: no relay). */
+    public void media(MediaAnchor m) {
+        this.media = m;
+        tx.rewriteUpstream(this::relayed);
+    }
+
+    /** A response as it goes to the caller: its SDP pointed at the relay when the call is relayed. */
+    private SipMessage relayed(SipMessage res) {
+        MediaAnchor m = media;
+        if (m == null || res.body() == null || res.body().length == 0) {
+            return res;
+        }
+        byte[] body = m.body(res.first("Call-ID"), SipMessage.tag(res.first("From")), false, res.body(), null,
+                res.status() >= 200 && res.status() < 300);
+        return body == null ? res : res.withBody(body);
+    }
+
     /** Sets the dial plan and the authentication for calls through trunks. */
     public void outbound(Outbound o) {
         this.outbound = o;
@@ -388,11 +408,39 @@ public final class Proxy {
         if (r.targets().isEmpty()) {
             return null;
         }
+        SipMessage out = req; // as it leaves: its SDP pointed at the media relay when the call is relayed
+        MediaAnchor m = media;
+        if (m != null && req.body() != null && req.body().length > 0) {
+            byte[] body;
+            if (method.equals("INVITE") && !hasTag(req.first("To"))) {
+                Target first = r.targets().get(0);
+                InetSocketAddress contact = address(first.uri());
+                boolean natted = policy.trunkOf(first.next()) == null && contact != null && !contact.equals(first.next());
+                try {
+                    body = m.offer(req.first("Call-ID"), SipMessage.tag(req.first("From")), req.body(), source, first.next(), natted);
+                } catch (MediaAnchor.Full e) {
+                    Outbound o = outbound;
+                    Prepaid.Decision held = o.prepaid() == null ? null : o.prepaid().take(req.first("Call-ID"));
+                    if (held != null) {
+                        o.prepaid().settle(req.first("Call-ID"), held.user(), 0); // the reservation goes back
+                    }
+                    SipMessage full = req.answer(503, "Media Relay Full", null);
+                    full.headers().add(new Header("Retry-After", "5"));
+                    observer.refused(req, 503, source, now);
+                    return tagged(full, now);
+                }
+            } else {
+                body = m.body(req.first("Call-ID"), SipMessage.tag(req.first("From")), true, req.body(), source.getAddress(), false);
+            }
+            if (body != null) {
+                out = req.withBody(body);
+            }
+        }
         String topVia = firstValue(req.headers(), "Via");
         if (ack || method.equals("CANCEL")) {
             Target t = r.targets().get(0);
             observe(req, r.trunk(), source, now);
-            sender.sendBack(build(req, t, branch(topVia), r).toBytes(), t.next(), t.stream());
+            sender.sendBack(build(out, t, branch(topVia), r).toBytes(), t.next(), t.stream());
             return null;
         }
         boolean reliable = isStream(topVia);
@@ -402,6 +450,9 @@ public final class Proxy {
         }
         Transactions.Server s = tx.open(Transactions.key(req, method), req, upstream, reliable);
         if (s == null) {
+            if (m != null && out != req && method.equals("INVITE") && !hasTag(req.first("To"))) {
+                m.end(req.first("Call-ID")); // the relay session opened for this offer goes back
+            }
             SipMessage busy = req.answer(503, "Service Unavailable", null);
             busy.headers().add(new Header("Retry-After", "5"));
             return busy;
@@ -421,8 +472,8 @@ public final class Proxy {
                 String branch = branch(i == 0 ? topVia : topVia + "|" + i);
                 i++;
                 String trunk = pol.trunkOf(t.next());
-                tx.send(s, branch, build(req, t, branch, r), t.next(), t.stream(), challengeAnswer(req, t, r, trunk, pol),
-                        failover(req, r, r.trunk(), r.fallbacks(), pol));
+                tx.send(s, branch, build(out, t, branch, r), t.next(), t.stream(), challengeAnswer(out, t, r, trunk, pol),
+                        failover(out, r, r.trunk(), r.fallbacks(), pol));
             }
         }
         return trying;
@@ -795,7 +846,7 @@ public final class Proxy {
         }
         InetSocketAddress to = viaAddress(nextVia);
         if (to != null) {
-            sender.sendBack(res.toBytes(), to, isStream(nextVia));
+            sender.sendBack(relayed(res).toBytes(), to, isStream(nextVia));
             try {
                 observer.responded(res, System.currentTimeMillis());
             } catch (RuntimeException e) {

@@ -536,12 +536,20 @@ final class Transactions {
         return ca < cb;
     }
 
+    private volatile java.util.function.UnaryOperator<SipMessage> rewriteUpstream = m -> m;
+
+    /** What a response becomes on its way to the caller (its SDP pointed at the media relay); the observer sees it as it came. */
+    void rewriteUpstream(java.util.function.UnaryOperator<SipMessage> r) {
+        rewriteUpstream = r;
+    }
+
     /**
      * Sends a response to the caller; a branch's answer loses the box's Via first, and carries the
      * From the caller sent (a call out through a trunk presented another: RFC 3261 §8.2.6.2, the
      * caller's phone matches its own From).
      */
     private byte[] upstream(Server s, SipMessage res, boolean dropTopVia) {
+        SipMessage observed = res;
         List<Header> h = res.headers();
         if (dropTopVia) {
             for (int i = 0; i < h.size(); i++) {
@@ -560,10 +568,11 @@ final class Transactions {
                 break;
             }
         }
-        byte[] bytes = res.toBytes();
+        SipMessage out = rewriteUpstream.apply(res);
+        byte[] bytes = (out == null ? res : out).toBytes();
         sender.sendBack(bytes, s.upstream, s.reliable);
         try {
-            respondedUpstream.accept(res);
+            respondedUpstream.accept(observed);
         } catch (RuntimeException e) {
             // call tracking must never stop signalling
         }

@@ -68,6 +68,11 @@ public final class SipMessage {
         return body;
     }
 
+    /** The same message (the same header list) with another body; Content-Length follows it on the wire. */
+    public SipMessage withBody(byte[] b) {
+        return new SipMessage(method, uri, status, reason, headers, b);
+    }
+
     /** The first value of header {@code name}, or null. */
     public String first(String name) {
         for (Header h : headers) {

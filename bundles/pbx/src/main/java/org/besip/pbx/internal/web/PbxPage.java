@@ -105,6 +105,20 @@ public class PbxPage extends AbstractServlet {
                     + (c.answerMs() > 0 ? "answered " + (now - c.answerMs()) / 1000 + " s ago" : "ringing") + "</td></tr>");
         }
         out.println("</tbody></table>");
+        org.besip.pbx.internal.media.MediaRelay relay = pbx.relay();
+        if (relay != null) {
+            List<org.besip.pbx.internal.media.MediaRelay.Session> relayed = relay.sessions();
+            out.println("<h2>Media relay (" + relayed.size() + " of " + relay.settings().capacity() + " calls)</h2>");
+            out.println("<table class='nicetable' id='besip-pbx-media'><thead><tr><th>Call-ID</th><th>Caller at</th><th>RTP from caller</th>"
+                    + "<th>Callee at</th><th>RTP from callee</th><th>Dropped</th></tr></thead><tbody>");
+            for (var m : relayed) {
+                out.println("<tr><td>" + Encode.forHtml(m.id()) + "</td><td>" + Encode.forHtml(String.valueOf(m.caller().latched()))
+                        + "</td><td class='caller-packets'>" + m.caller().received().packets() + "</td><td>"
+                        + Encode.forHtml(String.valueOf(m.callee().latched())) + "</td><td class='callee-packets'>" + m.callee().received().packets()
+                        + "</td><td>" + (m.caller().received().dropped() + m.callee().received().dropped()) + "</td></tr>");
+            }
+            out.println("</tbody></table>");
+        }
         List<org.besip.pbx.internal.proxy.TrunkRegistration.Status> trunks = pbx.trunkStatus();
         out.println("<h2>Trunk registrations (" + trunks.size() + ")</h2>");
         out.println("<table class='nicetable' id='besip-pbx-trunks'><thead><tr><th>Trunk</th><th>State</th><th>Detail</th></tr></thead>"
@@ -122,18 +136,32 @@ public class PbxPage extends AbstractServlet {
         out.println("</tbody></table>");
         out.println("<h2>Last calls <a id='besip-pbx-csv' href='" + LABEL + ".csv'>CSV</a></h2>");
         out.println("<table class='nicetable' id='besip-pbx-cdrs'><thead><tr><th>Started (UTC)</th><th>From</th><th>To</th>"
-                + "<th>Source</th><th>Duration s</th><th>Disposition</th><th>Hung up by</th></tr></thead><tbody>");
+                + "<th>Source</th><th>Duration s</th><th>Disposition</th><th>Hung up by</th><th>MOS caller</th><th>MOS callee</th></tr></thead>"
+                + "<tbody>");
         try {
             for (CdrStore.Row r : pbx.cdrs().recent(LAST_CDRS)) {
                 out.println("<tr><td>" + TIME.format(Instant.ofEpochMilli(r.startMs())) + "</td><td>" + Encode.forHtml(String.valueOf(r.from()))
                         + "</td><td>" + Encode.forHtml(String.valueOf(r.to())) + "</td><td>" + Encode.forHtml(String.valueOf(r.source()))
                         + "</td><td>" + (r.durationS() == null ? "" : r.durationS()) + "</td><td class='disposition'>"
                         + Encode.forHtml(r.disposition() == null ? "in progress" : r.disposition()) + "</td><td>"
-                        + Encode.forHtml(r.hangup() == null ? "" : r.hangup()) + "</td></tr>");
+                        + Encode.forHtml(r.hangup() == null ? "" : r.hangup()) + "</td>" + mos(r.mosCaller(), "mos-caller")
+                        + mos(r.mosCallee(), "mos-callee") + "</tr>");
             }
         } catch (SQLException e) {
-            out.println("<tr><td colspan='7' class='ui-state-error'>CDRs unavailable: " + Encode.forHtml(e.getMessage()) + "</td></tr>");
+            out.println("<tr><td colspan='9' class='ui-state-error'>CDRs unavailable: " + Encode.forHtml(e.getMessage()) + "</td></tr>");
         }
         out.println("</tbody></table></div>");
+    }
+
+    /**
+     * A MOS cell with its band (ITU-T G.107 Annex B user satisfaction):
+     * 4.03 and up satisfied, 3.60 some dissatisfied, 3.10 many, 2.58 nearly all, below not recommended.
+     */
+    static String mos(Double mos, String cls) {
+        if (mos == null) {
+            return "<td class='" + cls + "'></td>";
+        }
+        String colour = mos >= 4.03 ? "#3c9a3c" : mos >= 3.60 ? "#9ac23c" : mos >= 3.10 ? "#e0b020" : mos >= 2.58 ? "#e07020" : "#c03030";
+        return "<td class='" + cls + "' style='border-left:6px solid " + colour + "'>" + String.format(java.util.Locale.ROOT, "%.2f", mos) + "</td>";
     }
 }

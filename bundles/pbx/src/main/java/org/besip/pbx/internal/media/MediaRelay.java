@@ -1,0 +1,504 @@
+package org.besip.pbx.internal.media;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
+import org.besip.core.api.quality.RtpPacket;
+import org.besip.core.api.quality.RtpStream;
+import org.besip.core.api.quality.StreamKey;
+import org.besip.core.api.quality.StreamStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The media relay (the job rtpengine does for Kamailio): per call, two legs, each a pair of UDP
+ * ports (RTP even, RTCP the next) from a configured range; each phone is told to send to its leg,
+ * and what arrives on one leg goes out of the other leg's socket to the other phone, so the other
+ * phone's NAT sees its answers come from where it sends.
+ * <p>
+ * Symmetric latching: a leg forwards to the address its SDP gave until the first packet arrives on
+ * it; from then on the packet's source is where that phone really is (a NAT'd phone's public
+ * address), and packets from anywhere else are dropped and counted. A packet from the phone's SDP
+ * address or signalling source takes the latch over from a source that was neither (RTP bleed: a
+ * stranger who sprays the range gets at most the packets before the phone's first). A new SDP
+ * address (a re-INVITE) unlatches the leg.
+ * <p>
+ * One thread ({@code pbx-media}) does all of it on a selector: the SIP threads only open, update
+ * and release sessions, which never blocks them. Bounded: the range gives at most
+ * {@code (max - min + 1) / 4} sessions; a session with no packet on either leg for the timeout is
+ * reported (the call is ended) and released. Every port goes back to the range when its session
+ * is released.
+ */
+public final class MediaRelay implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MediaRelay.class);
+    /** How long a relay session may wait for its call to be answered (as the call tracker's ringing calls). */
+    public static final long RING_TIMEOUT_MS = 5 * 60_000;
+
+    /** Where the relay binds and what range its ports come from. */
+    public record Settings(InetAddress bind, int minPort, int maxPort, long timeoutMs) {
+        /** Sessions the range holds: four ports each. */
+        public int capacity() {
+            return (maxPort - minPort + 1) / 4;
+        }
+    }
+
+    /** What one direction of a session carried, for the page and the CDR. */
+    public record Counters(long packets, long bytes, long dropped) {
+    }
+
+    /** One side of a call: its two sockets and where its phone is. */
+    public final class Leg {
+        final DatagramChannel rtp;
+        final DatagramChannel rtcp;
+        final int port;
+        volatile InetSocketAddress sdpRtp;
+        volatile InetSocketAddress latchedRtp;
+        volatile InetSocketAddress latchedRtcp;
+        /** Whether the latched sources are where the phone was expected (its SDP address or signalling source). */
+        boolean expectedRtp;
+        boolean expectedRtcp;
+        volatile long packets;
+        volatile long bytes;
+        volatile long dropped;
+        /** The RTP streams this leg's phone sent, by SSRC (at most four: a new one after a re-INVITE). */
+        private final Map<Long, RtpStream> streams = new LinkedHashMap<>();
+
+        /** Adds a packet that came from this leg's phone to its stream's statistics (relay thread). */
+        synchronized void measure(RtpPacket p, InetSocketAddress from, double arrivalS) {
+            RtpStream st = streams.get(p.ssrc());
+            if (st == null) {
+                if (streams.size() >= 4) {
+                    return;
+                }
+                st = new RtpStream(new StreamKey(p.ssrc(), from.getAddress().getHostAddress(), from.getPort(),
+                        settings.bind().getHostAddress(), port), Map.of());
+                streams.put(p.ssrc(), st);
+            }
+            st.add(p, arrivalS);
+        }
+
+        /** The statistics of the stream this leg's phone sent most packets in (RFC 3550), or null before any. */
+        public synchronized StreamStats stats() {
+            StreamStats best = null;
+            for (RtpStream st : streams.values()) {
+                StreamStats x = st.stats();
+                if (best == null || x.packets() > best.packets()) {
+                    best = x;
+                }
+            }
+            return best;
+        }
+
+        /** The phone's signalling source: its media may come from there (a NAT's public address) or from its SDP address. */
+        volatile InetAddress signalling;
+        Leg other;
+        final Session session;
+
+        Leg(Session s, DatagramChannel rtp, DatagramChannel rtcp, int port) {
+            this.session = s;
+            this.rtp = rtp;
+            this.rtcp = rtcp;
+            this.port = port;
+        }
+
+        /** The port (RTP; RTCP is the next) this leg's phone is told to send to. */
+        public int port() {
+            return port;
+        }
+
+        /** Where this leg's phone said it receives (its SDP); a new address unlatches the leg. */
+        public void remote(InetSocketAddress rtpAddress) {
+            if (rtpAddress != null && !rtpAddress.equals(sdpRtp)) {
+                sdpRtp = rtpAddress;
+                latchedRtp = null;
+                latchedRtcp = null;
+                expectedRtp = false;
+                expectedRtcp = false;
+            }
+        }
+
+        /** Where this leg's phone's signalling comes from; with its SDP address, the only sources its media is latched from. */
+        public void signalling(InetAddress source) {
+            signalling = source;
+        }
+
+        /** Whether {@code a} is where this leg's phone was expected to send from: its SDP address or its signalling source. */
+        boolean mayLatch(InetAddress a) {
+            InetSocketAddress sdp = sdpRtp;
+            InetAddress sig = signalling;
+            return (sdp == null && sig == null) || (sdp != null && sdp.getAddress().equals(a)) || a.equals(sig);
+        }
+
+        /** Where packets for this leg's phone go: the latched source, else its SDP address. */
+        InetSocketAddress rtpTarget() {
+            InetSocketAddress l = latchedRtp;
+            return l != null ? l : sdpRtp;
+        }
+
+        InetSocketAddress rtcpTarget() {
+            InetSocketAddress l = latchedRtcp;
+            if (l != null) {
+                return l;
+            }
+            InetSocketAddress s = rtpTarget();
+            return s == null ? null : new InetSocketAddress(s.getAddress(), s.getPort() + 1);
+        }
+
+        /** The latched source of this leg's phone, or null before its first packet. */
+        public InetSocketAddress latched() {
+            return latchedRtp;
+        }
+
+        /** What this leg's phone sent over RTP (RTCP is relayed, not counted). */
+        public Counters received() {
+            return new Counters(packets, bytes, dropped);
+        }
+    }
+
+    /** One call's relay: the caller's leg and the callee's. */
+    public final class Session {
+        final String id;
+        final Leg caller;
+        final Leg callee;
+        volatile long lastPacketMs;
+        volatile boolean answered;
+        final long openedMs;
+
+        Session(String id, DatagramChannel[] ch, int callerPort, int calleePort, long now) {
+            this.id = id;
+            this.caller = new Leg(this, ch[0], ch[1], callerPort);
+            this.callee = new Leg(this, ch[2], ch[3], calleePort);
+            caller.other = callee;
+            callee.other = caller;
+            this.lastPacketMs = now;
+            this.openedMs = now;
+        }
+
+        /**
+         * The call was answered: from now on {@code timeout} without a packet ends it. Before, a
+         * ringing call (no early media, so no RTP) is only ended after {@link MediaRelay#RING_TIMEOUT_MS}.
+         */
+        public void answered() {
+            if (!answered) {
+                lastPacketMs = System.currentTimeMillis();
+                answered = true;
+            }
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public Leg caller() {
+            return caller;
+        }
+
+        public Leg callee() {
+            return callee;
+        }
+    }
+
+    private final Settings settings;
+    private final Consumer<String> timedOut;
+    private final Selector selector;
+    private final Thread thread;
+    private final Map<String, Session> sessions = new LinkedHashMap<>();
+    private final ArrayDeque<Integer> free = new ArrayDeque<>();
+    private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
+    private final ByteBuffer buffer = ByteBuffer.allocate(65_536); // on the heap: the RTP header is read from its array
+    private volatile boolean running = true;
+
+    /** @param timedOut told (on the relay thread) of a session that carried nothing for the timeout; it is released after */
+    public MediaRelay(Settings settings, Consumer<String> timedOut) throws IOException {
+        if (settings.minPort() < 1024 || settings.maxPort() > 65535 || settings.capacity() < 1) {
+            throw new IllegalArgumentException("a media port range of at least 4 ports above 1023");
+        }
+        this.settings = settings;
+        this.timedOut = timedOut;
+        int first = settings.minPort() % 2 == 0 ? settings.minPort() : settings.minPort() + 1;
+        for (int p = first; p + 1 <= settings.maxPort(); p += 2) {
+            free.add(p);
+        }
+        this.selector = Selector.open();
+        this.thread = new Thread(this::run, "pbx-media");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Sessions open now. */
+    public synchronized int size() {
+        return sessions.size();
+    }
+
+    /** Port pairs free now (each session holds two). */
+    public synchronized int freePairs() {
+        return free.size();
+    }
+
+    /** The sessions open now, oldest first. */
+    public synchronized List<Session> sessions() {
+        return List.copyOf(sessions.values());
+    }
+
+    /** The session of {@code id}, or null. */
+    public synchronized Session get(String id) {
+        return sessions.get(id);
+    }
+
+    /**
+     * The session of {@code id}, opened with two port pairs when it is new; null when the range is
+     * used up (no pair could be bound).
+     */
+    public Session open(String id) {
+        Session s;
+        synchronized (this) {
+            s = sessions.get(id);
+            if (s != null || !running) {
+                return s;
+            }
+            DatagramChannel[] ch = new DatagramChannel[4];
+            int[] ports = new int[2];
+            int tries = free.size();
+            int got = 0;
+            while (got < 2 && tries-- > 0) {
+                int p = free.poll();
+                try {
+                    ch[got * 2] = bind(p);
+                    try {
+                        ch[got * 2 + 1] = bind(p + 1);
+                    } catch (IOException e) {
+                        ch[got * 2].close();
+                        throw e;
+                    }
+                    ports[got++] = p;
+                } catch (IOException e) {
+                    free.add(p); // taken by someone else now: try it again later
+                }
+            }
+            if (got < 2) {
+                for (int i = 0; i < got; i++) {
+                    closeQuietly(ch[i * 2]);
+                    closeQuietly(ch[i * 2 + 1]);
+                    free.addFirst(ports[i]);
+                }
+                LOG.warn("media relay: no port pair free for {} ({} sessions)", id, sessions.size());
+                return null;
+            }
+            s = new Session(id, ch, ports[0], ports[1], System.currentTimeMillis());
+            sessions.put(id, s);
+        }
+        Session opened = s;
+        pending.add(() -> {
+            register(opened.caller.rtp, new Attachment(opened.caller, true));
+            register(opened.caller.rtcp, new Attachment(opened.caller, false));
+            register(opened.callee.rtp, new Attachment(opened.callee, true));
+            register(opened.callee.rtcp, new Attachment(opened.callee, false));
+        });
+        selector.wakeup();
+        return s;
+    }
+
+    private void register(DatagramChannel c, Attachment a) {
+        try {
+            if (c.isOpen()) {
+                c.register(selector, SelectionKey.OP_READ, a);
+            }
+        } catch (java.nio.channels.ClosedChannelException e) {
+            // released before the relay thread got to it
+        }
+    }
+
+    private DatagramChannel bind(int port) throws IOException {
+        DatagramChannel c = DatagramChannel.open();
+        try {
+            c.setOption(StandardSocketOptions.SO_RCVBUF, 256 * 1024);
+            c.bind(new InetSocketAddress(settings.bind(), port));
+            c.configureBlocking(false);
+            return c;
+        } catch (IOException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** Ends {@code id}'s relay: its sockets are closed and its ports go back to the range. */
+    public void release(String id) {
+        Session s;
+        synchronized (this) {
+            s = sessions.remove(id);
+            if (s == null) {
+                return;
+            }
+        }
+        for (Leg l : List.of(s.caller, s.callee)) {
+            closeQuietly(l.rtp);
+            closeQuietly(l.rtcp);
+        }
+        LOG.info("media relay: {} ended: {} RTP packets from the caller ({} dropped), {} from the callee ({} dropped)", id, s.caller.packets,
+                s.caller.dropped, s.callee.packets, s.callee.dropped);
+        synchronized (this) {
+            free.add(s.caller.port);
+            free.add(s.callee.port);
+        }
+        selector.wakeup();
+    }
+
+    private record Attachment(Leg leg, boolean rtp) {
+    }
+
+    private void run() {
+        long lastCheck = System.currentTimeMillis();
+        while (running) {
+            try {
+                selector.select(500);
+                Runnable r;
+                while ((r = pending.poll()) != null) {
+                    r.run();
+                }
+                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    SelectionKey k = it.next();
+                    it.remove();
+                    if (k.isValid() && k.isReadable()) {
+                        drain((DatagramChannel) k.channel(), (Attachment) k.attachment());
+                    }
+                }
+                long now = System.currentTimeMillis();
+                if (now - lastCheck >= 1000) {
+                    lastCheck = now;
+                    expire(now);
+                }
+            } catch (ClosedSelectorException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("media relay: {}", e.toString());
+            }
+        }
+    }
+
+    /** Forwards what waits on {@code in}: at most 64 packets, so one busy socket cannot starve the others. */
+    private void drain(DatagramChannel in, Attachment a) {
+        Leg from = a.leg();
+        for (int i = 0; i < 64; i++) {
+            buffer.clear();
+            SocketAddress src;
+            try {
+                src = in.receive(buffer);
+            } catch (IOException e) {
+                return; // closed by a release, or an ICMP error from the last send
+            }
+            if (src == null) {
+                return;
+            }
+            InetSocketAddress source = (InetSocketAddress) src;
+            InetSocketAddress latched = a.rtp() ? from.latchedRtp : from.latchedRtcp;
+            boolean expected = from.mayLatch(source.getAddress());
+            // the first packet latches; a packet from where the phone was expected (its SDP address, its signalling
+            // source) takes over a latch a packet from anywhere else got first, so a stranger spraying the relay's
+            // ports cannot keep a call's audio (RTP bleed), while a phone that sends from another of its addresses works
+            if (latched == null || (!latched.equals(source) && expected && !(a.rtp() ? from.expectedRtp : from.expectedRtcp))) {
+                if (a.rtp()) {
+                    from.latchedRtp = source;
+                    from.expectedRtp = expected;
+                } else {
+                    from.latchedRtcp = source;
+                    from.expectedRtcp = expected;
+                }
+            } else if (!latched.equals(source)) {
+                from.dropped++;
+                continue;
+            }
+            buffer.flip();
+            int n = buffer.remaining();
+            if (a.rtp()) {
+                from.packets++;
+                from.bytes += n;
+                RtpPacket rtp = RtpPacket.parse(buffer.array(), 0, n);
+                if (rtp != null) {
+                    from.measure(rtp, source, System.nanoTime() / 1e9);
+                }
+            }
+            from.session.lastPacketMs = System.currentTimeMillis();
+            Leg to = from.other;
+            InetSocketAddress target = a.rtp() ? to.rtpTarget() : to.rtcpTarget();
+            if (target == null) {
+                continue; // the other side has not said where it receives yet
+            }
+            try {
+                (a.rtp() ? to.rtp : to.rtcp).send(buffer, target);
+            } catch (IOException e) {
+                // a full socket buffer or an unreachable phone loses this packet, nothing else
+            }
+        }
+    }
+
+    private void expire(long now) {
+        List<Session> dead = new ArrayList<>();
+        synchronized (this) {
+            for (Session s : sessions.values()) {
+                if (s.answered ? now - s.lastPacketMs > settings.timeoutMs() : now - s.openedMs > RING_TIMEOUT_MS) {
+                    dead.add(s);
+                }
+            }
+        }
+        for (Session s : dead) {
+            LOG.info("media relay: no RTP for {} s on {}: ending the call", settings.timeoutMs() / 1000, s.id);
+            try {
+                timedOut.accept(s.id);
+            } catch (RuntimeException e) {
+                LOG.warn("media relay: {}", e.toString());
+            }
+            release(s.id);
+        }
+    }
+
+    private static void closeQuietly(DatagramChannel c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        List<String> ids;
+        synchronized (this) {
+            ids = new ArrayList<>(sessions.keySet());
+        }
+        ids.forEach(this::release);
+        try {
+            selector.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package org.besip.pbx.internal.media;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.besip.pbx.internal.proxy.Proxy;
+import org.besip.pbx.internal.registrar.Binding;
+import org.besip.pbx.internal.registrar.LocationService;
+import org.besip.pbx.internal.sip.SipMessage;
+import org.besip.pbx.internal.sip.SipParser;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The relay over real UDP sockets on loopback: audio both ways, symmetric latching for a phone
+ * behind NAT, strangers dropped, the media timeout, ports given back; and the proxy pointing a
+ * call's SDP at it.
+ */
+class MediaRelayTest {
+
+    static final InetAddress LO = InetAddress.getLoopbackAddress();
+
+    static MediaRelay relay(long timeoutMs, List<String> timedOut) throws Exception {
+        int base = 20000 + (int) (ProcessHandle.current().pid() % 400) * 40; // a range of its own per test JVM
+        return new MediaRelay(new MediaRelay.Settings(LO, base, base + 39, timeoutMs), timedOut::add);
+    }
+
+    static byte[] rtp(int seq) {
+        byte[] b = new byte[172];
+        b[0] = (byte) 0x80;
+        b[2] = (byte) (seq >> 8);
+        b[3] = (byte) seq;
+        return b;
+    }
+
+    /** What {@code s} receives within 2 s (its payload and where from), or null. */
+    static DatagramPacket receive(DatagramSocket s) throws Exception {
+        s.setSoTimeout(2000);
+        DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+        try {
+            s.receive(p);
+            return p;
+        } catch (SocketTimeoutException e) {
+            return null;
+        }
+    }
+
+    static void send(DatagramSocket s, byte[] b, int port) throws Exception {
+        s.send(new DatagramPacket(b, b.length, new InetSocketAddress(LO, port)));
+    }
+
+    @Test
+    void audioGoesBothWaysAndEachPhoneHearsTheBoxFromWhereItSends() throws Exception {
+        List<String> timedOut = new CopyOnWriteArrayList<>();
+        try (MediaRelay r = relay(60_000, timedOut); DatagramSocket a = new DatagramSocket(0, LO); DatagramSocket b = new DatagramSocket(0, LO)) {
+            MediaRelay.Session s = r.open("call-1");
+            assertEquals(s.caller().port() % 2, 0, "RTP on an even port");
+            s.caller().remote(new InetSocketAddress(LO, a.getLocalPort()));
+            s.callee().remote(new InetSocketAddress(LO, b.getLocalPort()));
+            send(a, rtp(1), s.caller().port());
+            DatagramPacket atB = receive(b);
+            assertNotNull(atB, "the caller's packet reached the callee");
+            assertArrayEquals(rtp(1), java.util.Arrays.copyOf(atB.getData(), atB.getLength()));
+            assertEquals(s.callee().port(), atB.getPort(), "from the callee's leg: where the callee sends");
+            send(b, rtp(2), s.callee().port());
+            DatagramPacket atA = receive(a);
+            assertNotNull(atA);
+            assertEquals(s.caller().port(), atA.getPort());
+            assertEquals(1, s.caller().received().packets());
+        }
+    }
+
+    /** Two sockets on ports p and p + 1, as a phone's RTP and RTCP. */
+    static DatagramSocket[] pair() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            DatagramSocket rtp = new DatagramSocket(0, LO);
+            try {
+                return new DatagramSocket[] { rtp, new DatagramSocket(rtp.getLocalPort() + 1, LO) };
+            } catch (java.net.BindException e) {
+                rtp.close();
+            }
+        }
+        throw new AssertionError("no two adjacent free ports");
+    }
+
+    @Test
+    void rtcpGoesToTheNextPortBesideRtp() throws Exception {
+        DatagramSocket[] b = pair();
+        try (MediaRelay r = relay(60_000, new CopyOnWriteArrayList<>()); DatagramSocket a = new DatagramSocket(0, LO)) {
+            MediaRelay.Session s = r.open("call-rtcp");
+            s.caller().remote(new InetSocketAddress(LO, a.getLocalPort()));
+            s.callee().remote(new InetSocketAddress(LO, b[0].getLocalPort()));
+            send(a, "rtcp-report".getBytes(StandardCharsets.US_ASCII), s.caller().port() + 1);
+            DatagramPacket p = receive(b[1]);
+            assertNotNull(p, "the caller's RTCP reached the callee's RTCP port");
+            assertEquals(s.callee().port() + 1, p.getPort(), "from the callee leg's RTCP port");
+            assertEquals(0, s.caller().received().packets(), "RTCP is not counted as RTP");
+        } finally {
+            b[0].close();
+            b[1].close();
+        }
+    }
+
+    @Test
+    void aPhoneBehindNatIsLatchedFromItsSignallingSourceAndAStrangerLosesTheLatchToIt() throws Exception {
+        List<String> timedOut = new CopyOnWriteArrayList<>();
+        try (MediaRelay r = relay(60_000, timedOut); DatagramSocket a = new DatagramSocket(0, LO);
+                DatagramSocket natted = new DatagramSocket(0, LO); DatagramSocket stranger = new DatagramSocket(new InetSocketAddress("127.0.0.77", 0))) {
+            MediaRelay.Session s = r.open("call-2");
+            s.caller().remote(new InetSocketAddress(LO, a.getLocalPort()));
+            s.caller().signalling(LO);
+            s.callee().remote(new InetSocketAddress("10.9.9.9", 4000)); // its private address: unreachable
+            s.callee().signalling(LO); // its REGISTER came from the NAT's public address (here loopback)
+            send(stranger, rtp(9), s.callee().port()); // first: it latches, as a phone sending from another address would
+            assertEquals(9, receive(a).getData()[3]);
+            send(natted, rtp(1), s.callee().port()); // from the phone's signalling source: it takes the latch over
+            assertEquals(1, receive(a).getData()[3]);
+            assertEquals(new InetSocketAddress(LO, natted.getLocalPort()), s.callee().latched());
+            send(a, rtp(5), s.caller().port());
+            DatagramPacket atNat = receive(natted);
+            assertNotNull(atNat, "the caller's audio goes to where the NAT'd phone really is, not to its SDP address");
+            send(stranger, rtp(10), s.callee().port());
+            send(natted, rtp(2), s.callee().port());
+            assertEquals(2, receive(a).getData()[3], "after latching, packets from anywhere else are dropped");
+            assertEquals(1, s.callee().received().dropped());
+        }
+    }
+
+    @Test
+    void anAnsweredCallWithoutPacketsTimesOutAndEveryPortGoesBack() throws Exception {
+        List<String> timedOut = new CopyOnWriteArrayList<>();
+        try (MediaRelay r = relay(1000, timedOut)) {
+            int pairs = r.freePairs();
+            assertEquals(10, r.settings().capacity(), "40 ports: 10 calls");
+            for (int i = 0; i < 10; i++) {
+                assertNotNull(r.open("c" + i));
+            }
+            assertNull(r.open("c10"), "bounded: the range is used up");
+            for (int i = 1; i < 10; i++) {
+                r.release("c" + i);
+            }
+            r.get("c0").answered();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (timedOut.isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(List.of("c0"), timedOut, "no packet for the timeout after the answer: the call is ended");
+            while (r.size() > 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, r.size());
+            assertEquals(pairs, r.freePairs(), "no port leaked");
+            for (int i = 0; i < 300; i++) {
+                assertNotNull(r.open("again" + i), "ports come back: open " + i);
+                r.release("again" + i);
+            }
+            assertEquals(pairs, r.freePairs());
+        }
+    }
+
+    /** An RTP packet of PCMU (payload type 0), 20 ms each: sequence and timestamp as a phone sends them. */
+    static byte[] pcmu(int seq) {
+        byte[] b = rtp(seq);
+        long ts = seq * 160L;
+        b[4] = (byte) (ts >> 24);
+        b[5] = (byte) (ts >> 16);
+        b[6] = (byte) (ts >> 8);
+        b[7] = (byte) ts;
+        b[8] = 0x12; // SSRC 0x12345678
+        b[9] = 0x34;
+        b[10] = 0x56;
+        b[11] = 0x78;
+        return b;
+    }
+
+    @Test
+    void eachDirectionIsScoredWithTheSharedEModel() throws Exception {
+        try (MediaRelay r = relay(60_000, new CopyOnWriteArrayList<>()); DatagramSocket a = new DatagramSocket(0, LO);
+                DatagramSocket b = new DatagramSocket(0, LO)) {
+            MediaAnchor anchor = new MediaAnchor(r, "127.0.0.1", MediaAnchor.Policy.ALWAYS);
+            MediaRelay.Session s = r.open("scored");
+            s.caller().remote(new InetSocketAddress(LO, a.getLocalPort()));
+            s.callee().remote(new InetSocketAddress(LO, b.getLocalPort()));
+            // 200 packets from the caller, seq 10, 30, ..., 190 lost on the way: 5 % loss, each loss alone
+            int sent = 0;
+            for (int seq = 0; seq < 200; seq++) {
+                if (seq % 20 != 10) {
+                    send(a, pcmu(seq), s.caller().port());
+                    sent++;
+                }
+            }
+            b.setSoTimeout(2000);
+            for (int i = 0; i < sent; i++) {
+                assertNotNull(receive(b), "packet " + i + " of " + sent + " relayed");
+            }
+            MediaAnchor.Quality q = anchor.quality("scored");
+            assertEquals(5.0, q.lossCaller(), 1e-9, "RFC 3550: 10 of 200 expected");
+            // the BESIP E-model by hand (as bundles/monitoring/src/test/resources/emodel/emodel_reference.py states it):
+            // BurstR = 1 / (p + q), p = 10/189, q = 1 -> 0.94975; Ie-eff = 95 * 5 / (5 / BurstR + 25.1) = 15.6432 (G.711 with PLC);
+            // Id(20 ms) = 0.534; R = 93.3552 - 0.534 - 15.6432 = 77.178; MOS = 3.9130
+            assertEquals(3.9130, q.mosCaller(), 0.0005);
+            assertNull(q.mosCallee(), "nothing came from the callee: no score");
+        }
+    }
+
+    // ---- the proxy points the call's SDP at the relay ----
+
+    static SipMessage parse(byte[] b) {
+        try {
+            return SipParser.parse(b, 0, b.length);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aCallThroughTheProxyIsRelayedWhenTheCallerIsBehindNat() throws Exception {
+        List<String> timedOut = new CopyOnWriteArrayList<>();
+        try (MediaRelay r = relay(60_000, timedOut); DatagramSocket alice = new DatagramSocket(0, LO); DatagramSocket bob = new DatagramSocket(0, LO)) {
+            List<SipMessage> sent = new CopyOnWriteArrayList<>();
+            LocationService location = new LocationService();
+            location.put(new Binding("bob", "sip:bob@127.0.0.3:5080", System.currentTimeMillis() + 60_000, "c1", 1, "phone", "127.0.0.3:5080"),
+                    System.currentTimeMillis());
+            Proxy proxy = new Proxy(location, Set.of("alice", "bob")::contains, "127.0.0.1", 5060, (d, to) -> sent.add(parse(d)));
+            proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true));
+            proxy.media(new MediaAnchor(r, "127.0.0.1", MediaAnchor.Policy.NAT_ONLY));
+            String sdp = "v=0\r\no=a 1 1 IN IP4 192.168.1.20\r\ns=-\r\nc=IN IP4 192.168.1.20\r\nt=0 0\r\nm=audio 7078 RTP/AVP 0\r\n";
+            String invite = "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.20:5070;branch=z9hG4bKm1;rport\r\n"
+                    + "Max-Forwards: 70\r\nFrom: <sip:alice@box>;tag=a1\r\nTo: <sip:bob@box>\r\nCall-ID: relayed-1\r\nCSeq: 1 INVITE\r\n"
+                    + "Contact: <sip:alice@192.168.1.20:5070>\r\nContent-Type: application/sdp\r\nContent-Length: " + sdp.length() + "\r\n\r\n" + sdp;
+            byte[] in = invite.getBytes(StandardCharsets.UTF_8);
+            InetSocketAddress aliceSignalling = new InetSocketAddress(LO, 5070); // the NAT's public side: not her SDP address
+            assertEquals(100, proxy.request(parse(in), aliceSignalling, System.currentTimeMillis()).status());
+            SipMessage out = sent.stream().filter(m -> "INVITE".equals(m.method())).findFirst().orElseThrow();
+            InetSocketAddress toBoxForBob = SdpRewriter.audio(out.body());
+            assertEquals(LO, toBoxForBob.getAddress(), "bob is told to send to the box");
+            MediaRelay.Session s = r.get("relayed-1");
+            assertEquals(s.callee().port(), toBoxForBob.getPort());
+
+            String answer = "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " + bob.getLocalPort()
+                    + " RTP/AVP 0\r\n";
+            SipMessage ok = out.answer(200, "OK", "b1").withBody(answer.getBytes(StandardCharsets.UTF_8));
+            ok.headers().add(new SipMessage.Header("Content-Type", "application/sdp"));
+            proxy.response(parse(ok.toBytes()));
+            SipMessage up = sent.stream().filter(m -> !m.isRequest() && m.status() == 200).findFirst().orElseThrow();
+            assertEquals(new InetSocketAddress(LO, s.caller().port()), SdpRewriter.audio(up.body()), "alice is told to send to the box");
+            assertTrue(new String(up.body(), StandardCharsets.UTF_8).indexOf(String.valueOf(bob.getLocalPort())) < 0, "bob's port never reaches alice");
+
+            // alice's audio comes from her NAT's public address, not 192.168.1.20: latched from her signalling source
+            send(alice, rtp(3), s.caller().port());
+            assertNotNull(receive(bob), "alice's audio reached bob through the relay");
+            send(bob, rtp(4), s.callee().port());
+            DatagramPacket back = receive(alice);
+            assertNotNull(back, "bob's audio reached alice where she really is");
+            assertEquals(s.caller().port(), back.getPort());
+        }
+    }
+}
