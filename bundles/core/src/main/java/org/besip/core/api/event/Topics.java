@@ -35,6 +35,11 @@ public final class Topics {
     /** Call events: the callee's media address from its SDP, {@code ip:port}. */
     public static final String PROP_MEDIA_CALLEE = "media.callee";
     /**
+     * Call events of a call the PBX's media relay carries: the box's RTP endpoints the phones send
+     * to, a {@code String[]} of {@code ip:port} (the caller's leg, then the callee's).
+     */
+    public static final String PROP_MEDIA_RELAY = "media.relay";
+    /**
      * Call events: the SDP's payload types, a {@code String[]} of rtpmap values such as
      * {@code "0 PCMU/8000"} or {@code "101 telephone-event/8000"}.
      */

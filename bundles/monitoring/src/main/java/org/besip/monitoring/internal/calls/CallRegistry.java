@@ -38,12 +38,21 @@ public final class CallRegistry {
 
     /** A call started or was answered: remember its media (an answered call's SDP completes it). */
     public synchronized void started(String callId, String caller, String callee, String[] payloads) {
+        started(callId, caller, callee, payloads, null);
+    }
+
+    /** The same for a call the PBX's relay carries: its streams are also those to and from the relay's endpoints. */
+    public synchronized void started(String callId, String caller, String callee, String[] payloads, String[] relay) {
         if (callId == null) {
             return;
         }
         List<String> endpoints = new ArrayList<>();
-        for (String e : new String[] { caller, callee }) {
-            if (e != null && ENDPOINT.matcher(e).matches()) {
+        List<String> all = new ArrayList<>(java.util.Arrays.asList(caller, callee));
+        if (relay != null) {
+            all.addAll(java.util.Arrays.asList(relay));
+        }
+        for (String e : all) {
+            if (e != null && ENDPOINT.matcher(e).matches() && !endpoints.contains(e)) {
                 endpoints.add(e);
             }
         }

@@ -282,8 +282,9 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
             calls.ended(id);
         } else {
             Object payloads = event.getProperty(Topics.PROP_PAYLOADS);
+            Object relay = event.getProperty(Topics.PROP_MEDIA_RELAY);
             calls.started(id, (String) event.getProperty(Topics.PROP_MEDIA_CALLER), (String) event.getProperty(Topics.PROP_MEDIA_CALLEE),
-                    payloads instanceof String[] p ? p : null);
+                    payloads instanceof String[] p ? p : null, relay instanceof String[] r ? r : null);
         }
         LiveCapture c = capture;
         if (c != null && !settings.heuristic()) {

@@ -1,7 +1,5 @@
 package org.besip.core.api.quality;
 
-import org.besip.monitoring.internal.calls.*;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -32,6 +30,17 @@ class CallRegistryTest {
         calls.ended("a@pbx");
         assertNull(calls.callOf("127.0.0.3:41000"));
         assertEquals("udp", calls.bpf());
+    }
+
+    @Test
+    void aRelayedCallsStreamsAreItsCallsByTheRelaysEndpointsToo() {
+        CallRegistry calls = new CallRegistry();
+        // the phone behind a NAT says 192.168.1.20 in its SDP; what the box captures comes from the NAT to the relay's port
+        calls.started("r@pbx", "192.168.1.20:7078", "127.0.0.3:41000", new String[] { "0 PCMU/8000" },
+                new String[] { "10.0.0.1:30000", "10.0.0.1:30002" });
+        assertEquals("r@pbx", calls.callOf("10.0.0.1:30000"));
+        assertEquals("r@pbx", calls.callOf("10.0.0.1:30002"));
+        assertEquals("r@pbx", calls.callOf("127.0.0.3:41000"));
     }
 
     @Test

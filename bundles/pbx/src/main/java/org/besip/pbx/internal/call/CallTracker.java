@@ -127,6 +127,13 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
     private volatile java.util.function.Consumer<String> ended = id -> { };
     private volatile java.util.function.Function<String, org.besip.pbx.internal.media.MediaAnchor.Quality> quality = id -> null;
 
+    private volatile java.util.function.Function<String, String[]> relayed = id -> null;
+
+    /** Where a call's relay endpoints are read for its events (the relay), so the monitoring module joins its streams. */
+    public void relayed(java.util.function.Function<String, String[]> r) {
+        this.relayed = r;
+    }
+
     /** Where a call's media quality is read when it ends, for its CDR (the relay). */
     public void quality(java.util.function.Function<String, org.besip.pbx.internal.media.MediaAnchor.Quality> q) {
         this.quality = q;
@@ -237,6 +244,14 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
             default -> {
                 // CANCEL ends the call through its 487; the rest stays inside a dialog
             }
+        }
+    }
+
+    @Override
+    public synchronized void rerouted(SipMessage req, String trunk) {
+        Call c = calls.get(req.first("Call-ID"));
+        if (c != null) {
+            c.trunk = trunk; // the CDR names the trunk the call went out through in the end
         }
     }
 
@@ -362,6 +377,11 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         put(p, Topics.PROP_MEDIA_CALLEE, c.calleeMedia);
         p.put(Topics.PROP_PAYLOADS, c.payloads.toArray(String[]::new));
         put(p, "disposition", disposition);
+        try {
+            put(p, Topics.PROP_MEDIA_RELAY, relayed.apply(c.callId));
+        } catch (RuntimeException e) {
+            // an event without the relay's endpoints rather than none
+        }
         publisher.publish(topic, p);
     }
 

@@ -71,9 +71,9 @@ public final class CdrStore implements AutoCloseable {
         long duration = answer == null ? 0 : Math.max(0, (endMs - answer) / 1000);
         Double cost = call.cost();
         org.besip.pbx.internal.media.MediaAnchor.Quality q = call.quality();
-        writer.write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?, cost = ?, mos_caller = ?,"
-                + " mos_callee = ?, loss_caller = ?, loss_callee = ?, jitter_caller = ?, jitter_callee = ?"
-                + " where call_id = ? and start_ms = ? and end_ms is null", answer, endMs, duration, disposition, hangup, cost,
+        writer.write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?, cost = ?, trunk = ?,"
+                + " mos_caller = ?, mos_callee = ?, loss_caller = ?, loss_callee = ?, jitter_caller = ?, jitter_callee = ?"
+                + " where call_id = ? and start_ms = ? and end_ms is null", answer, endMs, duration, disposition, hangup, cost, call.trunk(),
                 q == null ? null : round(q.mosCaller(), 2), q == null ? null : round(q.mosCallee(), 2), q == null ? null : round(q.lossCaller(), 2),
                 q == null ? null : round(q.lossCallee(), 2), q == null ? null : round(q.jitterCaller(), 2),
                 q == null ? null : round(q.jitterCallee(), 2), call.callId(), call.startMs());

@@ -303,6 +303,10 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         }
         prepaid = new Prepaid(stores.dataSource("pbx"));
         calls = new CallTracker(cdrs, this::post, prepaid);
+        calls.relayed(id -> {
+            MediaAnchor a = anchor;
+            return a == null ? null : a.endpoints(id);
+        });
         calls.quality(id -> {
             MediaAnchor a = anchor;
             return a == null ? null : a.quality(id);

@@ -12,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * other than its Contact), or {@code always}. A call is relayed from its first offer (an INVITE
  * with SDP); each later SDP in the call (the answer, a re-INVITE or UPDATE either way) tells the
  * relay where its sender receives and is rewritten for the side that reads it. A call whose INVITE
- * carries no SDP (offer in the 200, answer in the ACK) is not relayed.
+ * carries no SDP (a late offer: offer in the 200, answer in the ACK) is relayed from its 200, when
+ * the policy wants it for what the INVITE showed (its Contact not where it came from, a NAT'd
+ * callee).
  */
 public final class MediaAnchor {
 
@@ -41,6 +43,11 @@ public final class MediaAnchor {
     private final String box;
     private final Policy policy;
     private final Map<String, String> callerTags = new ConcurrentHashMap<>();
+    /** INVITEs without SDP that the policy relays once their 200 brings the offer: Call-ID to what is known of the caller. */
+    private final Map<String, Late> late = new ConcurrentHashMap<>();
+
+    private record Late(String callerTag, InetSocketAddress callerSource, InetSocketAddress callee, long atMs) {
+    }
 
     /**
      * @param relay the relay (null with policy never)
@@ -71,7 +78,10 @@ public final class MediaAnchor {
     public byte[] offer(String callId, String callerTag, byte[] body, InetSocketAddress callerSource, InetSocketAddress callee,
             boolean calleeNatted) throws Full {
         InetSocketAddress sdp = SdpRewriter.audio(body);
-        if (sdp == null || policy == Policy.NEVER || callId == null || callerTag == null) {
+        if (policy == Policy.NEVER || callId == null || callerTag == null) {
+            return null;
+        }
+        if (sdp == null) {
             return null;
         }
         MediaRelay.Session existing = relay.get(callId);
@@ -110,6 +120,9 @@ public final class MediaAnchor {
             return null;
         }
         MediaRelay.Session s = relay.get(callId);
+        if (s == null && !request && answered) {
+            return lateAnswer(callId, body);
+        }
         String callerTag = callerTags.get(callId);
         InetSocketAddress sdp = SdpRewriter.audio(body);
         if (s == null || callerTag == null || sdp == null) {
@@ -155,10 +168,62 @@ public final class MediaAnchor {
                 b == null ? null : b.lossPercent(), a == null ? null : a.jitterMs(), b == null ? null : b.jitterMs());
     }
 
+    /**
+     * An INVITE without SDP (a late offer): remembered, when the policy relays it, so that its 200's
+     * offer opens the session. {@code callerNatted}: the INVITE's Contact is not where it came from.
+     */
+    public void lateOffer(String callId, String callerTag, InetSocketAddress callerSource, InetSocketAddress callee, boolean callerNatted,
+            boolean calleeNatted) {
+        if (policy == Policy.NEVER || callId == null || callerTag == null || (policy == Policy.NAT_ONLY && !callerNatted && !calleeNatted)) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (late.size() >= relay.settings().capacity()) {
+            late.values().removeIf(l -> now - l.atMs() > MediaRelay.RING_TIMEOUT_MS); // bounded: what never got its 200 goes
+            if (late.size() >= relay.settings().capacity()) {
+                return;
+            }
+        }
+        late.put(callId, new Late(callerTag, callerSource, callee, now));
+    }
+
+    /**
+     * A 2xx with the offer of a late-offer call the policy relays: the session opens with the
+     * callee's SDP, and the offer leaves for the caller pointed at the caller's leg; null when the
+     * call is not such a call (or the relay is full: the call goes on unrelayed).
+     */
+    byte[] lateAnswer(String callId, byte[] body) {
+        Late l = late.remove(callId);
+        InetSocketAddress sdp = SdpRewriter.audio(body);
+        if (l == null || sdp == null) {
+            return null;
+        }
+        MediaRelay.Session s = relay.open(callId);
+        if (s == null) {
+            return null;
+        }
+        callerTags.put(callId, l.callerTag());
+        s.caller().signalling(l.callerSource().getAddress());
+        if (l.callee() != null) {
+            s.callee().signalling(l.callee().getAddress());
+        }
+        s.callee().remote(sdp);
+        s.answered();
+        return SdpRewriter.rewrite(body, box, s.caller().port());
+    }
+
+    /** The box's RTP endpoints of a relayed call ({@code ip:port}: the caller's leg, the callee's), or null. */
+    public String[] endpoints(String callId) {
+        MediaRelay.Session s = relay == null || callId == null ? null : relay.get(callId);
+        String host = box.contains(":") ? "[" + box + "]" : box;
+        return s == null ? null : new String[] { host + ":" + s.caller().port(), host + ":" + s.callee().port() };
+    }
+
     /** The call ended: its relay session and ports are released. */
     public void end(String callId) {
         if (relay != null && callId != null) {
             callerTags.remove(callId);
+            late.remove(callId);
             relay.release(callId);
         }
     }

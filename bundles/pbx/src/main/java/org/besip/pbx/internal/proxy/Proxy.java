@@ -74,6 +74,10 @@ public final class Proxy {
 
         /** A response was sent back towards the caller. */
         void responded(SipMessage res, long now);
+
+        /** A call out failed over: it goes on through {@code trunk}. */
+        default void rerouted(SipMessage req, String trunk) {
+        }
     }
 
     private static final Observer NONE = new Observer() {
@@ -410,6 +414,14 @@ public final class Proxy {
         }
         SipMessage out = req; // as it leaves: its SDP pointed at the media relay when the call is relayed
         MediaAnchor m = media;
+        if (m != null && (req.body() == null || req.body().length == 0) && method.equals("INVITE") && !hasTag(req.first("To"))) {
+            Target first = r.targets().get(0);
+            InetSocketAddress contact = address(first.uri());
+            InetSocketAddress callerContact = address(SipMessage.addrSpec(String.valueOf(req.first("Contact"))));
+            m.lateOffer(req.first("Call-ID"), SipMessage.tag(req.first("From")), source, first.next(),
+                    callerContact == null || !callerContact.getAddress().equals(source.getAddress()),
+                    policy.trunkOf(first.next()) == null && contact != null && !contact.equals(first.next()));
+        }
         if (m != null && req.body() != null && req.body().length > 0) {
             byte[] body;
             if (method.equals("INVITE") && !hasTag(req.first("To"))) {
@@ -504,6 +516,11 @@ public final class Proxy {
                 return null;
             }
             DialPlan.Trunk next = rest.get(0);
+            try {
+                observer.rerouted(req, next.name());
+            } catch (RuntimeException e) {
+                // call tracking must never stop signalling
+            }
             Target t = new Target("sip:" + r.number() + "@" + hostPort(next.address()), next.address(), false);
             return new Transactions.Attempt(build(req, t, branch, r), next.address(), challengeAnswer(req, t, r, next.name(), pol),
                     failover(req, r, next.name(), rest.subList(1, rest.size()), pol));

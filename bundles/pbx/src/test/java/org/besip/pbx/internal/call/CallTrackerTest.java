@@ -154,4 +154,25 @@ class CallTrackerTest {
         assertNull(Sdp.parse(new byte[0]));
         assertEquals(new Sdp("1.2.3.4:4000", List.of()), Sdp.parse("c=IN IP4 1.2.3.4\nm=audio 4000 RTP/AVP 0\n".getBytes(StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void aCallThatFailedOverNamesTheTrunkItWentOutThroughInTheEnd() throws Exception {
+        SipMessage invite = msg("INVITE sip:9123@box SIP/2.0", "c7", "<sip:9123@box>", "1 INVITE", OFFER);
+        calls.forwarded(invite, "provider", ALICE, 1_000);
+        calls.rerouted(invite, "other");
+        calls.responded(msg("SIP/2.0 200 OK", "c7", "<sip:9123@box>;tag=o1", "1 INVITE", ANSWER), 2_000);
+        calls.forwarded(bye("c7", "o1"), null, new InetSocketAddress("127.0.0.8", 5060), 4_000);
+        String csv = csv();
+        assertTrue(csv.contains(",answered,callee,other,"), "the fallback trunk, not the first: " + csv);
+    }
+
+    @Test
+    void aRelayedCallsEventsNameTheRelaysEndpoints() throws Exception {
+        calls.relayed(id -> id.equals("c8") ? new String[] { "10.0.0.1:30000", "10.0.0.1:30002" } : null);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c8", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
+        assertArrayEquals(new String[] { "10.0.0.1:30000", "10.0.0.1:30002" }, (String[]) events.get(0).props().get(Topics.PROP_MEDIA_RELAY),
+                "the monitoring module finds the call's streams by the relay's ports");
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c9", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
+        assertNull(events.get(1).props().get(Topics.PROP_MEDIA_RELAY), "a call not relayed has none");
+    }
 }

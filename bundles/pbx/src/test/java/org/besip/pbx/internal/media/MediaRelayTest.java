@@ -268,4 +268,51 @@ class MediaRelayTest {
             assertEquals(s.caller().port(), back.getPort());
         }
     }
+
+    @Test
+    void aLateOfferIsRelayedFromItsTwoHundredAndTheAnswerInTheAck() throws Exception {
+        try (MediaRelay r = relay(60_000, new CopyOnWriteArrayList<>()); DatagramSocket alice = new DatagramSocket(0, LO);
+                DatagramSocket bob = new DatagramSocket(0, LO)) {
+            List<SipMessage> sent = new CopyOnWriteArrayList<>();
+            LocationService location = new LocationService();
+            location.put(new Binding("bob", "sip:bob@127.0.0.3:5080", System.currentTimeMillis() + 60_000, "c1", 1, "phone", "127.0.0.3:5080"),
+                    System.currentTimeMillis());
+            Proxy proxy = new Proxy(location, Set.of("alice", "bob")::contains, "127.0.0.1", 5060, (d, to) -> sent.add(parse(d)));
+            proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true));
+            proxy.media(new MediaAnchor(r, "127.0.0.1", MediaAnchor.Policy.NAT_ONLY));
+            // alice is behind a NAT (her Contact is private) and sends no SDP in her INVITE
+            String invite = "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.20:5070;branch=z9hG4bKl1;rport\r\n"
+                    + "Max-Forwards: 70\r\nFrom: <sip:alice@box>;tag=a1\r\nTo: <sip:bob@box>\r\nCall-ID: late-1\r\nCSeq: 1 INVITE\r\n"
+                    + "Contact: <sip:alice@192.168.1.20:5070>\r\nContent-Length: 0\r\n\r\n";
+            InetSocketAddress aliceSignalling = new InetSocketAddress(LO, 5070);
+            proxy.request(parse(invite.getBytes(StandardCharsets.UTF_8)), aliceSignalling, System.currentTimeMillis());
+            SipMessage out = sent.stream().filter(m -> "INVITE".equals(m.method())).findFirst().orElseThrow();
+            assertNull(r.get("late-1"), "no session before the offer");
+
+            String offer = "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " + bob.getLocalPort()
+                    + " RTP/AVP 0\r\n";
+            SipMessage ok = out.answer(200, "OK", "b1").withBody(offer.getBytes(StandardCharsets.UTF_8));
+            ok.headers().add(new SipMessage.Header("Record-Route", out.first("Record-Route")));
+            ok.headers().add(new SipMessage.Header("Contact", "<sip:bob@127.0.0.3:5080>"));
+            proxy.response(parse(ok.toBytes()));
+            MediaRelay.Session s = r.get("late-1");
+            assertNotNull(s, "the 200's offer opened the session");
+            SipMessage up = sent.stream().filter(m -> !m.isRequest() && m.status() == 200).findFirst().orElseThrow();
+            assertEquals(new InetSocketAddress(LO, s.caller().port()), SdpRewriter.audio(up.body()), "alice gets the offer pointed at her leg");
+
+            String answer = "v=0\r\no=a 1 1 IN IP4 192.168.1.20\r\ns=-\r\nc=IN IP4 192.168.1.20\r\nt=0 0\r\nm=audio 7078 RTP/AVP 0\r\n";
+            String ack = "ACK sip:bob@127.0.0.3:5080 SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.20:5070;branch=z9hG4bKl2;rport\r\n"
+                    + "Route: " + out.first("Record-Route") + "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@box>;tag=a1\r\n"
+                    + "To: <sip:bob@box>;tag=b1\r\nCall-ID: late-1\r\nCSeq: 1 ACK\r\nContent-Type: application/sdp\r\nContent-Length: "
+                    + answer.length() + "\r\n\r\n" + answer;
+            proxy.request(parse(ack.getBytes(StandardCharsets.UTF_8)), aliceSignalling, System.currentTimeMillis());
+            SipMessage fwdAck = sent.stream().filter(m -> "ACK".equals(m.method())).findFirst().orElseThrow();
+            assertEquals(new InetSocketAddress(LO, s.callee().port()), SdpRewriter.audio(fwdAck.body()), "bob gets the answer pointed at his leg");
+
+            send(alice, rtp(7), s.caller().port());
+            assertNotNull(receive(bob), "alice's audio reached bob");
+            send(bob, rtp(8), s.callee().port());
+            assertNotNull(receive(alice), "bob's audio reached alice where she really is");
+        }
+    }
 }
