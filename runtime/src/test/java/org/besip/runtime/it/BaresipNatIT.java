@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * it to 10.77.2.1 and, like a home router, lets nothing unsolicited in; the box listens on the
  * host's side, 10.77.2.2. The phone registers from behind the NAT with the box's default
  * challenge (MD5), a second baresip on the host (10.77.2.3) calls it through the box, and both
- * see the call answered and hung up. The box reaches the phone where its REGISTER came from, the
+ * see the call answered and hung up; the box relays the audio (the callee is NAT'd), and each
+ * phone decodes the other's tone (440 Hz one way, 700 Hz the other). The box reaches the phone where its REGISTER came from, the
  * NAT's mapping, never at the private address in its Contact.
  */
 class BaresipNatIT {
@@ -105,14 +106,19 @@ class BaresipNatIT {
         must("ip", "netns", "exec", "bsnat-rtr", "nft", "-f", nat.toString());
     }
 
-    /** A baresip config folder: no audio hardware (a sine source, aubridge's nil player), ctrl_tcp for the test. */
-    private Path phone(String name, String listen, String iface, String rtp, String ctrl, String account) throws Exception {
+    /**
+     * A baresip config folder: no audio hardware (a sine at {@code hz}, aubridge's nil player),
+     * sndfile dumping what it sends and what it decodes into {@code <dir>/dump}, ctrl_tcp for the test.
+     */
+    private Path phone(String name, String listen, String iface, String rtp, String ctrl, String account, int hz) throws Exception {
         Path dir = Files.createDirectories(work.resolve(name));
+        Files.createDirectories(dir.resolve("dump"));
         Files.writeString(dir.resolve("config"), String.join("\n", "poll_method epoll", "sip_listen " + listen,
-                "call_local_timeout 120", "audio_player aubridge,nil", "audio_source ausine,440", "audio_alert aubridge,nil",
+                "call_local_timeout 120", "audio_player aubridge,nil", "audio_source ausine," + hz, "audio_alert aubridge,nil",
                 "ausrc_srate 48000", "ausrc_channels 2", "auplay_srate 48000", "auplay_channels 2", "rtp_ports " + rtp,
                 "net_interface " + iface, "module_path /usr/lib/baresip/modules", "module g711.so", "module ausine.so",
-                "module aubridge.so", "module ctrl_tcp.so", "module_tmp account.so", "module_app menu.so", "ctrl_tcp_listen " + ctrl,
+                "module aubridge.so", "module sndfile.so", "snd_path " + dir.resolve("dump"), "module ctrl_tcp.so", "module_tmp account.so",
+                "module_app menu.so", "ctrl_tcp_listen " + ctrl,
                 ""));
         Files.writeString(dir.resolve("accounts"), account + "\n");
         return dir;
@@ -143,6 +149,52 @@ class BaresipNatIT {
             }
         }
         throw new AssertionError(logs.toString());
+    }
+
+    /**
+     * The frequency of the tone in the audio a phone decoded (sndfile's {@code *-dec.wav}: 16-bit
+     * PCM), from its zero crossings over its loud part; fails when the file is missing or silent.
+     */
+    static double tone(Path dump) throws Exception {
+        List<Path> dec;
+        try (var files = Files.list(dump)) {
+            dec = files.filter(f -> f.getFileName().toString().contains("dec")).toList();
+        }
+        String listing;
+        try (var files = Files.list(dump)) {
+            listing = files.map(f -> f.getFileName() + " " + f.toFile().length()).toList().toString();
+        }
+        assertEquals(1, dec.size(), "one decoded dump in " + dump + ": " + listing);
+        byte[] wav = Files.readAllBytes(dec.get(0));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(wav).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int channels = b.getShort(22);
+        int rate = b.getInt(24);
+        int data = 12;
+        while (data + 8 <= wav.length && !new String(wav, data, 4, StandardCharsets.US_ASCII).equals("data")) {
+            data += 8 + b.getInt(data + 4);
+        }
+        assertTrue(data + 8 < wav.length, "a data chunk in " + dec.get(0) + ": " + listing);
+        int start = data + 8;
+        int frames = (wav.length - start) / (2 * channels);
+        long crossings = 0;
+        long loud = 0;
+        double energy = 0;
+        int prev = 0;
+        for (int i = 0; i < frames; i++) {
+            int v = b.getShort(start + i * 2 * channels);
+            energy += (double) v * v;
+            if (Math.abs(v) > 1000) {
+                loud++;
+            }
+            if ((prev < 0 && v >= 0) || (prev >= 0 && v < 0)) {
+                crossings++;
+            }
+            prev = v;
+        }
+        double rms = Math.sqrt(energy / Math.max(1, frames));
+        assertTrue(frames > rate / 2 && rms > 1000 && loud > frames / 4, "half a second or more of tone, not silence: " + frames
+                + " frames at " + rate + " Hz, RMS " + (int) rms + ": " + listing);
+        return crossings / 2.0 / ((double) frames / rate);
     }
 
     /** One ctrl_tcp command (a netstring of JSON). */
@@ -179,13 +231,13 @@ class BaresipNatIT {
 
             String registrar = "10.77.2.2:" + sip;
             Path behindNat = phone("phone0", "10.77.1.2:5060", "bsnat-l0", "10000-10100", "127.0.0.1:4444",
-                    "<sip:user0@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;answermode=auto;audio_codecs=PCMU");
+                    "<sip:user0@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;answermode=auto;audio_codecs=PCMU", 700);
             baresip("phone0", behindNat, "ip", "netns", "exec", "bsnat-lan");
             awaitLog("phone0", "user0@10.77.2.2: {0/UDP/v4} 200 OK");
 
             int ctrl = BesipOptions.freePort();
             Path onHost = phone("phone1", "10.77.2.3:" + BesipProcess.freeUdpAndTcpPort(), "10.77.2.3", "10200-10300", "127.0.0.1:" + ctrl,
-                    "<sip:user1@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;audio_codecs=PCMU");
+                    "<sip:user1@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;audio_codecs=PCMU", 440);
             baresip("phone1", onHost);
             awaitLog("phone1", "user1@10.77.2.2: {0/UDP/v4} 200 OK");
 
@@ -228,6 +280,13 @@ class BaresipNatIT {
             awaitLog("phone1", "call: terminate call"); // the caller hangs up: its BYE goes through the box
             awaitLog("phone0", "session closed"); // the phone behind the NAT got it: the call is over on both sides
             MonitoringIT.awaitLog(box, "RTP packets from the caller"); // the relay session is released with the call
+            // what each phone decoded is the other phone's tone: the audio crossed the relay both ways, through the NAT
+            double heardBehindNat = tone(work.resolve("phone0/dump"));
+            double heardOnHost = tone(work.resolve("phone1/dump"));
+            System.out.printf(java.util.Locale.ROOT, "decoded tones: behind the NAT %.1f Hz (sent 440), on the host %.1f Hz (sent 700)%n",
+                    heardBehindNat, heardOnHost);
+            assertEquals(440, heardBehindNat, 15, "the phone behind the NAT heard the host phone's 440 Hz");
+            assertEquals(700, heardOnHost, 15, "the host phone heard the NAT'd phone's 700 Hz");
 
             var cdrs = box.get("besip-pbx.csv", "admin", box.password());
             String cdr = cdrs.body().lines().filter(l -> l.contains("sip:user1@") && l.contains(",answered,caller,")).findFirst()
