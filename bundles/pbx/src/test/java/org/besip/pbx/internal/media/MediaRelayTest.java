@@ -226,17 +226,23 @@ class MediaRelayTest {
         }
     }
 
+    /** A proxy with bob registered at 127.0.0.3:5080, anyone allowed to call him, the relay's policy nat-only; what it sends goes to {@code sent}. */
+    static Proxy proxyToBob(MediaRelay r, List<SipMessage> sent) {
+        LocationService location = new LocationService();
+        location.put(new Binding("bob", "sip:bob@127.0.0.3:5080", System.currentTimeMillis() + 60_000, "c1", 1, "phone", "127.0.0.3:5080"),
+                System.currentTimeMillis());
+        Proxy proxy = new Proxy(location, Set.of("alice", "bob")::contains, "127.0.0.1", 5060, (d, to) -> sent.add(parse(d)));
+        proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true));
+        proxy.media(new MediaAnchor(r, "127.0.0.1", MediaAnchor.Policy.NAT_ONLY));
+        return proxy;
+    }
+
     @Test
     void aCallThroughTheProxyIsRelayedWhenTheCallerIsBehindNat() throws Exception {
         List<String> timedOut = new CopyOnWriteArrayList<>();
         try (MediaRelay r = relay(60_000, timedOut); DatagramSocket alice = new DatagramSocket(0, LO); DatagramSocket bob = new DatagramSocket(0, LO)) {
             List<SipMessage> sent = new CopyOnWriteArrayList<>();
-            LocationService location = new LocationService();
-            location.put(new Binding("bob", "sip:bob@127.0.0.3:5080", System.currentTimeMillis() + 60_000, "c1", 1, "phone", "127.0.0.3:5080"),
-                    System.currentTimeMillis());
-            Proxy proxy = new Proxy(location, Set.of("alice", "bob")::contains, "127.0.0.1", 5060, (d, to) -> sent.add(parse(d)));
-            proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true));
-            proxy.media(new MediaAnchor(r, "127.0.0.1", MediaAnchor.Policy.NAT_ONLY));
+            Proxy proxy = proxyToBob(r, sent);
             String sdp = "v=0\r\no=a 1 1 IN IP4 192.168.1.20\r\ns=-\r\nc=IN IP4 192.168.1.20\r\nt=0 0\r\nm=audio 7078 RTP/AVP 0\r\n";
             String invite = "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.20:5070;branch=z9hG4bKm1;rport\r\n"
                     + "Max-Forwards: 70\r\nFrom: <sip:alice@box>;tag=a1\r\nTo: <sip:bob@box>\r\nCall-ID: relayed-1\r\nCSeq: 1 INVITE\r\n"
@@ -274,12 +280,7 @@ class MediaRelayTest {
         try (MediaRelay r = relay(60_000, new CopyOnWriteArrayList<>()); DatagramSocket alice = new DatagramSocket(0, LO);
                 DatagramSocket bob = new DatagramSocket(0, LO)) {
             List<SipMessage> sent = new CopyOnWriteArrayList<>();
-            LocationService location = new LocationService();
-            location.put(new Binding("bob", "sip:bob@127.0.0.3:5080", System.currentTimeMillis() + 60_000, "c1", 1, "phone", "127.0.0.3:5080"),
-                    System.currentTimeMillis());
-            Proxy proxy = new Proxy(location, Set.of("alice", "bob")::contains, "127.0.0.1", 5060, (d, to) -> sent.add(parse(d)));
-            proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true));
-            proxy.media(new MediaAnchor(r, "127.0.0.1", MediaAnchor.Policy.NAT_ONLY));
+            Proxy proxy = proxyToBob(r, sent);
             // alice is behind a NAT (her Contact is private) and sends no SDP in her INVITE
             String invite = "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.20:5070;branch=z9hG4bKl1;rport\r\n"
                     + "Max-Forwards: 70\r\nFrom: <sip:alice@box>;tag=a1\r\nTo: <sip:bob@box>\r\nCall-ID: late-1\r\nCSeq: 1 INVITE\r\n"
