@@ -73,8 +73,8 @@ public final class MediaRelay implements AutoCloseable {
         volatile InetSocketAddress latchedRtp;
         volatile InetSocketAddress latchedRtcp;
         /** Whether the latched sources are where the phone was expected (its SDP address or signalling source). */
-        boolean expectedRtp;
-        boolean expectedRtcp;
+        volatile boolean expectedRtp;
+        volatile boolean expectedRtcp;
         volatile long packets;
         volatile long bytes;
         volatile long dropped;
