@@ -365,6 +365,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
 
     private static final byte[] AUTHORIZATION = "authorization".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] PROXY_AUTHORIZATION = "proxy-authorization".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[][] CREDENTIAL_HEADERS = { AUTHORIZATION, PROXY_AUTHORIZATION };
 
     /**
      * Whether a SIP message carries credentials: an Authorization or Proxy-Authorization header
@@ -385,7 +386,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
             if (h < end && (data[h] == '\r' || data[h] == '\n')) {
                 return false; // the blank line: the head is over
             }
-            for (byte[] name : new byte[][] { AUTHORIZATION, PROXY_AUTHORIZATION }) {
+            for (byte[] name : CREDENTIAL_HEADERS) {
                 int k = h;
                 int n = 0;
                 while (n < name.length && k < end && lower(data[k]) == name[n]) {
