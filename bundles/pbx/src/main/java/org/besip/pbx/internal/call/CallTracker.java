@@ -158,9 +158,14 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
             end(c, now, c.answerMs > 0 ? "answered" : "timeout", "box");
         }
         if (c.answerMs > 0) {
-            hangup.hangup(c.callId, c.callerFrom, c.callerContact, c.callerAddress, c.calleeTo, c.calleeContact);
+            bye(c);
         }
         return true;
+    }
+
+    /** A BYE from the box to each side of an answered call, each as if the other side sent it. */
+    private void bye(Call c) {
+        hangup.hangup(c.callId, c.callerFrom, c.callerContact, c.callerAddress, c.calleeTo, c.calleeContact);
     }
 
     /** Who ends calls whose credit ran out (the proxy). */
@@ -192,7 +197,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
                 it.remove();
                 // charged and recorded before either side is told the call is over: whoever sees the BYE sees the charge
                 end(c, c.deadlineMs, "answered", "box"); // ended when the credit ran out, not at the timer's tick
-                hangup.hangup(c.callId, c.callerFrom, c.callerContact, c.callerAddress, c.calleeTo, c.calleeContact);
+                bye(c);
             }
         }
     }

@@ -77,10 +77,10 @@ public final class MediaAnchor {
      */
     public byte[] offer(String callId, String callerTag, byte[] body, InetSocketAddress callerSource, InetSocketAddress callee,
             boolean calleeNatted) throws Full {
-        InetSocketAddress sdp = SdpRewriter.audio(body);
         if (policy == Policy.NEVER || callId == null || callerTag == null) {
             return null;
         }
+        InetSocketAddress sdp = SdpRewriter.audio(body);
         if (sdp == null) {
             return null;
         }
@@ -123,9 +123,9 @@ public final class MediaAnchor {
         if (s == null && !request && answered) {
             return lateAnswer(callId, body);
         }
-        String callerTag = callerTags.get(callId);
-        InetSocketAddress sdp = SdpRewriter.audio(body);
-        if (s == null || callerTag == null || sdp == null) {
+        String callerTag = s == null ? null : callerTags.get(callId);
+        InetSocketAddress sdp = callerTag == null ? null : SdpRewriter.audio(body); // a call not relayed: no SDP parsed
+        if (sdp == null) {
             return null;
         }
         boolean fromCaller = request == callerTag.equals(fromTag);
@@ -194,8 +194,8 @@ public final class MediaAnchor {
      */
     byte[] lateAnswer(String callId, byte[] body) {
         Late l = late.remove(callId);
-        InetSocketAddress sdp = SdpRewriter.audio(body);
-        if (l == null || sdp == null) {
+        InetSocketAddress sdp = l == null ? null : SdpRewriter.audio(body);
+        if (sdp == null) {
             return null;
         }
         MediaRelay.Session s = relay.open(callId);

@@ -402,51 +402,23 @@ public final class Proxy {
         }
         Routed r = route(req, source, now);
         if (r.answer() != null) {
-            try {
-                observer.refused(req, r.answer().status(), source, now);
-            } catch (RuntimeException e) {
-                // call tracking must never stop signalling
-            }
-            return tagged(r.answer(), now);
+            return refuse(req, r.answer(), source, now);
         }
         if (r.targets().isEmpty()) {
             return null;
         }
-        SipMessage out = req; // as it leaves: its SDP pointed at the media relay when the call is relayed
-        MediaAnchor m = media;
-        if (m != null && (req.body() == null || req.body().length == 0) && method.equals("INVITE") && !hasTag(req.first("To"))) {
-            Target first = r.targets().get(0);
-            InetSocketAddress contact = address(first.uri());
-            InetSocketAddress callerContact = address(SipMessage.addrSpec(String.valueOf(req.first("Contact"))));
-            m.lateOffer(req.first("Call-ID"), SipMessage.tag(req.first("From")), source, first.next(),
-                    callerContact == null || !callerContact.getAddress().equals(source.getAddress()),
-                    policy.trunkOf(first.next()) == null && contact != null && !contact.equals(first.next()));
-        }
-        if (m != null && req.body() != null && req.body().length > 0) {
-            byte[] body;
-            if (method.equals("INVITE") && !hasTag(req.first("To"))) {
-                Target first = r.targets().get(0);
-                InetSocketAddress contact = address(first.uri());
-                boolean natted = policy.trunkOf(first.next()) == null && contact != null && !contact.equals(first.next());
-                try {
-                    body = m.offer(req.first("Call-ID"), SipMessage.tag(req.first("From")), req.body(), source, first.next(), natted);
-                } catch (MediaAnchor.Full e) {
-                    Outbound o = outbound;
-                    Prepaid.Decision held = o.prepaid() == null ? null : o.prepaid().take(req.first("Call-ID"));
-                    if (held != null) {
-                        o.prepaid().settle(req.first("Call-ID"), held.user(), 0); // the reservation goes back
-                    }
-                    SipMessage full = req.answer(503, "Media Relay Full", null);
-                    full.headers().add(new Header("Retry-After", "5"));
-                    observer.refused(req, 503, source, now);
-                    return tagged(full, now);
-                }
-            } else {
-                body = m.body(req.first("Call-ID"), SipMessage.tag(req.first("From")), true, req.body(), source.getAddress(), false);
+        SipMessage out; // as it leaves: its SDP pointed at the media relay when the call is relayed
+        try {
+            out = anchored(req, r, source);
+        } catch (MediaAnchor.Full e) {
+            Outbound o = outbound;
+            Prepaid.Decision held = o.prepaid() == null ? null : o.prepaid().take(req.first("Call-ID"));
+            if (held != null) {
+                o.prepaid().settle(req.first("Call-ID"), held.user(), 0); // the reservation goes back
             }
-            if (body != null) {
-                out = req.withBody(body);
-            }
+            SipMessage full = req.answer(503, "Media Relay Full", null);
+            full.headers().add(new Header("Retry-After", "5"));
+            return refuse(req, full, source, now);
         }
         String topVia = firstValue(req.headers(), "Via");
         if (ack || method.equals("CANCEL")) {
@@ -462,8 +434,8 @@ public final class Proxy {
         }
         Transactions.Server s = tx.open(Transactions.key(req, method), req, upstream, reliable);
         if (s == null) {
-            if (m != null && out != req && method.equals("INVITE") && !hasTag(req.first("To"))) {
-                m.end(req.first("Call-ID")); // the relay session opened for this offer goes back
+            if (out != req && method.equals("INVITE") && !hasTag(req.first("To"))) {
+                media.end(req.first("Call-ID")); // the relay session opened for this offer goes back
             }
             SipMessage busy = req.answer(503, "Service Unavailable", null);
             busy.headers().add(new Header("Retry-After", "5"));
@@ -489,6 +461,47 @@ public final class Proxy {
             }
         }
         return trying;
+    }
+
+    /** The box's own final answer to {@code req}, told to the observer and tagged. */
+    private SipMessage refuse(SipMessage req, SipMessage answer, InetSocketAddress source, long now) {
+        try {
+            observer.refused(req, answer.status(), source, now);
+        } catch (RuntimeException e) {
+            // call tracking must never stop signalling
+        }
+        return tagged(answer, now);
+    }
+
+    /**
+     * {@code req} as it leaves: an out-of-dialog INVITE's offer pointed at the relay when the
+     * policy relays the call (an INVITE without SDP noted as a late offer), a later SDP of a
+     * relayed call pointed at the leg of the side that reads it; else {@code req} itself.
+     */
+    private SipMessage anchored(SipMessage req, Routed r, InetSocketAddress source) throws MediaAnchor.Full {
+        MediaAnchor m = media;
+        if (m == null) {
+            return req;
+        }
+        boolean sdp = req.body() != null && req.body().length > 0;
+        String callId = req.first("Call-ID");
+        String fromTag = SipMessage.tag(req.first("From"));
+        byte[] body;
+        if (!req.method().equals("INVITE") || hasTag(req.first("To"))) {
+            body = sdp ? m.body(callId, fromTag, true, req.body(), source.getAddress(), false) : null;
+        } else {
+            Target first = r.targets().get(0);
+            InetSocketAddress contact = address(first.uri());
+            boolean calleeNatted = policy.trunkOf(first.next()) == null && contact != null && !contact.equals(first.next());
+            if (!sdp) {
+                InetSocketAddress callerContact = address(SipMessage.addrSpec(String.valueOf(req.first("Contact"))));
+                m.lateOffer(callId, fromTag, source, first.next(), callerContact == null || !callerContact.getAddress().equals(source.getAddress()),
+                        calleeNatted);
+                return req;
+            }
+            body = m.offer(callId, fromTag, req.body(), source, first.next(), calleeNatted);
+        }
+        return body == null ? req : req.withBody(body);
     }
 
     /** What answers the challenges of {@code trunk}'s provider for {@code t} with its account; null when it has none. */
@@ -938,7 +951,7 @@ public final class Proxy {
                 }
                 SipMessage r = req.answer(407, "Proxy Authentication Required", OWN_TAG + Long.toHexString(now));
                 String caller = user(SipMessage.addrSpec(String.valueOf(req.first("From"))));
-                DigestAuthenticator.Secret secret = caller == null ? null : o.secrets().apply(caller.toLowerCase(Locale.ROOT));
+                DigestAuthenticator.Secret secret = caller == null ? null : o.secrets().apply(caller);
                 for (String c : o.digest().challenges(outcome == DigestAuthenticator.Outcome.STALE, now, secret)) {
                     r.headers().add(new Header("Proxy-Authenticate", c));
                 }

@@ -115,7 +115,7 @@ public final class Registrar {
     private SipMessage challenge(SipMessage req, boolean stale, long now) {
         SipMessage r = req.answer(401, "Unauthorized", toTag);
         String user = user(req.first("To"));
-        for (String c : digest.challenges(stale, now, user == null ? null : users.apply(user.toLowerCase(java.util.Locale.ROOT)))) {
+        for (String c : digest.challenges(stale, now, user == null ? null : users.apply(user))) {
             r.headers().add(new SipMessage.Header("WWW-Authenticate", c));
         }
         return r;

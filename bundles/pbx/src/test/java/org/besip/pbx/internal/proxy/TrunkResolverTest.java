@@ -107,7 +107,7 @@ class TrunkResolverTest {
         assertEquals(at("::1", 5353), DnsJava.server("[::1]:5353"));
     }
 
-    /** Waits (at most 10 s) until {@code seen} holds {@code want} for {@code trunk}. */
+    /** Waits (at most 15 s) until {@code seen} holds {@code want} for {@code trunk}. */
     static void await(AtomicReference<Map<String, List<InetSocketAddress>>> seen, String trunk, List<InetSocketAddress> want) throws Exception {
         long deadline = System.currentTimeMillis() + 15_000;
         while (System.currentTimeMillis() < deadline) {
