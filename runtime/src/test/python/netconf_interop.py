@@ -517,6 +517,16 @@ def check_configure_pbx_users():
         print("ok: %d pbx users configured" % count)
 
 
+def check_configure_pbx_mode():
+    """args: mode (proxy|b2bua), the media relay's first and last port"""
+    mode, low, high = sys.argv[5], sys.argv[6], sys.argv[7]
+    cfg = ('<config><pbx xmlns="urn:besip:params:xml:ns:yang:besip-pbx"><mode>%s</mode>'
+           '<media><port-min>%s</port-min><port-max>%s</port-max></media></pbx></config>' % (mode, low, high))
+    with connect_when_announced("besip-pbx") as m:
+        m.edit_config(target="running", config=cfg)
+        print("ok: pbx mode %s, relay ports %s-%s" % (mode, low, high))
+
+
 def check_pbx_weak_password():
     """a weak user password is refused at validation with an rpc-error naming the user and the rule; nothing is applied"""
     ns = "urn:besip:params:xml:ns:yang:besip-pbx"

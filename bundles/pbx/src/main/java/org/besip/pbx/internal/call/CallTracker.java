@@ -149,6 +149,15 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
      * side of an answered call; false when the call is not followed (any more).
      */
     public boolean hangUp(String callId, long now) {
+        return end(callId, now, true);
+    }
+
+    /** A call the box ended itself (the B2BUA sent the BYEs): charged and recorded; false when it is not followed. */
+    public boolean ended(String callId, long now) {
+        return end(callId, now, false);
+    }
+
+    private boolean end(String callId, long now, boolean bye) {
         Call c;
         synchronized (this) {
             c = calls.remove(callId);
@@ -157,7 +166,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
             }
             end(c, now, c.answerMs > 0 ? "answered" : "timeout", "box");
         }
-        if (c.answerMs > 0) {
+        if (bye && c.answerMs > 0) {
             bye(c);
         }
         return true;

@@ -32,6 +32,7 @@ import org.besip.pbx.internal.call.CdrStore;
 import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.media.MediaAnchor;
 import org.besip.pbx.internal.media.MediaRelay;
+import org.besip.pbx.internal.proxy.B2bua;
 import org.besip.pbx.internal.proxy.DialPlan;
 import org.besip.pbx.internal.proxy.DnsJava;
 import org.besip.pbx.internal.proxy.Proxy;
@@ -83,12 +84,17 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
             Map<String, Secret> users, List<RouteSpec> routes, Prepaid.Policy policy, List<AccountSpec> accounts,
             Proxy.Policy routing, int keepaliveS, long firstMessageMs, List<TrunkResolver.Spec> trunks, List<InetSocketAddress> dns,
-            Media media) {
+            Media media, B2bua.Settings b2bua) {
     }
 
     /** The media relay as configured. */
     record Media(MediaAnchor.Policy policy, int minPort, int maxPort, long timeoutMs) {
         static final Media DEFAULT = new Media(MediaAnchor.Policy.NAT_ONLY, 30000, 30999, 60_000);
+
+        /** The same range and timeout, another policy (a B2BUA relays every call: SDP addresses are topology too). */
+        Media relaying(MediaAnchor.Policy p) {
+            return new Media(p, minPort, maxPort, timeoutMs);
+        }
     }
 
     /** A dial-plan route as configured: trunks by name, whose addresses the resolver knows. */
@@ -143,6 +149,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     private CdrStore cdrs;
     private Prepaid prepaid;
     private CallTracker calls;
+    /** The B2BUA's calls: one table for the module's life, so a new configuration keeps them. */
+    private final B2bua b2bua = new B2bua(B2bua.Settings.DEFAULT);
     /** One thread for every timer of the module: SIP transaction retransmissions and timeouts, call credit checks. */
     private java.util.concurrent.ScheduledExecutorService timers;
     private final List<AutoCloseable> transports = new ArrayList<>();
@@ -311,6 +319,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             MediaAnchor a = anchor;
             return a == null ? null : a.quality(id);
         });
+        b2bua.onEnded((id, why) -> calls.ended(id, System.currentTimeMillis()));
         calls.onEnded(id -> {
             MediaAnchor a = anchor;
             if (a != null) {
@@ -379,7 +388,15 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         Map<String, String> dids = new HashMap<>();
         String inboundDefault = null;
         Media media = Media.DEFAULT;
+        B2bua.Settings b2buaSettings = null;
         if (pbx != null) {
+            if ("b2bua".equals(TREE.text(pbx, "mode"))) {
+                Element b = TREE.child(pbx, "b2bua");
+                String se = b == null ? null : TREE.text(b, "session-expires");
+                String max = b == null ? null : TREE.text(b, "max-duration");
+                b2buaSettings = new B2bua.Settings(se == null ? B2bua.Settings.DEFAULT.sessionExpiresS() : Integer.parseInt(se),
+                        max == null ? B2bua.Settings.DEFAULT.maxDurationMs() : Long.parseLong(max) * 1000);
+            }
             Element m = TREE.child(pbx, "media");
             if (m != null) {
                 int min = TREE.text(m, "port-min") == null ? Media.DEFAULT.minPort() : Integer.parseInt(TREE.text(m, "port-min"));
@@ -546,7 +563,9 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                 List.copyOf(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax, grantMs, untariffed),
                 List.copyOf(accounts), new Proxy.Policy(Map.of(), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers,
                         Map.copyOf(trunkAccounts), Map.copyOf(dids), inboundDefault).presenting(Map.copyOf(displayNames), Map.copyOf(identities)),
-                keepaliveS, firstMessageMs, List.copyOf(trunkSpecs), List.copyOf(dnsServers), media));
+                keepaliveS, firstMessageMs, List.copyOf(trunkSpecs), List.copyOf(dnsServers),
+                b2buaSettings != null && media.policy() == MediaAnchor.Policy.NAT_ONLY ? media.relaying(MediaAnchor.Policy.ALWAYS) : media,
+                b2buaSettings));
     }
 
     @Override
@@ -605,6 +624,10 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         proxy.outbound(new Proxy.Outbound(plan(s.routes(), resolved), digest, s.users()::get, this::authFailed, prepaid, trunkResolver::failed));
         calls.hangup(proxy::hangup);
         proxy.media(anchor(s.media(), first, host));
+        if (s.b2bua() != null) {
+            b2bua.settings(s.b2bua());
+        }
+        proxy.b2bua(s.b2bua() == null ? null : b2bua);
         server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(src -> streams.forEach(t -> t.trust(src)));
         for (InetSocketAddress a : rebind ? s.listen() : List.<InetSocketAddress>of()) {
             UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);
@@ -633,7 +656,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         registrations = new TrunkRegistration(registeredAccounts, host, first.getPort(), udp);
         proxy.registrations(registrations);
         current = new Applied(s, proxy, host, first.getPort(), udp);
-        LOG.info("SIP proxy as {}:{} with {} dial-plan routes", host, first.getPort(), s.routes().size());
+        LOG.info("SIP {} as {}:{} with {} dial-plan routes", s.b2bua() == null ? "proxy" : "B2BUA", host, first.getPort(), s.routes().size());
     }
 
     private MediaRelay relay;

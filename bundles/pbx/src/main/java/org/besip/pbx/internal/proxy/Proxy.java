@@ -218,7 +218,16 @@ public final class Proxy {
 
     Proxy(LocationService location, Predicate<String> configuredUser, String host, int port, Sender sender, Observer observer,
             Transactions.Scheduler scheduler) {
-        this.tx = new Transactions(sender, scheduler, res -> observer.responded(res, System.currentTimeMillis()));
+        this.tx = new Transactions(sender, scheduler, (res, sent) -> {
+            String leg = sent.first("Call-ID");
+            observer.responded(b2bua == null || leg == null || leg.equals(res.first("Call-ID")) ? res : onCall(res, leg),
+                    System.currentTimeMillis()); // a B2BUA call is followed on the caller's leg
+        });
+        tx.rewriteUpstream((req, res) -> {
+            B2bua b = b2bua;
+            SipMessage mapped = b == null ? res : b.answer(req, res);
+            return mapped == res ? relayed(res) : mapped;
+        });
         this.observer = observer;
         this.location = location;
         this.configuredUser = configuredUser;
@@ -244,7 +253,86 @@ public final class Proxy {
     /** Sets the media relay's half in the proxy (null: no relay). */
     public void media(MediaAnchor m) {
         this.media = m;
-        tx.rewriteUpstream(this::relayed);
+    }
+
+    MediaAnchor mediaAnchor() {
+        return media;
+    }
+
+    private volatile B2bua b2bua;
+
+    /** Makes the box a B2BUA for calls ({@code mode b2bua}): {@code b} holds them across configurations; null: a proxy. */
+    public void b2bua(B2bua b) {
+        this.b2bua = b;
+        if (b != null) {
+            b.attach(this);
+        }
+    }
+
+    String host() {
+        return host;
+    }
+
+    int port() {
+        return port;
+    }
+
+    Sender sender() {
+        return sender;
+    }
+
+    Transactions tx() {
+        return tx;
+    }
+
+    Runnable schedule(Runnable task, long delayMs) {
+        return tx.schedule(task, delayMs);
+    }
+
+    /** A tag of the box's for {@code what}, the same each time (a B2BUA's To tag towards the caller for one callee fork). */
+    String tagFor(String what) {
+        return branch("tag|" + what).substring(BRANCH_PREFIX.length());
+    }
+
+    /** {@code m} on another Call-ID (a copy). */
+    private static SipMessage onCall(SipMessage m, String callId) {
+        List<Header> h = new java.util.ArrayList<>();
+        for (Header x : m.headers()) {
+            h.add(x.name().equalsIgnoreCase("Call-ID") ? new Header("Call-ID", callId) : x);
+        }
+        return m.isRequest() ? SipMessage.request(m.method(), m.uri(), h, m.body()) : SipMessage.response(m.status(), m.reason(), h, m.body());
+    }
+
+    /**
+     * Sends {@code out}, the B2BUA's mapping of {@code req} onto the other leg, in a transaction of
+     * {@code req}'s (its answers come back mapped); the observer sees {@code view}. Returns the
+     * 100 Trying of a re-INVITE, a 503 when the table is full, else null.
+     */
+    SipMessage relay(SipMessage req, InetSocketAddress source, SipMessage out, InetSocketAddress next, boolean stream, SipMessage view,
+            long now) {
+        stampTopVia(req.headers(), source);
+        String topVia = firstValue(req.headers(), "Via");
+        boolean reliable = isStream(topVia);
+        InetSocketAddress upstream = reliable ? source : viaAddress(topVia);
+        Transactions.Server s = tx.open(Transactions.key(req, req.method()), req, upstream == null ? source : upstream, reliable);
+        if (s == null) {
+            SipMessage busy = req.answer(503, "Service Unavailable", null);
+            busy.headers().add(new Header("Retry-After", "5"));
+            return busy;
+        }
+        SipMessage trying = req.method().equals("INVITE") ? req.answer(100, "Trying", null) : null;
+        synchronized (s) {
+            if (s.request != req) {
+                return null;
+            }
+            observe(view, null, source, now);
+            if (trying != null) {
+                s.last = trying.toBytes();
+            }
+            String via = out.first("Via");
+            tx.send(s, param(via.substring(via.indexOf(';')), "branch"), out, next, stream);
+        }
+        return trying;
     }
 
     /** A response as it goes to the caller: its SDP pointed at the relay when the call is relayed. */
@@ -400,6 +488,14 @@ public final class Proxy {
         } else if (tx.retransmission(Transactions.key(req, method))) {
             return null;
         }
+        B2bua b2b = b2bua;
+        if (b2b != null && (ack || hasTag(req.first("To"))) && b2b.holds(req)) {
+            SipMessage answer = b2b.inDialog(req, source, now);
+            if (answer != null && answer.status() == 481) {
+                refusal(outbound, source, "in-dialog " + method + " for no call of this box");
+            }
+            return answer;
+        }
         Routed r = route(req, source, now);
         if (r.answer() != null) {
             return refuse(req, r.answer(), source, now);
@@ -432,9 +528,21 @@ public final class Proxy {
         if (upstream == null) {
             upstream = source;
         }
+        boolean call = method.equals("INVITE") && !hasTag(req.first("To"));
+        if (b2b != null && call && !b2b.begin(req, source, reliable, now)) {
+            if (out != req) {
+                media.end(req.first("Call-ID"));
+            }
+            SipMessage busy = req.answer(503, "Too Many Calls", null);
+            busy.headers().add(new Header("Retry-After", "5"));
+            return refuse(req, busy, source, now);
+        }
         Transactions.Server s = tx.open(Transactions.key(req, method), req, upstream, reliable);
         if (s == null) {
-            if (out != req && method.equals("INVITE") && !hasTag(req.first("To"))) {
+            if (b2b != null && call) {
+                b2b.forget(req.first("Call-ID"));
+            }
+            if (out != req && call) {
                 media.end(req.first("Call-ID")); // the relay session opened for this offer goes back
             }
             SipMessage busy = req.answer(503, "Service Unavailable", null);
@@ -613,6 +721,10 @@ public final class Proxy {
         }
         if (!mfWritten) {
             oh.add(new Header("Max-Forwards", String.valueOf(r.maxForwards() - 1)));
+        }
+        B2bua b = b2bua;
+        if (b != null && req.method().equals("INVITE") && !hasTag(req.first("To")) && b.holds(req)) {
+            return b.invite(req, out, t.next(), t.stream()); // the box's own dialog towards the callee
         }
         return out;
     }
@@ -820,6 +932,10 @@ public final class Proxy {
      */
     public void hangup(String callId, String callerFrom, String callerContact, InetSocketAddress caller, String calleeTo,
             String calleeContact) {
+        B2bua b = b2bua;
+        if (b != null && b.hangup(callId, "Q.850;cause=16;text=\"credit exhausted\"")) {
+            return; // the box ends both its dialogs
+        }
         InetSocketAddress callee = address(SipMessage.addrSpec(calleeContact));
         sendBye(callId, SipMessage.addrSpec(callerContact), calleeTo, callerFrom, caller);
         if (callee != null) {
@@ -868,6 +984,10 @@ public final class Proxy {
         }
         if (top < 0 || !isOurVia(h.get(top).value()) || tx.response(res)) {
             return;
+        }
+        B2bua b = b2bua;
+        if (b != null && b.stray(res)) {
+            return; // a 2xx again on a leg of the B2BUA's: its ACK again, or the other side gets it again
         }
         h.remove(top); // no transaction of ours (a 2xx retransmitted after the first): on along the Via path
         String nextVia = firstValue(h, "Via");
@@ -992,6 +1112,11 @@ public final class Proxy {
         return SipMessage.tag(nameAddr) != null;
     }
 
+    /** The user part of a URI as written, or null. */
+    static String userOf(String uri) {
+        return userPart(uri);
+    }
+
     /** The user part as written (case kept, for numbers and +). */
     private static String userPart(String uri) {
         Matcher m = USER.matcher(uri.trim());
@@ -1007,7 +1132,7 @@ public final class Proxy {
         return a.getPort() == port && a.getHostString().equalsIgnoreCase(host);
     }
 
-    private String branch(String topVia) {
+    String branch(String topVia) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(key);

@@ -72,6 +72,8 @@ final class Transactions {
     final class Server {
         final String key;
         SipMessage request;
+        /** The request as it came, kept while the transaction lingers: its answers are built on it (a B2BUA's, a second 2xx's). */
+        final SipMessage first;
         final InetSocketAddress upstream;
         final boolean reliable;
         final boolean invite;
@@ -88,6 +90,7 @@ final class Transactions {
         Server(String key, SipMessage request, InetSocketAddress upstream, boolean reliable) {
             this.key = key;
             this.request = request;
+            this.first = request;
             this.upstream = upstream;
             this.reliable = reliable;
             this.invite = request.method().equals("INVITE");
@@ -133,6 +136,8 @@ final class Transactions {
         ChallengeAnswer challenged;
         /** Where the request goes when this branch fails with 408 or 5xx; null: the failure is the branch's answer. */
         Failover failover;
+        /** For a request of the box's own: told its final answer, or null when none came (Timer B/F), once; null: nobody asks. */
+        Consumer<SipMessage> answered;
 
         Client(Server server, String branch, SipMessage request, InetSocketAddress next, boolean reliable) {
             this.reliable = reliable;
@@ -163,9 +168,9 @@ final class Transactions {
     private final java.util.Queue<Finished> lingeringLong = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Proxy.Sender sender;
     private final Scheduler scheduler;
-    private final Consumer<SipMessage> respondedUpstream;
+    private final java.util.function.BiConsumer<SipMessage, SipMessage> respondedUpstream;
 
-    Transactions(Proxy.Sender sender, Scheduler scheduler, Consumer<SipMessage> respondedUpstream) {
+    Transactions(Proxy.Sender sender, Scheduler scheduler, java.util.function.BiConsumer<SipMessage, SipMessage> respondedUpstream) {
         this.sender = sender;
         this.scheduler = scheduler;
         this.respondedUpstream = respondedUpstream;
@@ -185,6 +190,11 @@ final class Transactions {
 
     long now() {
         return scheduler.now();
+    }
+
+    /** Runs {@code task} on the timer thread after {@code delayMs}; returns what cancels it. */
+    Runnable schedule(Runnable task, long delayMs) {
+        return scheduler.schedule(task, delayMs);
     }
 
     int size() {
@@ -269,9 +279,20 @@ final class Transactions {
     /** The same; a 408 or 5xx on the branch sends the request on to the next trunk {@code failover} names. */
     void send(Server s, String branch, SipMessage out, InetSocketAddress next, boolean reliable, ChallengeAnswer challenged,
             Failover failover) {
+        send(s, branch, out, next, reliable, challenged, failover, null);
+    }
+
+    /** A request of the box's own whose final answer (null: none came) goes to {@code answered}. */
+    void send(String branch, SipMessage out, InetSocketAddress next, boolean reliable, Consumer<SipMessage> answered) {
+        send(null, branch, out, next, reliable, null, null, answered);
+    }
+
+    private void send(Server s, String branch, SipMessage out, InetSocketAddress next, boolean reliable, ChallengeAnswer challenged,
+            Failover failover, Consumer<SipMessage> answered) {
         Client c = new Client(s, branch, out, next, reliable);
         c.challenged = challenged;
         c.failover = failover;
+        c.answered = answered;
         synchronized (c.lock()) {
             clients.put(c.key, c);
             if (s != null) {
@@ -315,6 +336,7 @@ final class Transactions {
 
     /** Timer B/F (or C's grace after its CANCEL): the branch is over with a 408 of the box's making. */
     private void timeout(Client c) {
+        Consumer<SipMessage> told;
         synchronized (c.lock()) {
             if (c.status >= 200) {
                 return;
@@ -324,6 +346,20 @@ final class Transactions {
             clients.remove(c.key, c);
             if (c.server != null && c.server.lastStatus < 200 && !failOver(c, null)) {
                 finalAnswer(c.server, c.server.request.answer(408, "Request Timeout", null), false);
+            }
+            told = c.answered;
+            c.answered = null;
+        }
+        tell(told, null);
+    }
+
+    /** Tells the box's own request its outcome, outside every transaction's monitor (what it does next may send again). */
+    private static void tell(Consumer<SipMessage> told, SipMessage res) {
+        if (told != null) {
+            try {
+                told.accept(res);
+            } catch (RuntimeException e) {
+                // whoever asked must never stop the transaction layer
             }
         }
     }
@@ -340,7 +376,22 @@ final class Transactions {
             return false;
         }
         int status = res.status();
-        synchronized (c.lock()) {
+        Consumer<SipMessage> told = null;
+        try {
+            synchronized (c.lock()) {
+                if (status >= 200 && c.status < 200) {
+                    told = c.answered;
+                    c.answered = null;
+                }
+                return answered(c, res, status);
+            }
+        } finally {
+            tell(told, res);
+        }
+    }
+
+    private boolean answered(Client c, SipMessage res, int status) {
+        {
             if (c.status >= 200) {
                 if (c.invite && c.status >= 300 && status >= 300) {
                     sendAck(c, res); // our ACK was lost
@@ -517,7 +568,7 @@ final class Transactions {
     private void timerG(Server s, long interval) {
         s.timerG = scheduler.schedule(() -> {
             synchronized (s) {
-                if (s.acked || servers.get(s.key) != s) {
+                if (s.acked || s.last == null || servers.get(s.key) != s) {
                     return;
                 }
                 sender.sendBack(s.last, s.upstream, s.reliable);
@@ -536,10 +587,14 @@ final class Transactions {
         return ca < cb;
     }
 
-    private volatile java.util.function.UnaryOperator<SipMessage> rewriteUpstream = m -> m;
+    private volatile java.util.function.BinaryOperator<SipMessage> rewriteUpstream = (req, res) -> res;
 
-    /** What a response becomes on its way to the caller (its SDP pointed at the media relay); the observer sees it as it came. */
-    void rewriteUpstream(java.util.function.UnaryOperator<SipMessage> r) {
+    /**
+     * What a response to a request becomes on its way to the caller (its SDP pointed at the media
+     * relay; in a B2BUA, the answer on the caller's leg), or null when it goes nowhere; the
+     * observer sees it as it came.
+     */
+    void rewriteUpstream(java.util.function.BinaryOperator<SipMessage> r) {
         rewriteUpstream = r;
     }
 
@@ -559,7 +614,7 @@ final class Transactions {
                 }
             }
         }
-        String from = s.request.first("From");
+        String from = s.first.first("From");
         for (int i = 0; from != null && i < h.size(); i++) {
             if (h.get(i).name().equalsIgnoreCase("From") || h.get(i).name().equalsIgnoreCase("f")) {
                 if (!h.get(i).value().equals(from)) {
@@ -568,11 +623,14 @@ final class Transactions {
                 break;
             }
         }
-        SipMessage out = rewriteUpstream.apply(res);
-        byte[] bytes = (out == null ? res : out).toBytes();
+        SipMessage out = rewriteUpstream.apply(s.first, res);
+        if (out == null) {
+            return null; // the B2BUA ended it here (a second fork's 2xx)
+        }
+        byte[] bytes = out.toBytes();
         sender.sendBack(bytes, s.upstream, s.reliable);
         try {
-            respondedUpstream.accept(observed);
+            respondedUpstream.accept(observed, out);
         } catch (RuntimeException e) {
             // call tracking must never stop signalling
         }
