@@ -29,11 +29,12 @@ class B2buaIT {
     @TempDir
     Path work;
 
-    static final Path PCAP = Path.of("../../shared/data/pcap/sipp_g711a.pcap").toAbsolutePath().normalize();
+    /** {@code ../shared/data/pcap/sipp_g711a.pcap}, as the repository carries it (with its SHA-256 in SHA256SUMS). */
+    static final Path PCAP = Path.of("../bundles/monitoring/src/test/resources/pcap/sipp_g711a.pcap").toAbsolutePath().normalize();
 
     @Test
     void theCalleeSeesOnlyTheBoxAndTheAudioCrossesItsRelay() throws Exception {
-        assertTrue(Files.isReadable(PCAP), "the shared capture " + PCAP);
+        assertTrue(Files.isReadable(PCAP), "the capture " + PCAP);
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             NetconfIT.pbxUsers(box, work, 2);
             NetconfIT.runOn(box, "configure_pbx_mode", "b2bua", "31000", "31099");

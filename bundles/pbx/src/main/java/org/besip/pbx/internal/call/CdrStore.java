@@ -83,8 +83,24 @@ public final class CdrStore implements AutoCloseable {
         return v == null ? null : new java.math.BigDecimal(v).setScale(places, java.math.RoundingMode.HALF_EVEN).doubleValue();
     }
 
+    /**
+     * Waits (at most 2 s) for the CDR writes queued before now: a read sees every call that ended
+     * before it (an export right after a hang-up has that call's end).
+     */
+    private void settled() {
+        try {
+            writer.submit(() -> { }).get(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                | java.util.concurrent.RejectedExecutionException e) {
+            // a busy or stopping writer: read what is on disk
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Writes every CDR started in [{@code fromMs}, {@code toMs}) as CSV (RFC 4180), oldest first. */
     public void csv(long fromMs, long toMs, Writer out) throws SQLException, IOException {
+        settled();
         out.write(COLUMNS.replace(" ", "") + "\r\n");
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement("select " + COLUMNS + " from cdr where start_ms >= ? and start_ms < ? order by id")) {
@@ -113,6 +129,7 @@ public final class CdrStore implements AutoCloseable {
 
     /** The newest {@code limit} CDRs, newest first. */
     public java.util.List<Row> recent(int limit) throws SQLException {
+        settled();
         java.util.List<Row> out = new java.util.ArrayList<>();
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement("select call_id, from_uri, to_uri, source, start_ms, answer_ms, end_ms,"

@@ -88,12 +88,12 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     }
 
     /** The media relay as configured. */
-    record Media(MediaAnchor.Policy policy, int minPort, int maxPort, long timeoutMs) {
-        static final Media DEFAULT = new Media(MediaAnchor.Policy.NAT_ONLY, 30000, 30999, 60_000);
+    record Media(MediaAnchor.Policy policy, int minPort, int maxPort, long timeoutMs, byte[] music) {
+        static final Media DEFAULT = new Media(MediaAnchor.Policy.NAT_ONLY, 30000, 30999, 60_000, null);
 
         /** The same range and timeout, another policy (a B2BUA relays every call: SDP addresses are topology too). */
         Media relaying(MediaAnchor.Policy p) {
-            return new Media(p, minPort, maxPort, timeoutMs);
+            return new Media(p, minPort, maxPort, timeoutMs, music);
         }
     }
 
@@ -394,8 +394,10 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                 Element b = TREE.child(pbx, "b2bua");
                 String se = b == null ? null : TREE.text(b, "session-expires");
                 String max = b == null ? null : TREE.text(b, "max-duration");
+                String pickup = b == null ? null : TREE.text(b, "pickup-code");
                 b2buaSettings = new B2bua.Settings(se == null ? B2bua.Settings.DEFAULT.sessionExpiresS() : Integer.parseInt(se),
-                        max == null ? B2bua.Settings.DEFAULT.maxDurationMs() : Long.parseLong(max) * 1000);
+                        max == null ? B2bua.Settings.DEFAULT.maxDurationMs() : Long.parseLong(max) * 1000,
+                        pickup == null ? B2bua.Settings.DEFAULT.pickupCode() : pickup);
             }
             Element m = TREE.child(pbx, "media");
             if (m != null) {
@@ -406,7 +408,15 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                             + " 4 ports (one call), not " + min + ".." + max);
                 }
                 long timeout = TREE.text(m, "timeout") == null ? 60_000 : Long.parseLong(TREE.text(m, "timeout")) * 1000;
-                media = new Media(MediaAnchor.Policy.of(TREE.text(m, "relay")), min, max, timeout);
+                byte[] music = null;
+                if (TREE.text(m, "music-on-hold") != null) {
+                    try {
+                        music = org.besip.pbx.internal.media.MusicOnHold.load(java.nio.file.Path.of(TREE.text(m, "music-on-hold")));
+                    } catch (IOException | RuntimeException e) {
+                        throw new ConfigRejectedException("/pbx:pbx/pbx:media/pbx:music-on-hold", "music on hold: " + e.getMessage());
+                    }
+                }
+                media = new Media(MediaAnchor.Policy.of(TREE.text(m, "relay")), min, max, timeout, music);
             }
             Element inbound = TREE.child(pbx, "inbound");
             if (inbound != null) {
@@ -689,6 +699,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                 return null;
             }
         }
+        relay.music(m.music() != null ? m.music() : org.besip.pbx.internal.media.MusicOnHold.shipped());
         MediaAnchor a = anchor;
         if (a == null || a.relay() != relay || a.policy() != m.policy()) {
             a = new MediaAnchor(relay, host, m.policy());

@@ -219,6 +219,26 @@ public final class MediaAnchor {
         return s == null ? null : new String[] { host + ":" + s.caller().port(), host + ":" + s.callee().port() };
     }
 
+    /**
+     * One side of a relayed call is on hold ({@code callerHeld}: the caller is the one held): the
+     * relay plays music to it in {@code payloadType} (0 PCMU, 8 PCMA) instead of the other side's
+     * audio, until {@link #resume}.
+     */
+    public void hold(String callId, boolean callerHeld, int payloadType) {
+        MediaRelay.Session s = relay == null || callId == null ? null : relay.get(callId);
+        if (s != null) {
+            relay.play(callerHeld ? s.caller() : s.callee(), payloadType);
+        }
+    }
+
+    /** The held side is taken off hold: it hears the other side again. */
+    public void resume(String callId, boolean callerHeld) {
+        MediaRelay.Session s = relay == null || callId == null ? null : relay.get(callId);
+        if (s != null) {
+            relay.stopPlaying(callerHeld ? s.caller() : s.callee());
+        }
+    }
+
     /** The call ended: its relay session and ports are released. */
     public void end(String callId) {
         if (relay != null && callId != null) {

@@ -109,6 +109,8 @@ public final class MediaRelay implements AutoCloseable {
 
         /** The phone's signalling source: its media may come from there (a NAT's public address) or from its SDP address. */
         volatile InetAddress signalling;
+        /** Music this leg's phone hears instead of the other side's audio (it is on hold), or null. */
+        volatile Playback playback;
         Leg other;
         final Session session;
 
@@ -368,11 +370,110 @@ public final class MediaRelay implements AutoCloseable {
     private record Attachment(Leg leg, boolean rtp) {
     }
 
+    /** Music played to a held phone: 20 ms frames of G.711 in its payload type, with an RTP stream of the relay's own. */
+    static final class Playback {
+        final byte[] audio;
+        final int payloadType;
+        final int ssrc;
+        int seq;
+        long timestamp;
+        int position;
+        long dueNanos;
+        boolean first = true;
+
+        Playback(byte[] audio, int payloadType, long now) {
+            java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+            this.audio = audio;
+            this.payloadType = payloadType;
+            this.ssrc = r.nextInt();
+            this.seq = r.nextInt(65536);
+            this.timestamp = r.nextInt() & 0xFFFFFFFFL;
+            this.dueNanos = now;
+        }
+
+        /** The next packet: 12 bytes of RTP header and 160 samples, looping over the music. */
+        byte[] next() {
+            byte[] p = new byte[12 + FRAME];
+            p[0] = (byte) 0x80;
+            p[1] = (byte) ((first ? 0x80 : 0) | payloadType);
+            first = false;
+            p[2] = (byte) (seq >> 8);
+            p[3] = (byte) seq;
+            for (int i = 0; i < 4; i++) {
+                p[4 + i] = (byte) (timestamp >> (24 - 8 * i));
+                p[8 + i] = (byte) (ssrc >> (24 - 8 * i));
+            }
+            for (int i = 0; i < FRAME; i++) {
+                p[12 + i] = audio[position];
+                position = (position + 1) % audio.length;
+            }
+            seq = (seq + 1) & 0xFFFF;
+            timestamp = (timestamp + FRAME) & 0xFFFFFFFFL;
+            dueNanos += 20_000_000L;
+            return p;
+        }
+    }
+
+    /** Samples per packet of music on hold: 20 ms at 8 kHz. */
+    static final int FRAME = 160;
+    private volatile byte[] music = MusicOnHold.shipped();
+    private final java.util.Set<Leg> playing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The music held phones hear (G.711 µ-law, 8 kHz): the shipped tune unless another is configured. */
+    public void music(byte[] ulaw) {
+        if (ulaw != null && ulaw.length >= FRAME) {
+            music = ulaw;
+        }
+    }
+
+    /** {@code leg}'s phone hears music in {@code payloadType} (0 PCMU, 8 PCMA) instead of the other side, until {@link #stopPlaying}. */
+    public void play(Leg leg, int payloadType) {
+        leg.playback = new Playback(G711.fromUlaw(music, payloadType == 8 ? 8 : 0), payloadType == 8 ? 8 : 0, System.nanoTime());
+        playing.add(leg);
+        selector.wakeup();
+    }
+
+    /** {@code leg}'s phone hears the other side again. */
+    public void stopPlaying(Leg leg) {
+        leg.playback = null;
+        playing.remove(leg);
+    }
+
+    /** Whether {@code leg}'s phone hears music now. */
+    public boolean playing(Leg leg) {
+        return leg.playback != null;
+    }
+
+    /** Sends the music packets that are due (relay thread). */
+    private void playDue(long now) {
+        for (Leg leg : playing) {
+            Playback pb = leg.playback;
+            if (pb == null || !leg.rtp.isOpen()) {
+                playing.remove(leg);
+                continue;
+            }
+            InetSocketAddress target = leg.rtpTarget();
+            for (int i = 0; i < 10 && pb.dueNanos <= now; i++) {
+                byte[] packet = pb.next();
+                if (target != null) {
+                    try {
+                        leg.rtp.send(ByteBuffer.wrap(packet), target);
+                    } catch (IOException e) {
+                        // a lost frame of music
+                    }
+                }
+            }
+            if (pb.dueNanos <= now) {
+                pb.dueNanos = now + 20_000_000L; // far behind (a stall): go on from now, not in a burst
+            }
+        }
+    }
+
     private void run() {
         long lastCheck = System.currentTimeMillis();
         while (running) {
             try {
-                selector.select(500);
+                selector.select(playing.isEmpty() ? 500 : 5);
                 Runnable r;
                 while ((r = pending.poll()) != null) {
                     r.run();
@@ -384,6 +485,9 @@ public final class MediaRelay implements AutoCloseable {
                     if (k.isValid() && k.isReadable()) {
                         drain((DatagramChannel) k.channel(), (Attachment) k.attachment());
                     }
+                }
+                if (!playing.isEmpty()) {
+                    playDue(System.nanoTime());
                 }
                 long now = System.currentTimeMillis();
                 if (now - lastCheck >= 1000) {
@@ -442,6 +546,9 @@ public final class MediaRelay implements AutoCloseable {
             }
             from.session.lastPacketMs = System.currentTimeMillis();
             Leg to = from.other;
+            if (a.rtp() && to.playback != null) {
+                continue; // the other phone is on hold: it hears music, not this side
+            }
             InetSocketAddress target = a.rtp() ? to.rtpTarget() : to.rtcpTarget();
             if (target == null) {
                 continue; // the other side has not said where it receives yet

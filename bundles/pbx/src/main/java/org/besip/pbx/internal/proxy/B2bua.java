@@ -36,9 +36,16 @@ import org.besip.pbx.internal.sip.SipMessage.Header;
  */
 public final class B2bua {
 
-    /** What the B2BUA does with a call: the session interval it asks for and refreshes, the longest call (0: no limit). */
-    public record Settings(int sessionExpiresS, long maxDurationMs) {
-        public static final Settings DEFAULT = new Settings(1800, 4 * 3_600_000L);
+    /**
+     * What the B2BUA does with a call: the session interval it asks for and refreshes, the longest
+     * call (0: no limit), the number a user dials to pick up a ringing call.
+     */
+    public record Settings(int sessionExpiresS, long maxDurationMs, String pickupCode) {
+        public static final Settings DEFAULT = new Settings(1800, 4 * 3_600_000L, "*8");
+
+        public Settings(int sessionExpiresS, long maxDurationMs) {
+            this(sessionExpiresS, maxDurationMs, DEFAULT.pickupCode());
+        }
         /** RFC 4028 §4: the smallest interval. */
         public static final int MIN_SE = 90;
     }
@@ -77,13 +84,33 @@ public final class B2bua {
         /** This leg's last 2xx to an INVITE (sent again when the other side's retransmission of it comes) and the ACK the box sent. */
         byte[] answer;
         byte[] ack;
+        /** The 2xx to this leg's INVITE was the box's own (a pickup): its ACK ends at the box. */
+        boolean ownAnswer;
+        /** The peer hung up this leg while a transfer was replacing it. */
+        boolean gone;
     }
 
-    /** One call: leg A (the caller's, keyed by its Call-ID, which the CDR and the relay use) and leg B. */
+    /**
+     * One call: leg A (the caller's) and leg B (the callee's). {@code key}, leg A's first Call-ID,
+     * names the call for its CDR, events and relay session whatever legs it has later (a transfer
+     * or a pickup puts another leg in the place of one).
+     */
     static final class Dialog {
-        final Leg a = new Leg();
-        final Leg b = new Leg();
+        final String key;
+        /** The caller's tag: how the relay tells the caller's SDP from the callee's. */
+        final String callerTag;
+        Leg a = new Leg();
+        Leg b = new Leg();
         final long startMs;
+        /** The caller's INVITE transaction (a pickup answers it), and the local user the call rings (null: none, a trunk). */
+        String inviteKey;
+        String callee;
+        /** The leg a pickup took the call from (its late 2xx is ACKed and ended), the leg a transfer is replacing. */
+        Leg picked;
+        Leg replaced;
+        /** Which side holds the other (its SDP said sendonly or inactive): the held side hears music. */
+        boolean callerHolds;
+        boolean calleeHolds;
         boolean timerAsked;
         boolean timerSupported;
         boolean confirmed;
@@ -91,12 +118,24 @@ public final class B2bua {
         Runnable refresh = () -> { };
         Runnable limit = () -> { };
 
-        Dialog(long startMs) {
+        Dialog(String key, String callerTag, long startMs) {
+            this.key = key;
+            this.callerTag = callerTag;
             this.startMs = startMs;
         }
 
-        String callId() {
-            return a.callId;
+        /** The leg of this call whose Call-ID is {@code callId}, or null. */
+        Leg leg(String callId) {
+            for (Leg l : new Leg[] { a, b, picked, replaced }) {
+                if (l != null && callId.equals(l.callId)) {
+                    return l;
+                }
+            }
+            return null;
+        }
+
+        Leg other(Leg l) {
+            return l == a ? b : a;
         }
     }
 
@@ -129,13 +168,13 @@ public final class B2bua {
 
     /** Calls the B2BUA holds (ringing or answered). */
     public int size() {
-        return dialogs.size() / 2;
+        return (int) dialogs.values().stream().distinct().count();
     }
 
     /** The leg-B Call-ID of a call, or null (tests, the page). */
     public String calleeCallId(String callerCallId) {
         Dialog d = dialogs.get(callerCallId);
-        return d == null || !d.a.callId.equals(callerCallId) ? null : d.b.callId;
+        return d == null || !d.key.equals(callerCallId) ? null : d.b.callId;
     }
 
     // ---------------------------------------------------------------- leg B's INVITE
@@ -144,7 +183,7 @@ public final class B2bua {
      * An out-of-dialog INVITE routed for the B2BUA: its call opens (leg A as it came, from
      * {@code source}); false when the table is full.
      */
-    boolean begin(SipMessage req, InetSocketAddress source, boolean stream, long now) {
+    boolean begin(SipMessage req, InetSocketAddress source, boolean stream, String callee, long now) {
         String callId = req.first("Call-ID");
         if (dialogs.containsKey(callId)) {
             return true; // the INVITE again (a challenge answered by the caller): the call it opened goes on
@@ -155,7 +194,9 @@ public final class B2bua {
                 return false;
             }
         }
-        Dialog d = new Dialog(now);
+        Dialog d = new Dialog(callId, SipMessage.tag(req.first("From")), now);
+        d.inviteKey = Transactions.key(req, "INVITE");
+        d.callee = callee;
         Leg a = d.a;
         a.callId = callId;
         a.local = untagged(req.first("To")); // the box answers as the user the caller asked for; its tag comes with the answer
@@ -183,7 +224,7 @@ public final class B2bua {
     /** The call an INVITE opened goes: its transaction could not be opened. */
     void forget(String callId) {
         Dialog d = dialogs.get(callId);
-        if (d != null && d.a.callId.equals(callId)) {
+        if (d != null && d.key.equals(callId)) {
             remove(d);
         }
     }
@@ -245,16 +286,22 @@ public final class B2bua {
         }
         Proxy p = proxy;
         Dialog d = dialogs.get(resCall);
-        Leg x = d == null ? null : d.a.callId.equals(req.first("Call-ID")) ? d.a : d.b; // the leg the answer goes on
-        Leg y = x == null ? null : x == d.a ? d.b : d.a;
+        Leg x = d == null ? null : d.leg(String.valueOf(req.first("Call-ID"))); // the leg the answer goes on
+        Leg y = x == null ? null : d.leg(resCall); // the leg it came on
         int status = res.status();
         boolean invite = req.method().equals("INVITE");
         boolean initial = invite && SipMessage.tag(req.first("To")) == null;
         String toTag = null;
         if (initial && d != null && p != null) {
             String calleeTag = SipMessage.tag(res.first("To"));
+            if (y != null && y == d.picked) {
+                if (status >= 200 && status < 300) {
+                    ackAndBye(y, res); // the callee answered after someone picked its call up
+                }
+                return null;
+            }
             if (calleeTag != null && status > 100) {
-                toTag = p.tagFor(d.a.callId + "|" + calleeTag);
+                toTag = p.tagFor(d.key + "|" + calleeTag);
             }
             if (status >= 200 && status < 300) {
                 if (!confirm(d, res, calleeTag, toTag)) {
@@ -265,6 +312,9 @@ public final class B2bua {
             }
         }
         SipMessage out = req.answer(status, res.reason(), toTag);
+        if (x != null && y != null && x != d.a && x != d.b) {
+            return out; // an answer on a leg that left the call (a transferor's)
+        }
         List<Header> h = out.headers();
         copy(res, h, RESPONSE_HEADERS);
         boolean success = status >= 200 && status < 300;
@@ -308,7 +358,7 @@ public final class B2bua {
             }
             if (d.confirmed) {
                 if (calleeTag != null && !calleeTag.equals(b.remoteTag)) {
-                    ackAndBye(d, res);
+                    ackAndBye(b, res);
                     return false;
                 }
                 return true;
@@ -328,27 +378,27 @@ public final class B2bua {
         return true;
     }
 
-    /** A second callee's 2xx to a forked INVITE: ACKed, then a BYE, on that callee's own dialog. */
-    private void ackAndBye(Dialog d, SipMessage res) {
+    /** A 2xx to the box's INVITE on {@code base} the call does not take (a second fork's, a picked-up callee's): ACKed, then a BYE. */
+    private void ackAndBye(Leg base, SipMessage res) {
         Proxy p = proxy;
         if (p == null) {
             return;
         }
         Leg fork = new Leg();
-        fork.callId = d.b.callId;
-        fork.local = d.b.local;
-        fork.remote = withTag(untagged(d.b.remote), SipMessage.tag(res.first("To")));
+        fork.callId = base.callId;
+        fork.local = base.local;
+        fork.remote = withTag(untagged(base.remote), SipMessage.tag(res.first("To")));
         fork.target = SipMessage.addrSpec(String.valueOf(res.first("Contact")));
         List<String> rr = new ArrayList<>(res.all("Record-Route"));
         java.util.Collections.reverse(rr);
         fork.route = rr;
-        fork.next = d.b.next;
-        fork.stream = d.b.stream;
-        fork.inviteCseq = d.b.inviteCseq;
-        fork.cseq = d.b.inviteCseq;
-        SipMessage ack = request(p, fork, "ACK", fork.inviteCseq, null, p.branch(fork.callId + "|fork-ack|" + fork.remote));
+        fork.next = base.next;
+        fork.stream = base.stream;
+        fork.inviteCseq = base.inviteCseq;
+        fork.cseq = base.inviteCseq;
+        SipMessage ack = request(p, fork, "ACK", fork.inviteCseq, null, null, p.branch(fork.callId + "|fork-ack|" + fork.remote));
         p.sender().sendBack(ack.toBytes(), fork.next, fork.stream);
-        send(p, fork, "BYE", null, null, r -> { });
+        send(p, fork, "BYE", null, null, null, r -> { });
     }
 
     /**
@@ -363,8 +413,11 @@ public final class B2bua {
             return d != null;
         }
         Proxy p = proxy;
-        Leg y = d.a.callId.equals(res.first("Call-ID")) ? d.a : d.b;
-        Leg x = y == d.a ? d.b : d.a;
+        Leg y = d.leg(String.valueOf(res.first("Call-ID")));
+        if (y == null || y == d.picked) {
+            return true;
+        }
+        Leg x = d.other(y);
         byte[] ack;
         byte[] answer;
         synchronized (d) {
@@ -388,24 +441,30 @@ public final class B2bua {
 
     /**
      * A request inside a call (a To tag, or a CANCEL or ACK of one): carried onto the other leg
-     * with that leg's dialog identifiers and CSeq numbering; returns the box's answer (100 Trying
-     * for a re-INVITE, 481 for a request that names no dialog of the box, 501 for a transfer), or
-     * null.
+     * with that leg's dialog identifiers and CSeq numbering; a REFER is the box's to carry out (a
+     * transfer). Returns the box's answer (100 Trying for a re-INVITE, 202 for a REFER, 481 for a
+     * request that names no dialog of the box), or null.
      */
     SipMessage inDialog(SipMessage req, InetSocketAddress source, long now) {
         Proxy p = proxy;
         String method = req.method();
         boolean ack = method.equals("ACK");
-        Dialog d = dialogs.get(String.valueOf(req.first("Call-ID")));
-        Leg x = d == null ? null : d.a.callId.equals(req.first("Call-ID")) ? d.a : d.b;
-        if (p == null || d == null || !mine(x, req)) {
+        String callId = String.valueOf(req.first("Call-ID"));
+        Dialog d = dialogs.get(callId);
+        Leg x = d == null ? null : d.leg(callId);
+        if (p == null || d == null || x == null || x == d.picked || !mine(x, req)) {
             return ack ? null : req.answer(481, "Call/Transaction Does Not Exist", null);
         }
-        Leg y = x == d.a ? d.b : d.a;
+        if (x == d.replaced) { // the transferor, while its transfer goes on: its BYE ends its own leg only
+            if (method.equals("BYE")) {
+                x.gone = true;
+                return req.answer(200, "OK", null);
+            }
+            return ack ? null : req.answer(method.equals("NOTIFY") ? 200 : 491, method.equals("NOTIFY") ? "OK" : "Request Pending", null);
+        }
+        Leg y = d.other(x);
         if (method.equals("REFER")) {
-            SipMessage no = req.answer(501, "Not Implemented", null);
-            no.headers().add(new Header("Allow", ALLOW));
-            return no;
+            return refer(p, d, x, y, req, now);
         }
         long n = cseqNumber(req);
         byte[] body = req.body();
@@ -413,14 +472,18 @@ public final class B2bua {
         if (ack) {
             SipMessage out;
             synchronized (d) {
+                if (x.ownAnswer) {
+                    x.ownAnswer = false;
+                    return null; // the ACK of the box's own 2xx (a pickup's) ends here
+                }
                 if (sdp) {
                     byte[] mapped = media(d, x, true, body, source, false);
                     body = mapped != null ? mapped : body;
                 }
-                out = request(p, y, "ACK", y.inviteCseq, sdp ? body : null, p.branch(y.callId + "|ack|" + y.inviteCseq));
+                out = request(p, y, "ACK", y.inviteCseq, sdp ? body : null, null, p.branch(y.callId + "|ack|" + y.inviteCseq));
                 copy(req, out.headers(), REQUEST_HEADERS);
                 y.ack = out.toBytes();
-                if (sdp && y == d.b) {
+                if (sdp) {
                     y.sdp = body;
                 }
             }
@@ -432,6 +495,7 @@ public final class B2bua {
         }
         SipMessage out;
         String topVia = String.valueOf(req.first("Via"));
+        Boolean holds = null;
         synchronized (d) {
             if (n <= x.remoteCseq) {
                 return req.answer(500, "CSeq Out Of Order", null);
@@ -442,11 +506,12 @@ public final class B2bua {
                 x.target = SipMessage.addrSpec(req.first("Contact")); // a target refresh
             }
             if (sdp) {
+                holds = org.besip.pbx.internal.media.SdpRewriter.holds(body);
                 byte[] mapped = media(d, x, true, body, source, false);
                 body = mapped != null ? mapped : body;
             }
             long cseq = ++y.cseq;
-            out = request(p, y, method, cseq, sdp ? body : null, p.branch(topVia + "|" + y.callId));
+            out = request(p, y, method, cseq, sdp ? body : null, null, p.branch(topVia + "|" + y.callId));
             copy(req, out.headers(), REQUEST_HEADERS);
             if (refresh) {
                 out.headers().add(new Header("Contact", contact(p, y.stream)));
@@ -463,10 +528,354 @@ public final class B2bua {
                 d.ended = true;
             }
         }
+        if (holds != null) {
+            hold(d, x, holds);
+        }
         if (method.equals("BYE")) {
             remove(d);
         }
         return p.relay(req, source, out, y.next, y.stream, view(d, x, req), now);
+    }
+
+    /**
+     * {@code holder} put the other side on hold ({@code on}: its SDP said sendonly or inactive) or
+     * took it off: the relay plays music to the held side meanwhile.
+     */
+    private void hold(Dialog d, Leg holder, boolean on) {
+        boolean callerHolds = holder == d.a;
+        boolean was;
+        byte[] heldSdp;
+        synchronized (d) {
+            was = callerHolds ? d.callerHolds : d.calleeHolds;
+            if (callerHolds) {
+                d.callerHolds = on;
+            } else {
+                d.calleeHolds = on;
+            }
+            heldSdp = d.other(holder).sdp;
+        }
+        Proxy p = proxy;
+        MediaAnchor m = p == null ? null : p.mediaAnchor();
+        if (m == null || was == on) {
+            return;
+        }
+        if (on) {
+            m.hold(d.key, !callerHolds, org.besip.pbx.internal.media.SdpRewriter.payload(heldSdp));
+        } else {
+            m.resume(d.key, !callerHolds);
+        }
+    }
+
+    /**
+     * A REFER from {@code x} (the transferor): the box transfers {@code y}, the transferee, and
+     * tells {@code x} how it goes (NOTIFY with a sipfrag, RFC 3515). A Refer-To with Replaces
+     * (attended transfer, RFC 3891) names another call of the box's that {@code x} is in: its other
+     * side takes {@code x}'s place (a re-INVITE points it at this call's relay) and both of
+     * {@code x}'s legs end. Otherwise the target must be a local user (no transfer leaves through a
+     * trunk: it would be a call out nobody authenticated); the box calls it with the SDP {@code x}
+     * had, and the answering phone takes {@code x}'s place.
+     */
+    private SipMessage refer(Proxy p, Dialog d, Leg x, Leg y, SipMessage req, long now) {
+        String referTo = req.first("Refer-To");
+        if (referTo == null) {
+            return req.answer(400, "Missing Refer-To", null);
+        }
+        String uri = SipMessage.addrSpec(referTo);
+        synchronized (d) {
+            if (!d.confirmed || d.ended || d.replaced != null) {
+                return req.answer(491, "Request Pending", null);
+            }
+        }
+        long n = cseqNumber(req);
+        String[] replaces = replaces(uri);
+        if (replaces != null) {
+            Dialog d2 = dialogs.get(replaces[0]);
+            Leg l2 = d2 == null ? null : d2.leg(replaces[0]);
+            if (d2 == null || d2 == d || l2 == null || !replaces[1].equals(l2.localTag) || !replaces[2].equals(l2.remoteTag) || !d2.confirmed) {
+                return req.answer(481, "Replaces Names No Call", null);
+            }
+            x.remoteCseq = Math.max(x.remoteCseq, n);
+            attended(p, d, x, d2, l2);
+            return accepted(req);
+        }
+        List<Proxy.Target> targets = p.ringLocal(uri, now);
+        if (targets == null) {
+            return req.answer(403, "Transfer Target Not Allowed", null);
+        }
+        x.remoteCseq = Math.max(x.remoteCseq, n);
+        if (targets.isEmpty()) {
+            notifyRefer(p, x, "SIP/2.0 480 Temporarily Unavailable", true);
+            return accepted(req);
+        }
+        Proxy.Target t = targets.get(0);
+        Leg nl = new Leg();
+        nl.callId = hex(16) + "@b2b";
+        nl.localTag = hex(8);
+        nl.local = withTag(onBox(untagged(y.remote), p), nl.localTag); // the transfer target sees the transferee calling
+        nl.remote = "<" + uri.replaceAll("[?;].*$", "") + ">";
+        nl.target = t.uri();
+        nl.next = t.next();
+        nl.stream = t.stream();
+        nl.cseq = 1;
+        nl.inviteCseq = 1;
+        nl.sdp = x.sdp;
+        synchronized (d) {
+            d.replaced = x;
+        }
+        dialogs.put(nl.callId, d);
+        notifyRefer(p, x, "SIP/2.0 100 Trying", false);
+        SipMessage invite = request(p, nl, "INVITE", 1, x.sdp, null, p.branch(nl.callId + "|transfer"));
+        invite.headers().add(new Header("Contact", contact(p, nl.stream)));
+        invite.headers().add(new Header("Allow", ALLOW));
+        invite.headers().add(new Header("Supported", "timer"));
+        invite.headers().add(new Header("Session-Expires", settings.sessionExpiresS() + ";refresher=uac"));
+        String via = invite.first("Via");
+        p.tx().send(Proxy.param(via.substring(via.indexOf(';')), "branch"), invite, nl.next, nl.stream, res -> transferred(d, x, nl, res));
+        return accepted(req);
+    }
+
+    private static SipMessage accepted(SipMessage req) {
+        return req.answer(202, "Accepted", null);
+    }
+
+    /** The transfer target's final answer (null: none came): it takes the transferor's place, or the call goes on as it was. */
+    private void transferred(Dialog d, Leg x, Leg nl, SipMessage res) {
+        Proxy p = proxy;
+        if (p == null) {
+            return;
+        }
+        int status = res == null ? 408 : res.status();
+        if (status >= 200 && status < 300) {
+            boolean gone;
+            synchronized (d) {
+                nl.remoteTag = SipMessage.tag(res.first("To"));
+                nl.remote = withTag(untagged(nl.remote), nl.remoteTag);
+                nl.target = SipMessage.addrSpec(String.valueOf(res.first("Contact")));
+                List<String> rr = new ArrayList<>(res.all("Record-Route"));
+                java.util.Collections.reverse(rr);
+                nl.route = List.copyOf(rr);
+                nl.allowsUpdate = allows(res, "UPDATE");
+                if (d.a == x) {
+                    d.a = nl;
+                } else {
+                    d.b = nl;
+                }
+                d.replaced = null;
+                gone = x.gone;
+            }
+            if (res.body() != null && res.body().length > 0) {
+                media(d, nl, false, res.body(), null, true); // the relay sends the transferee's audio to the new phone
+            }
+            SipMessage ack = request(p, nl, "ACK", nl.inviteCseq, null, null, p.branch(nl.callId + "|transfer-ack"));
+            nl.ack = ack.toBytes();
+            p.sender().sendBack(nl.ack, nl.next, nl.stream);
+            dialogs.remove(x.callId, d);
+            if (!gone) {
+                notifyRefer(p, x, "SIP/2.0 200 OK", true);
+                send(p, x, "BYE", null, null, null, r -> { });
+            }
+            return;
+        }
+        boolean gone;
+        synchronized (d) {
+            d.replaced = null;
+            gone = x.gone;
+        }
+        dialogs.remove(nl.callId, d);
+        if (gone) {
+            dialogs.remove(x.callId, d);
+            tearDown(d, "transfer failed"); // the transferor left: nobody is left for the transferee
+        } else {
+            notifyRefer(p, x, "SIP/2.0 " + status + " " + (res == null ? "Request Timeout" : res.reason()), true);
+        }
+    }
+
+    /**
+     * An attended transfer: {@code x} is in this call and in {@code d2} (its leg there {@code l2});
+     * {@code d2}'s other side takes {@code x}'s place here, re-INVITEd with the SDP {@code x} had
+     * (this call's relay ports), and {@code d2} ends (its CDR is written, its relay released).
+     */
+    private void attended(Proxy p, Dialog d, Leg x, Dialog d2, Leg l2) {
+        Leg z = d2.other(l2);
+        synchronized (d) {
+            d.replaced = x;
+        }
+        notifyRefer(p, x, "SIP/2.0 100 Trying", false);
+        synchronized (d2) {
+            d2.ended = true;
+            d2.refresh.run();
+            d2.limit.run();
+        }
+        dialogs.remove(d2.key, d2);
+        dialogs.remove(l2.callId, d2);
+        dialogs.put(z.callId, d);
+        try {
+            ended.accept(d2.key, "transferred");
+        } catch (RuntimeException e) {
+            // the CDR writer must never stop signalling
+        }
+        send(p, z, "INVITE", x.sdp, null, null, res -> {
+            int status = res == null ? 408 : res.status();
+            if (status >= 200 && status < 300) {
+                Proxy q = proxy;
+                if (q != null) {
+                    SipMessage ack = request(q, z, "ACK", cseqNumber(res), null, null, q.branch(z.callId + "|replaces-ack"));
+                    q.sender().sendBack(ack.toBytes(), z.next, z.stream);
+                }
+                synchronized (d) {
+                    if (d.a == x) {
+                        d.a = z;
+                    } else {
+                        d.b = z;
+                    }
+                    d.replaced = null;
+                }
+                if (res.body() != null && res.body().length > 0) {
+                    media(d, z, false, res.body(), null, true);
+                }
+                dialogs.remove(x.callId, d);
+                if (!x.gone) {
+                    notifyRefer(q, x, "SIP/2.0 200 OK", true);
+                    send(q, x, "BYE", null, null, null, r -> { });
+                }
+                send(q, l2, "BYE", null, null, null, r -> { });
+            } else {
+                synchronized (d) {
+                    d.replaced = null;
+                }
+                dialogs.remove(z.callId, d);
+                send(proxy, z, "BYE", null, null, null, r -> { }); // its own call was ended for the transfer
+                send(proxy, l2, "BYE", null, null, null, r -> { });
+                notifyRefer(proxy, x, "SIP/2.0 " + status + " " + (res == null ? "Request Timeout" : res.reason()), true);
+            }
+        });
+    }
+
+    /** A NOTIFY of the REFER's progress to the transferor (RFC 3515 §2.4.4): the target's answer as a sipfrag. */
+    private void notifyRefer(Proxy p, Leg x, String statusLine, boolean last) {
+        if (p == null) {
+            return;
+        }
+        List<Header> extra = List.of(new Header("Event", "refer"),
+                new Header("Subscription-State", last ? "terminated;reason=noresource" : "active;expires=60"));
+        send(p, x, "NOTIFY", (statusLine + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII), "message/sipfrag;version=2.0", extra,
+                r -> { });
+    }
+
+    /** A Refer-To's Replaces (RFC 3891 §6.1, escaped in the URI's headers): Call-ID, to-tag, from-tag; null when it has none. */
+    static String[] replaces(String uri) {
+        int q = uri.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        for (String h : uri.substring(q + 1).split("&")) {
+            int eq = h.indexOf('=');
+            if (eq > 0 && h.substring(0, eq).equalsIgnoreCase("Replaces")) {
+                String v = java.net.URLDecoder.decode(h.substring(eq + 1).replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+                String[] parts = v.split(";");
+                String to = null;
+                String from = null;
+                for (int i = 1; i < parts.length; i++) {
+                    String[] kv = parts[i].trim().split("=", 2);
+                    if (kv.length == 2 && kv[0].equalsIgnoreCase("to-tag")) {
+                        to = kv[1];
+                    } else if (kv.length == 2 && kv[0].equalsIgnoreCase("from-tag")) {
+                        from = kv[1];
+                    }
+                }
+                return to == null || from == null ? null : new String[] { parts[0].trim(), to, from };
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A call pickup ({@code *8}, or the configured code) by the authenticated local user
+     * {@code picker}: the oldest call ringing a local user (not one the picker placed) is answered
+     * to its caller with the picker's phone in the callee's place, the callee's branches
+     * cancelled; 404 when nothing rings.
+     */
+    SipMessage pickup(SipMessage req, InetSocketAddress source, boolean stream, String picker, long now) {
+        Proxy p = proxy;
+        Dialog d = null;
+        for (Dialog c : dialogs.values()) {
+            synchronized (c) {
+                if (!c.confirmed && !c.ended && c.callee != null && c.picked == null
+                        && !picker.equalsIgnoreCase(String.valueOf(Proxy.userOf(SipMessage.addrSpec(c.a.remote)))) && (d == null || c.startMs < d.startMs)) {
+                    d = c;
+                }
+            }
+        }
+        if (p == null || d == null) {
+            return req.answer(404, "No Call To Pick Up", null);
+        }
+        Leg nl = new Leg();
+        nl.callId = req.first("Call-ID");
+        nl.remote = req.first("From");
+        nl.remoteTag = SipMessage.tag(nl.remote);
+        nl.localTag = hex(8);
+        nl.local = withTag(untagged(req.first("To")), nl.localTag);
+        nl.target = SipMessage.addrSpec(String.valueOf(req.first("Contact")));
+        nl.route = req.all("Record-Route");
+        nl.next = source;
+        nl.stream = stream;
+        nl.remoteCseq = cseqNumber(req);
+        nl.inviteCseq = 0;
+        nl.allowsUpdate = allows(req, "UPDATE");
+        nl.ownAnswer = true;
+        Dialog call = d;
+        String toTag = p.tagFor(d.key + "|pickup|" + nl.callId);
+        byte[] pickerSdp = req.body();
+        boolean[] took = new boolean[1];
+        boolean answered = p.tx().takeOver(d.inviteKey, caller -> {
+            synchronized (call) {
+                if (call.confirmed || call.ended) {
+                    return null;
+                }
+                call.picked = call.b;
+                call.b = nl;
+                call.confirmed = true;
+                call.a.localTag = toTag;
+                call.a.local = withTag(call.a.local, toTag);
+                call.a.ownAnswer = true;
+                took[0] = true;
+            }
+            SipMessage ok = caller.answer(200, "OK", toTag);
+            ok.headers().add(new Header("Contact", contact(p, call.a.stream)));
+            ok.headers().add(new Header("Allow", ALLOW));
+            byte[] body = pickerSdp == null || pickerSdp.length == 0 ? null : media(call, nl, false, pickerSdp, source, true);
+            if (body != null || pickerSdp != null && pickerSdp.length > 0) {
+                ok.headers().add(new Header("Content-Type", "application/sdp"));
+                call.a.sdp = body != null ? body : pickerSdp;
+            }
+            return ok.withBody(call.a.sdp == null ? new byte[0] : call.a.sdp);
+        });
+        if (!answered || !took[0]) {
+            return req.answer(404, "No Call To Pick Up", null);
+        }
+        dialogs.put(nl.callId, d);
+        schedule(d);
+        SipMessage ok = req.answer(200, "OK", nl.localTag);
+        ok.headers().add(new Header("Contact", contact(p, stream)));
+        ok.headers().add(new Header("Allow", ALLOW));
+        byte[] offer = d.picked.sdp; // the caller's offer, as the callee got it: the callee's relay port
+        if (offer != null && offer.length > 0) {
+            ok.headers().add(new Header("Content-Type", "application/sdp"));
+            nl.sdp = offer;
+        }
+        return ok.withBody(offer == null ? new byte[0] : offer);
+    }
+
+    /** The request as the call's observer (CDRs, events) sees it: on the call's key, so a callee's BYE ends the caller's call. */
+    private static SipMessage view(Dialog d, Leg x, SipMessage req) {
+        if (d.key.equals(req.first("Call-ID"))) {
+            return req;
+        }
+        List<Header> h = new ArrayList<>();
+        for (Header e : req.headers()) {
+            h.add(e.name().equalsIgnoreCase("Call-ID") ? new Header("Call-ID", d.key) : e);
+        }
+        return SipMessage.request(req.method(), req.uri(), h, req.body());
     }
 
     /** Whether a request on leg {@code x} carries that leg's tags: the peer's in From, the box's in To (an ACK, CANCEL of the INVITE: none yet). */
@@ -476,24 +885,12 @@ public final class B2bua {
         return x.remoteTag != null && x.remoteTag.equals(from) && x.localTag != null && x.localTag.equals(to);
     }
 
-    /** The request as the call's observer (CDRs, events) sees it: on leg A's Call-ID, so a callee's BYE ends the caller's call. */
-    private static SipMessage view(Dialog d, Leg x, SipMessage req) {
-        if (x == d.a) {
-            return req;
-        }
-        List<Header> h = new ArrayList<>();
-        for (Header e : req.headers()) {
-            h.add(e.name().equalsIgnoreCase("Call-ID") ? new Header("Call-ID", d.a.callId) : e);
-        }
-        return SipMessage.request(req.method(), req.uri(), h, req.body());
-    }
-
     // ---------------------------------------------------------------- the box's own requests: refreshes, teardown
 
     /** Ends a call from the box: a BYE on each leg of an answered call, nothing more on a ringing one; false when it holds no such call. */
     boolean hangup(String callerCallId, String reason) {
         Dialog d = dialogs.get(callerCallId);
-        if (d == null || !d.a.callId.equals(callerCallId)) {
+        if (d == null || !d.key.equals(callerCallId)) {
             return false;
         }
         boolean bye;
@@ -504,17 +901,17 @@ public final class B2bua {
         remove(d);
         Proxy p = proxy;
         if (bye && p != null) {
-            send(p, d.a, "BYE", null, reason, r -> { });
-            send(p, d.b, "BYE", null, reason, r -> { });
+            send(p, d.a, "BYE", null, null, reason == null ? List.of() : List.of(new Header("Reason", reason)), r -> { });
+            send(p, d.b, "BYE", null, null, reason == null ? List.of() : List.of(new Header("Reason", reason)), r -> { });
         }
         return true;
     }
 
     /** The box tears a call down itself (a vanished side, the longest call): BYEs, then the observer writes its CDR. */
     private void tearDown(Dialog d, String why) {
-        if (hangup(d.a.callId, "Q.850;cause=102;text=\"" + why + "\"")) {
+        if (hangup(d.key, "Q.850;cause=102;text=\"" + why + "\"")) {
             try {
-                ended.accept(d.a.callId, why);
+                ended.accept(d.key, why);
             } catch (RuntimeException e) {
                 // the CDR writer must never stop signalling
             }
@@ -543,14 +940,18 @@ public final class B2bua {
         if (p == null || d.ended) {
             return;
         }
-        for (Leg leg : List.of(d.a, d.b)) {
+        Leg[] legs;
+        synchronized (d) {
+            legs = new Leg[] { d.a, d.b };
+        }
+        for (Leg leg : legs) {
             String method;
             byte[] sdp;
             synchronized (d) {
                 method = leg.allowsUpdate || leg.sdp == null ? "UPDATE" : "INVITE";
                 sdp = method.equals("INVITE") ? leg.sdp : null;
             }
-            send(p, leg, method, sdp, null, res -> {
+            send(p, leg, method, sdp, null, null, res -> {
                 int status = res == null ? 408 : res.status();
                 if (status == 408 || status == 481) {
                     tearDown(d, "session timer expired");
@@ -559,7 +960,8 @@ public final class B2bua {
                 } else if (status >= 200 && status < 300 && method.equals("INVITE")) {
                     Proxy q = proxy;
                     if (q != null) {
-                        SipMessage ack = request(q, leg, "ACK", cseqNumber(res), null, q.branch(leg.callId + "|refresh-ack|" + cseqNumber(res)));
+                        SipMessage ack = request(q, leg, "ACK", cseqNumber(res), null, null,
+                                q.branch(leg.callId + "|refresh-ack|" + cseqNumber(res)));
                         q.sender().sendBack(ack.toBytes(), leg.next, leg.stream);
                     }
                 }
@@ -572,12 +974,19 @@ public final class B2bua {
         }
     }
 
-    /** A request of the box's own on {@code leg}, the next CSeq of that leg; {@code answered} gets its final answer (null: none came). */
-    private void send(Proxy p, Leg leg, String method, byte[] sdp, String reason, java.util.function.Consumer<SipMessage> answered) {
+    /**
+     * A request of the box's own on {@code leg}, the next CSeq of that leg, its body of
+     * {@code contentType} (null: SDP); {@code answered} gets its final answer (null: none came).
+     */
+    private void send(Proxy p, Leg leg, String method, byte[] body, String contentType, List<Header> extra,
+            java.util.function.Consumer<SipMessage> answered) {
+        if (p == null) {
+            return;
+        }
         SipMessage out;
         synchronized (leg) {
             long cseq = ++leg.cseq;
-            out = request(p, leg, method, cseq, sdp, p.branch(leg.callId + "|own|" + cseq + "|" + method));
+            out = request(p, leg, method, cseq, body, contentType, p.branch(leg.callId + "|own|" + cseq + "|" + method));
             if (method.equals("INVITE")) {
                 leg.inviteCseq = cseq;
             }
@@ -587,15 +996,15 @@ public final class B2bua {
             out.headers().add(new Header("Session-Expires", settings.sessionExpiresS() + ";refresher=uac"));
             out.headers().add(new Header("Supported", "timer"));
         }
-        if (reason != null) {
-            out.headers().add(new Header("Reason", reason));
+        if (extra != null) {
+            out.headers().addAll(extra);
         }
         String via = out.first("Via");
         p.tx().send(Proxy.param(via.substring(via.indexOf(';')), "branch"), out, leg.next, leg.stream, answered);
     }
 
     /** A request on {@code leg}'s dialog: Request-URI its peer's Contact, its route set, its From/To/Call-ID, our Via. */
-    private static SipMessage request(Proxy p, Leg leg, String method, long cseq, byte[] body, String branch) {
+    private static SipMessage request(Proxy p, Leg leg, String method, long cseq, byte[] body, String contentType, String branch) {
         List<Header> h = new ArrayList<>();
         h.add(new Header("Via", "SIP/2.0/" + (leg.stream ? "TCP " : "UDP ") + p.host() + ":" + p.port() + ";branch=" + branch));
         h.add(new Header("Max-Forwards", "70"));
@@ -607,7 +1016,7 @@ public final class B2bua {
         h.add(new Header("Call-ID", leg.callId));
         h.add(new Header("CSeq", cseq + " " + method));
         if (body != null) {
-            h.add(new Header("Content-Type", "application/sdp"));
+            h.add(new Header("Content-Type", contentType == null ? "application/sdp" : contentType));
         }
         String target = leg.target != null && !leg.target.equals("null") ? leg.target : SipMessage.addrSpec(leg.remote);
         return SipMessage.request(method, target, h, body == null ? new byte[0] : body);
@@ -624,8 +1033,8 @@ public final class B2bua {
         }
         // the relay tells the caller's messages by the caller's tag: its requests carry it in From, the answers to its requests too
         boolean fromCaller = from == d.a;
-        String tag = request == fromCaller ? d.a.remoteTag : "";
-        return m.body(d.a.callId, tag, request, body, source == null ? null : source.getAddress(), answered);
+        String tag = request == fromCaller ? d.callerTag : "";
+        return m.body(d.key, tag, request, body, source == null ? null : source.getAddress(), answered);
     }
 
     private void remove(Dialog d) {
@@ -634,10 +1043,7 @@ public final class B2bua {
             d.refresh.run();
             d.limit.run();
         }
-        dialogs.remove(d.a.callId, d);
-        if (d.b.callId != null) {
-            dialogs.remove(d.b.callId, d);
-        }
+        dialogs.values().removeIf(x -> x == d);
     }
 
     private static void copy(SipMessage from, List<Header> into, Set<String> names) {

@@ -376,7 +376,7 @@ public final class Proxy {
      * One place a request goes: its Request-URI there, the address it is sent to, and whether over
      * a stream (a phone that registered over TCP is reached on its connection).
      */
-    private record Target(String uri, InetSocketAddress next, boolean stream) {
+    record Target(String uri, InetSocketAddress next, boolean stream) {
     }
 
     /** Whether a URI asks for TCP ({@code ;transport=tcp}, RFC 3261 §19.1.1). */
@@ -435,21 +435,37 @@ public final class Proxy {
         sender.send(SipMessage.request("OPTIONS", b.contact(), h, new byte[0]).toBytes(), flow);
     }
 
-    /** What routing decided: an answer from the box (null for an ACK that ends here), or where the request goes. */
+    /**
+     * What routing decided: an answer from the box (null for an ACK that ends here), or where the
+     * request goes; the local user a call rings ({@code callee}), and whether it is a pickup.
+     */
     private record Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials,
-            List<DialPlan.Trunk> fallbacks, String number, String caller) {
+            List<DialPlan.Trunk> fallbacks, String number, String caller, String callee, boolean pickup) {
         Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {
-            this(answer, targets, trunk, maxForwards, consumedCredentials, List.of(), null, null);
+            this(answer, targets, trunk, maxForwards, consumedCredentials, List.of(), null, null, null, false);
         }
 
         /** The same, with the trunks a call out tries next. */
         Routed withFallbacks(List<DialPlan.Trunk> trunks, String dialled) {
-            return answer != null ? this : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, trunks, dialled, caller);
+            return answer != null ? this
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, trunks, dialled, caller, callee, pickup);
         }
 
         /** The same, for requests of the authenticated local user {@code user}. */
         Routed by(String user) {
-            return answer != null ? this : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, user);
+            return answer != null ? this
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, user, callee, pickup);
+        }
+
+        /** The same, a call that rings the local user {@code user}. */
+        Routed ringing(String user) {
+            return answer != null ? this
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, caller, user, pickup);
+        }
+
+        /** The authenticated local user {@code user} picks up a ringing call. */
+        static Routed pickupBy(String user) {
+            return new Routed(null, List.of(), null, 70, true, List.of(), null, user, null, true);
         }
     }
 
@@ -500,6 +516,10 @@ public final class Proxy {
         if (r.answer() != null) {
             return refuse(req, r.answer(), source, now);
         }
+        if (r.pickup() && b2b != null) {
+            SipMessage answer = b2b.pickup(req, source, isStream(String.valueOf(firstValue(req.headers(), "Via"))), r.caller(), now);
+            return answer.status() >= 300 ? refuse(req, answer, source, now) : answer;
+        }
         if (r.targets().isEmpty()) {
             return null;
         }
@@ -529,7 +549,7 @@ public final class Proxy {
             upstream = source;
         }
         boolean call = method.equals("INVITE") && !hasTag(req.first("To"));
-        if (b2b != null && call && !b2b.begin(req, source, reliable, now)) {
+        if (b2b != null && call && !b2b.begin(req, source, reliable, r.callee(), now)) {
             if (out != req) {
                 media.end(req.first("Call-ID"));
             }
@@ -830,6 +850,8 @@ public final class Proxy {
         } else if (trunkFrom != null) {
             refusal(o, source, "trunk " + trunkFrom + " asked for " + user + ", who is no local user");
             return no(false, req.answer(404, "Not Found", null)); // a trunk never calls out through the box
+        } else if (b2bua != null && req.method().equals("INVITE") && caller != null && b2bua.settings().pickupCode().equals(userPart(uri))) {
+            return Routed.pickupBy(caller); // a B2BUA's call pickup: the box answers it with a ringing call
         } else {
             DialPlan.Target target = o.plan().match(user == null ? null : userPart(uri));
             if (target == null) {
@@ -852,7 +874,7 @@ public final class Proxy {
             return routed(req, false, targets, trunk, maxForwards, consumedCredentials).withFallbacks(target.fallbacks(), target.number())
                     .by(caller);
         }
-        return routed(req, false, targets, trunk, maxForwards, consumedCredentials).by(caller);
+        return routed(req, false, targets, trunk, maxForwards, consumedCredentials).by(caller).ringing(local);
     }
 
     private Routed routed(SipMessage req, boolean ack, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {
@@ -953,6 +975,25 @@ public final class Proxy {
         h.add(new Header("CSeq", "1000000 BYE"));
         h.add(new Header("Reason", "Q.850;cause=16;text=\"credit exhausted\""));
         tx.send(null, branch(callId + "|" + target + "|bye"), SipMessage.request("BYE", target, h, new byte[0]), where, false);
+    }
+
+    /**
+     * Where a call to the local user {@code uri} names (by name or extension) rings: each of its
+     * bindings' flows, none when it is not registered; null when {@code uri} names no local user.
+     */
+    List<Target> ringLocal(String uri, long now) {
+        String local = localUser(user(uri), policy);
+        if (local == null) {
+            return null;
+        }
+        List<Target> out = new java.util.ArrayList<>();
+        for (Binding b : location.lookup(local, now)) {
+            Target t = reach(b);
+            if (t != null && !isUs(t.next())) {
+                out.add(t);
+            }
+        }
+        return out;
     }
 
     /** Whether {@code uri} names a configured user (so a request to it is routed, not answered by the box). */

@@ -248,6 +248,43 @@ final class Transactions {
         return cancel.answer(200, "OK", null);
     }
 
+    /**
+     * Answers the INVITE in progress of {@code inviteKey} with what {@code answer} makes of it (a
+     * pickup's 200), in place of its branches, which are cancelled; false when it is no longer in
+     * progress or {@code answer} gives null.
+     */
+    boolean takeOver(String inviteKey, java.util.function.UnaryOperator<SipMessage> answer) {
+        Server s = servers.get(inviteKey);
+        if (s == null) {
+            return false;
+        }
+        synchronized (s) {
+            if (s.lastStatus >= 200 || s.cancelled || s.request == null) {
+                return false;
+            }
+            SipMessage res = answer.apply(s.first);
+            if (res == null) {
+                return false;
+            }
+            sender.sendBack(res.toBytes(), s.upstream, s.reliable);
+            try {
+                respondedUpstream.accept(res, res);
+            } catch (RuntimeException e) {
+                // call tracking must never stop signalling
+            }
+            s.lastStatus = res.status();
+            s.last = null;
+            for (Client c : s.branches) {
+                cancelBranch(c);
+            }
+            s.branches.removeIf(c -> c.status >= 200);
+            s.request = null;
+            s.best = null;
+            finish(servers, s.key, s, LINGER_MS);
+        }
+        return true;
+    }
+
     /** Opens the server transaction of a request about to be forwarded; null when the table is full. */
     Server open(String key, SipMessage request, InetSocketAddress upstream, boolean reliable) {
         sweep(scheduler.now());

@@ -316,4 +316,51 @@ class MediaRelayTest {
             assertNotNull(receive(alice), "bob's audio reached alice where she really is");
         }
     }
+
+    @Test
+    void aHeldPhoneHearsTheMusicInItsLawInsteadOfTheOtherSideUntilItIsResumed() throws Exception {
+        List<String> timedOut = new CopyOnWriteArrayList<>();
+        try (MediaRelay r = relay(60_000, timedOut); DatagramSocket a = new DatagramSocket(0, LO); DatagramSocket b = new DatagramSocket(0, LO)) {
+            MediaRelay.Session s = r.open("call-moh");
+            s.caller().remote(new InetSocketAddress(LO, a.getLocalPort()));
+            s.callee().remote(new InetSocketAddress(LO, b.getLocalPort()));
+            r.play(s.callee(), 8); // the caller holds: the callee, on PCMA, hears music
+            byte[] music = G711.fromUlaw(MusicOnHold.shipped(), 8);
+            int lastSeq = -1;
+            for (int i = 0; i < 25; i++) { // half a second of music: 25 frames of 20 ms
+                DatagramPacket p = receive(b);
+                assertNotNull(p, "music frame " + i);
+                byte[] d = java.util.Arrays.copyOf(p.getData(), p.getLength());
+                assertEquals(12 + 160, d.length, "an RTP header and 20 ms of G.711");
+                assertEquals(8, d[1] & 0x7F, "payload type 8, the callee's law");
+                assertEquals(i == 0, (d[1] & 0x80) != 0, "the marker on the first frame only");
+                int seq = ((d[2] & 0xFF) << 8) | (d[3] & 0xFF);
+                if (lastSeq >= 0) {
+                    assertEquals((lastSeq + 1) & 0xFFFF, seq);
+                }
+                lastSeq = seq;
+                assertArrayEquals(java.util.Arrays.copyOfRange(music, i * 160, i * 160 + 160), java.util.Arrays.copyOfRange(d, 12, d.length),
+                        "frame " + i + " of the music, in order");
+                assertEquals(s.callee().port(), p.getPort(), "from the callee's leg");
+            }
+            send(a, rtp(77), s.caller().port()); // the holding caller's own audio does not reach the held callee
+            for (int i = 0; i < 10; i++) {
+                DatagramPacket p = receive(b);
+                assertNotNull(p);
+                assertTrue(p.getLength() != 172 || (p.getData()[1] & 0x7F) == 8, "only music while held");
+            }
+            r.stopPlaying(s.callee());
+            // drain what was in flight, then the caller's packets go through again
+            long deadline = System.currentTimeMillis() + 5000;
+            boolean through = false;
+            int seq = 100;
+            while (!through && System.currentTimeMillis() < deadline) {
+                send(a, rtp(seq++), s.caller().port());
+                DatagramPacket p = receive(b);
+                through = p != null && p.getLength() == 172 && (p.getData()[1] & 0x7F) == 0;
+            }
+            assertTrue(through, "resumed: the caller is heard again");
+            assertTrue(!r.playing(s.callee()));
+        }
+    }
 }

@@ -55,4 +55,21 @@ class SdpRewriterTest {
         assertNull(SdpRewriter.audio("v=0\r\nc=IN IP4 host.example\r\nm=audio 5000 RTP/AVP 0\r\n".getBytes(StandardCharsets.UTF_8)),
                 "a name in c= is never looked up");
     }
+
+    @Test
+    void holdIsSendonlyOrInactiveOnTheAudioStreamOrTheSessionOrANullAddress() {
+        String base = "v=0\r\no=a 1 1 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\n";
+        String audio = "m=audio 4000 RTP/AVP 8 0\r\n";
+        org.junit.jupiter.api.Assertions.assertEquals(false, SdpRewriter.holds((base + audio).getBytes()));
+        org.junit.jupiter.api.Assertions.assertEquals(true, SdpRewriter.holds((base + audio + "a=sendonly\r\n").getBytes()));
+        org.junit.jupiter.api.Assertions.assertEquals(true, SdpRewriter.holds((base + audio + "a=inactive\r\n").getBytes()));
+        org.junit.jupiter.api.Assertions.assertEquals(false, SdpRewriter.holds((base + audio + "a=recvonly\r\n").getBytes()));
+        org.junit.jupiter.api.Assertions.assertEquals(true, SdpRewriter.holds((base + "a=sendonly\r\n" + audio).getBytes()), "session level");
+        org.junit.jupiter.api.Assertions.assertEquals(false, SdpRewriter.holds((base + "a=sendonly\r\n" + audio + "a=sendrecv\r\n").getBytes()),
+                "the stream's attribute wins over the session's");
+        org.junit.jupiter.api.Assertions.assertEquals(true, SdpRewriter.holds((base.replace("c=IN IP4 10.0.0.9", "c=IN IP4 0.0.0.0") + audio).getBytes()),
+                "RFC 2543 hold");
+        org.junit.jupiter.api.Assertions.assertNull(SdpRewriter.holds("v=0\r\n".getBytes()));
+        org.junit.jupiter.api.Assertions.assertEquals(8, SdpRewriter.payload((base + audio).getBytes()));
+    }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.sip.SipMessage;
@@ -55,7 +56,7 @@ class B2buaTest {
                 observedAnswers.add(res);
             }
         };
-        proxy = new Proxy(location, Set.of("alice", "bob")::contains, "127.0.0.1", 5060,
+        proxy = new Proxy(location, Set.of("alice", "bob", "carol")::contains, "127.0.0.1", 5060,
                 (data, to) -> sent.add(new ProxyTest.Sent(ProxyTest.parse(data), to)), seen, clock);
         proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true));
         b2bua = new B2bua(new B2bua.Settings(1800, 0));
@@ -393,5 +394,193 @@ class B2buaTest {
         assertEquals(Set.of("call-a@10.0.0.9", b.first("Call-ID")), Set.of(byes.get(0).first("Call-ID"), byes.get(1).first("Call-ID")));
         assertEquals(2, byes.size());
         assertEquals(List.of("call-a@10.0.0.9 maximum call duration"), ended);
+    }
+
+    static final InetSocketAddress CAROL = new InetSocketAddress("127.0.0.5", 5080);
+
+    void bindCarol() {
+        location.put(new Binding("carol", "sip:carol@192.168.1.5:5080", System.currentTimeMillis() + 60_000, "cc", 1, "phone3",
+                "127.0.0.5:5080"), System.currentTimeMillis());
+    }
+
+    /** An in-dialog request from bob on the box's dialog with him ({@code b}: the box's INVITE to bob). */
+    static String fromBob(SipMessage b, String method, int cseq, String extra) {
+        return method + " sip:b2b@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 192.168.1.3:5080;branch=z9hG4bK" + method + cseq + "\n"
+                + "Max-Forwards: 70\nFrom: <sip:bob@box>;tag=b1\nTo: " + b.first("From") + "\nCall-ID: " + b.first("Call-ID") + "\n"
+                + "CSeq: " + cseq + " " + method + "\nContact: <sip:bob@192.168.1.3:5080>\n" + extra + "Content-Length: 0\n\n";
+    }
+
+    List<SipMessage> sentTo(InetSocketAddress to, String method) {
+        return sent.stream().filter(x -> x.to().equals(to) && method.equals(x.message().method())).map(ProxyTest.Sent::message).toList();
+    }
+
+    @Test
+    void aBlindTransferByReferCallsTheTargetAndItTakesTheTransferorsPlace() {
+        bindCarol();
+        SipMessage b = call("INVITE, ACK, BYE");
+        SipMessage r = proxy.request(parse(fromBob(b, "REFER", 21, "Refer-To: <sip:carol@127.0.0.1>\n")), BOB, 0);
+        assertEquals(202, r.status());
+        SipMessage trying = sentTo(BOB, "NOTIFY").get(0);
+        assertEquals("refer", trying.first("Event"));
+        assertEquals("message/sipfrag;version=2.0", trying.first("Content-Type"));
+        assertEquals("SIP/2.0 100 Trying\r\n", new String(trying.body(), StandardCharsets.US_ASCII));
+        assertTrue(trying.first("Subscription-State").startsWith("active"));
+        assertEquals(b.first("Call-ID"), trying.first("Call-ID"), "on bob's dialog");
+        proxy.response(trying.answer(200, "OK", null));
+
+        SipMessage toCarol = sentTo(CAROL, "INVITE").get(0);
+        assertEquals("sip:carol@192.168.1.5:5080", toCarol.uri());
+        assertTrue(toCarol.first("From").startsWith("\"Alice\" <sip:alice@127.0.0.1>;tag="), "carol sees alice calling: " + toCarol.first("From"));
+        assertTrue(List.of("call-a@10.0.0.9", b.first("Call-ID")).stream().noneMatch(id -> id.equals(toCarol.first("Call-ID"))),
+                "a dialog of its own");
+        assertEquals(SDP.replace("\n", "\r\n"), new String(toCarol.body(), StandardCharsets.UTF_8), "alice's offer, as bob had it");
+        int before = sent.size();
+        proxy.response(answer(toCarol, 200, "OK", "c1", "Contact", "<sip:carol@192.168.1.5:5080>", "Content-Type", "application/sdp")
+                .withBody(BOB_SDP.replace("bob", "carol").getBytes(StandardCharsets.US_ASCII)));
+        List<ProxyTest.Sent> after = sent.subList(before, sent.size());
+        assertTrue(after.stream().anyMatch(x -> x.to().equals(CAROL) && "ACK".equals(x.message().method())), "carol's 200 is ACKed");
+        SipMessage done = sentTo(BOB, "NOTIFY").get(1);
+        assertEquals("SIP/2.0 200 OK\r\n", new String(done.body(), StandardCharsets.US_ASCII));
+        assertTrue(done.first("Subscription-State").startsWith("terminated"));
+        assertEquals(1, sentTo(BOB, "BYE").size(), "the transferor's leg ends");
+        assertTrue(sentTo(ALICE, "INVITE").stream().noneMatch(m -> m.first("CSeq").endsWith("INVITE") && !m.first("CSeq").startsWith("1 ")),
+                "alice hears carol through the same relay ports: no re-INVITE to her");
+
+        // carol hangs up: alice gets the BYE on her own dialog
+        proxy.request(parse("BYE sip:b2b@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 192.168.1.5:5080;branch=z9hG4bKcbye\n"
+                + "Max-Forwards: 70\nFrom: <sip:carol@box>;tag=c1\nTo: " + toCarol.first("From") + "\nCall-ID: " + toCarol.first("Call-ID")
+                + "\nCSeq: 5 BYE\nContent-Length: 0\n\n"), CAROL, 0);
+        SipMessage bye = sentTo(ALICE, "BYE").get(0);
+        assertEquals("call-a@10.0.0.9", bye.first("Call-ID"));
+        assertTrue(observedRequests.stream().anyMatch(m -> "BYE".equals(m.method()) && "call-a@10.0.0.9".equals(m.first("Call-ID"))),
+                "the call's CDR ends with carol's BYE");
+    }
+
+    @Test
+    void aTransferThatFailsIsToldToTheTransferorAndTheCallGoesOn() {
+        bindCarol();
+        SipMessage b = call("INVITE, ACK, BYE");
+        assertEquals(202, proxy.request(parse(fromBob(b, "REFER", 21, "Refer-To: <sip:carol@127.0.0.1>\n")), BOB, 0).status());
+        SipMessage toCarol = sentTo(CAROL, "INVITE").get(0);
+        proxy.response(answer(toCarol, 486, "Busy Here", "c1"));
+        SipMessage last = sentTo(BOB, "NOTIFY").get(sentTo(BOB, "NOTIFY").size() - 1);
+        assertEquals("SIP/2.0 486 Busy Here\r\n", new String(last.body(), StandardCharsets.US_ASCII));
+        assertEquals(List.of(), sentTo(BOB, "BYE"), "bob stays in the call");
+        assertEquals(403, proxy.request(parse(fromBob(b, "REFER", 22, "Refer-To: <sip:0049301234@127.0.0.1>\n")), BOB, 0).status(),
+                "no transfer out through a trunk: nobody authenticated that call");
+        assertEquals(400, proxy.request(parse(fromBob(b, "REFER", 23, "")), BOB, 0).status());
+        proxy.request(parse(fromBob(b, "BYE", 24, "")), BOB, 0);
+        assertEquals("call-a@10.0.0.9", sentTo(ALICE, "BYE").get(0).first("Call-ID"), "bob's BYE still ends alice's call");
+    }
+
+    @Test
+    void anAttendedTransferJoinsTheTwoOtherSidesAndEndsTheTransferorsCalls() {
+        bindCarol();
+        SipMessage b = call("INVITE, ACK, BYE"); // call 1: alice - bob
+        // call 2: bob calls carol
+        String bobInvite = "INVITE sip:carol@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP 192.168.1.3:5080;branch=z9hG4bKc2;rport\n"
+                + "Max-Forwards: 70\nFrom: <sip:bob@box>;tag=bob2\nTo: <sip:carol@box>\nCall-ID: call-2@bob\nCSeq: 1 INVITE\n"
+                + "Contact: <sip:bob@192.168.1.3:5080>\nContent-Type: application/sdp\nContent-Length: " + BOB_SDP.length() + "\n\n" + BOB_SDP;
+        proxy.request(parse(bobInvite), BOB, 0);
+        SipMessage c = sentTo(CAROL, "INVITE").get(0);
+        proxy.response(answer(c, 200, "OK", "c1", "Contact", "<sip:carol@192.168.1.5:5080>"));
+        SipMessage okToBob = sent.stream().map(ProxyTest.Sent::message).filter(m -> !m.isRequest() && "call-2@bob".equals(m.first("Call-ID")))
+                .reduce((x, y) -> y).orElseThrow();
+        String boxTagToBob = SipMessage.tag(okToBob.first("To"));
+        proxy.request(parse("ACK sip:b2b@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 192.168.1.3:5080;branch=z9hG4bKc2a\nMax-Forwards: 70\n"
+                + "From: <sip:bob@box>;tag=bob2\nTo: " + okToBob.first("To") + "\nCall-ID: call-2@bob\nCSeq: 1 ACK\nContent-Length: 0\n\n"), BOB, 0);
+        assertEquals(2, b2bua.size());
+
+        String replaces = java.net.URLEncoder.encode("call-2@bob;to-tag=" + boxTagToBob + ";from-tag=bob2", StandardCharsets.UTF_8);
+        assertEquals(481, proxy.request(parse(fromBob(b, "REFER", 21, "Refer-To: <sip:carol@127.0.0.1?Replaces="
+                + replaces.replace("bob2", "guess") + ">\n")), BOB, 0).status(), "a Replaces with the wrong tags names no call");
+        assertEquals(202, proxy.request(parse(fromBob(b, "REFER", 22, "Refer-To: <sip:carol@127.0.0.1?Replaces=" + replaces + ">\n")), BOB, 0)
+                .status());
+        SipMessage reinvite = sentTo(CAROL, "INVITE").get(1);
+        assertEquals(c.first("Call-ID"), reinvite.first("Call-ID"), "carol is re-INVITEd on her own dialog");
+        assertEquals("2 INVITE", reinvite.first("CSeq"));
+        assertEquals(SDP.replace("\n", "\r\n"), new String(reinvite.body(), StandardCharsets.UTF_8), "pointed at call 1's relay (alice's side)");
+        assertEquals(List.of("call-2@bob transferred"), ended, "call 2's CDR is written");
+        proxy.response(answer(reinvite, 200, "OK", null, "Contact", "<sip:carol@192.168.1.5:5080>"));
+        assertTrue(sentTo(CAROL, "ACK").stream().anyMatch(m -> m.first("CSeq").equals("2 ACK")));
+        List<SipMessage> byes = sentTo(BOB, "BYE");
+        assertEquals(Set.of(b.first("Call-ID"), "call-2@bob"), Set.of(byes.get(0).first("Call-ID"), byes.get(1).first("Call-ID")),
+                "both of bob's legs end");
+        assertEquals(1, b2bua.size(), "one call left: alice - carol");
+        // carol hangs up: alice gets it
+        proxy.request(parse("BYE sip:b2b@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 192.168.1.5:5080;branch=z9hG4bKcb\nMax-Forwards: 70\n"
+                + "From: <sip:carol@box>;tag=c1\nTo: " + c.first("From") + "\nCall-ID: " + c.first("Call-ID") + "\nCSeq: 9 BYE\n"
+                + "Content-Length: 0\n\n"), CAROL, 0);
+        assertEquals("call-a@10.0.0.9", sentTo(ALICE, "BYE").get(0).first("Call-ID"));
+    }
+
+    @Test
+    void aUserDialingThePickupCodeAnswersARingingCallInsteadOfTheCallee() {
+        DigestAuthenticator digest = new DigestAuthenticator("besip", 300_000, List.of("MD5"));
+        proxy.outbound(new Proxy.Outbound(DialPlan.EMPTY, digest, Map.of("carol", new DigestAuthenticator.Secret("pw", Map.of()))::get,
+                (src, why) -> { }));
+        proxy.request(parse(invite("")), ALICE, 0);
+        SipMessage b = last("INVITE");
+        proxy.response(answer(b, 180, "Ringing", "b1", "Contact", "<sip:bob@192.168.1.3:5080>"));
+        String nonce = digest.nonce(System.currentTimeMillis());
+        String resp = digest.response("MD5", new DigestAuthenticator.Secret("pw", Map.of()), "carol", "INVITE", "sip:*8@127.0.0.1", nonce,
+                "auth", "00000001", "c");
+        String pick = "INVITE sip:*8@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP 192.168.1.5:5080;branch=z9hG4bKpick;rport\nMax-Forwards: 70\n"
+                + "From: <sip:carol@box>;tag=p1\nTo: <sip:*8@box>\nCall-ID: pick@carol\nCSeq: 2 INVITE\nContact: <sip:carol@192.168.1.5:5080>\n"
+                + "Proxy-Authorization: Digest username=\"carol\", realm=\"besip\", nonce=\"" + nonce + "\", uri=\"sip:*8@127.0.0.1\", response=\""
+                + resp + "\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"c\"\n"
+                + "Content-Type: application/sdp\nContent-Length: " + BOB_SDP.length() + "\n\n" + BOB_SDP.replace("bob", "carol");
+        SipMessage ok = proxy.request(parse(pick), CAROL, System.currentTimeMillis());
+        assertEquals(200, ok.status(), "carol's phone is answered: she has the call");
+        assertEquals(SDP.replace("\n", "\r\n"), new String(ok.body(), StandardCharsets.UTF_8), "alice's offer, as bob had it");
+        ProxyTest.Sent toAlice = sent.stream().filter(x -> x.to().equals(ALICE) && !x.message().isRequest() && x.message().status() == 200)
+                .findFirst().orElseThrow(() -> new AssertionError("alice is answered"));
+        assertEquals("call-a@10.0.0.9", toAlice.message().first("Call-ID"));
+        assertTrue(new String(toAlice.message().body(), StandardCharsets.US_ASCII).contains("o=carol"), "with carol's SDP");
+        assertEquals(1, sentTo(BOB, "CANCEL").size(), "bob's phone stops ringing");
+        assertEquals(200, observedAnswers.get(observedAnswers.size() - 1).status(), "the call tracker sees the call answered");
+        // bob's 200 crossed the CANCEL: ACKed and ended by the box, never sent to alice
+        long oks = sent.stream().filter(x -> x.to().equals(ALICE) && !x.message().isRequest() && x.message().status() == 200).count();
+        proxy.response(answer(b, 200, "OK", "b1", "Contact", "<sip:bob@192.168.1.3:5080>"));
+        assertEquals(oks, sent.stream().filter(x -> x.to().equals(ALICE) && !x.message().isRequest() && x.message().status() == 200).count());
+        assertEquals(1, sentTo(BOB, "BYE").size());
+        // carol hangs up: alice gets the BYE
+        proxy.request(parse("BYE sip:b2b@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 192.168.1.5:5080;branch=z9hG4bKpb\nMax-Forwards: 70\n"
+                + "From: <sip:carol@box>;tag=p1\nTo: " + ok.first("To") + "\nCall-ID: pick@carol\nCSeq: 3 BYE\nContent-Length: 0\n\n"), CAROL, 0);
+        assertEquals("call-a@10.0.0.9", sentTo(ALICE, "BYE").get(0).first("Call-ID"));
+
+        assertEquals(404, proxy.request(parse(pick.replace("pick@carol", "pick2@carol").replace("z9hG4bKpick", "z9hG4bKpick2")
+                .replace("nc=00000001", "nc=00000002").replace(resp, digest.response("MD5", new DigestAuthenticator.Secret("pw", Map.of()),
+                        "carol", "INVITE", "sip:*8@127.0.0.1", nonce, "auth", "00000002", "c"))), CAROL, System.currentTimeMillis()).status(),
+                "nothing rings any more");
+    }
+
+    String reinviteFromAlice(String aTo, int cseq, String sdp) {
+        return "INVITE sip:b2b@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.9:5070;branch=z9hG4bKre" + cseq + ";rport\n"
+                + "Max-Forwards: 70\nFrom: \"Alice\" <sip:alice@box>;tag=a1\nTo: " + aTo + "\nCall-ID: call-a@10.0.0.9\n"
+                + "CSeq: " + cseq + " INVITE\nContact: <sip:alice@10.0.0.9:5070>\nContent-Type: application/sdp\nContent-Length: "
+                + sdp.replace("\n", "\r\n").length() + "\n\n" + sdp;
+    }
+
+    @Test
+    void whileTheCallerHoldsTheCalleeHearsTheRelaysMusicUntilResumed() throws Exception {
+        int base = 24000 + (int) (ProcessHandle.current().pid() % 200) * 20;
+        try (org.besip.pbx.internal.media.MediaRelay relay = new org.besip.pbx.internal.media.MediaRelay(
+                new org.besip.pbx.internal.media.MediaRelay.Settings(java.net.InetAddress.getLoopbackAddress(), base, base + 19, 60_000),
+                id -> { })) {
+            proxy.media(new org.besip.pbx.internal.media.MediaAnchor(relay, "127.0.0.1", org.besip.pbx.internal.media.MediaAnchor.Policy.ALWAYS));
+            call("INVITE, ACK, BYE");
+            String aTo = lastAnswerTo();
+            org.besip.pbx.internal.media.MediaRelay.Session session = relay.get("call-a@10.0.0.9");
+            assertNotNull(session, "a B2BUA call is relayed");
+            String hold = SDP.replace("m=audio 4000 RTP/AVP 0\n", "m=audio 4000 RTP/AVP 0\na=sendonly\n");
+            proxy.request(parse(reinviteFromAlice(aTo, 8, hold)), ALICE, 0);
+            assertTrue(relay.playing(session.callee()), "alice holds: bob hears music");
+            assertFalse(relay.playing(session.caller()));
+            assertTrue(new String(last("INVITE").body(), StandardCharsets.UTF_8).contains("a=sendonly"), "bob is told he is held");
+            proxy.response(answer(last("INVITE"), 200, "OK", null, "Contact", "<sip:bob@192.168.1.3:5080>"));
+            proxy.request(parse(reinviteFromAlice(aTo, 9, SDP)), ALICE, 0);
+            assertFalse(relay.playing(session.callee()), "alice resumes: bob hears her again");
+        }
     }
 }
