@@ -92,6 +92,7 @@ class BaresipNatIT {
         must("ip", "netns", "exec", "bsnat-rtr", "sysctl", "-qw", "net.ipv4.ip_forward=1");
         must("ip", "addr", "add", "10.77.2.2/24", "dev", "bsnat-w0");
         must("ip", "addr", "add", "10.77.2.3/24", "dev", "bsnat-w0");
+        must("ip", "addr", "add", "10.77.2.4/24", "dev", "bsnat-w0");
         must("ip", "link", "set", "bsnat-w0", "up");
         Path nat = work.resolve("nat.nft");
         Files.writeString(nat, "table ip bsnat {\n"
@@ -142,7 +143,7 @@ class BaresipNatIT {
             Thread.sleep(50);
         }
         StringBuilder logs = new StringBuilder(name + " never logged: " + text);
-        for (String log : List.of("phone0.log", "phone1.log", "data/logs/besip.log")) {
+        for (String log : List.of("phone0.log", "phone1.log", "phone2.log", "data/logs/besip.log")) {
             Path f = work.resolve(log);
             if (Files.exists(f)) {
                 logs.append("\n--- ").append(log).append(" ---\n").append(Files.readString(f, StandardCharsets.ISO_8859_1).replace('\r', '\n'));
@@ -317,6 +318,270 @@ class BaresipNatIT {
                     + v.group(2) + " loss " + v.group(1) + " %");
             assertEquals(Double.parseDouble(v.group(2)), Double.parseDouble(q[1]), 0.1, "the CDR's MOS is besip-vqm's on the same packets");
             assertTrue(Double.parseDouble(q[1]) < 4.2, "the loss lowers the score: " + cdr);
+        }
+    }
+
+    /**
+     * What a phone decoded: sndfile starts a dump for each stream update (a re-INVITE starts a new
+     * one), named by the second it began; their left channels in that order, 16-bit PCM, and
+     * their rate (the decoder's: 8 kHz for G.711).
+     */
+    record Dump(short[] samples, int rate) {
+        static List<Path> files(Path dir) throws Exception {
+            try (var files = Files.list(dir)) {
+                return files.filter(f -> f.getFileName().toString().contains("dec")).sorted().toList();
+            }
+        }
+
+        static Dump of(Path dir) throws Exception {
+            List<Path> dec = files(dir);
+            assertTrue(!dec.isEmpty(), "a decoded dump in " + dir);
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            int rate = 0;
+            int count = 0;
+            for (Path f : dec) {
+                byte[] wav = Files.readAllBytes(f);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(wav).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                int channels = b.getShort(22);
+                rate = b.getInt(24);
+                int data = 12;
+                while (data + 8 <= wav.length && !new String(wav, data, 4, StandardCharsets.US_ASCII).equals("data")) {
+                    data += 8 + b.getInt(data + 4);
+                }
+                int start = data + 8;
+                int frames = Math.max(0, (wav.length - start) / (2 * channels));
+                for (int i = 0; i < frames; i++) {
+                    short v = b.getShort(start + i * 2 * channels);
+                    all.write(v & 0xFF);
+                    all.write((v >> 8) & 0xFF);
+                    count++;
+                }
+            }
+            java.nio.ByteBuffer pcm = java.nio.ByteBuffer.wrap(all.toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            short[] s = new short[count];
+            for (int i = 0; i < count; i++) {
+                s[i] = pcm.getShort(2 * i);
+            }
+            return new Dump(s, rate);
+        }
+
+        /**
+         * How much of the audio from {@code fromS} to {@code toS} (seconds into the dump) is a tone
+         * of {@code hz} (Goertzel: the tone's power over the window's, 1 for a pure sine), and the
+         * window's RMS.
+         */
+        double[] purity(double fromS, double toS, double hz) {
+            int a = (int) Math.max(0, fromS * rate);
+            int z = (int) Math.min(samples.length, toS * rate);
+            assertTrue(z - a > rate / 4, "a quarter second or more of audio from " + fromS + " s to " + toS + " s: the dump holds "
+                    + samples.length / (double) rate + " s");
+            double w = 2 * Math.PI * hz / rate;
+            double coeff = 2 * Math.cos(w);
+            double s1 = 0;
+            double s2 = 0;
+            double energy = 0;
+            for (int i = a; i < z; i++) {
+                double s0 = samples[i] + coeff * s1 - s2;
+                s2 = s1;
+                s1 = s0;
+                energy += (double) samples[i] * samples[i];
+            }
+            double power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+            int n = z - a;
+            return new double[] { energy == 0 ? 0 : 2 * power / (n * energy), Math.sqrt(energy / n) };
+        }
+    }
+
+    /**
+     * Polls the PBX page (at most 30 s) until the relay row's counters (RTP packets from the caller,
+     * from the callee, music frames to the caller, to the callee) pass {@code until}; returns the
+     * row's callee latch and its count of the caller's packets.
+     */
+    private static String[] relayRow(BesipProcess box, java.util.function.Predicate<long[]> until) throws Exception {
+        java.util.regex.Pattern row = java.util.regex.Pattern.compile("<td class='caller-packets'>(\\d+)</td><td>([^<]*)</td>"
+                + "<td class='callee-packets'>(\\d+)</td><td>\\d+</td><td class='music'>(\\d+), (\\d+)</td>");
+        long deadline = System.currentTimeMillis() + 30_000;
+        String page = "";
+        while (System.currentTimeMillis() < deadline) {
+            page = box.get("besip-pbx", "admin", box.password()).body();
+            java.util.regex.Matcher m = row.matcher(page);
+            if (m.find()) {
+                long[] c = { Long.parseLong(m.group(1)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)), Long.parseLong(m.group(5)) };
+                if (until.test(new long[] { 0, c[0], c[1], c[3] })) {
+                    return new String[] { m.group(2), m.group(1) };
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the relay's counters never got there:\n" + page);
+    }
+
+    /** The RTP packets (G.711 µ-law, payload type 0) in a pcap file (Ethernet, IPv4, UDP): capture time in µs, SSRC, sequence. */
+    static void rtpTo(Path pcap, List<long[]> packets, List<byte[]> payloads) throws Exception {
+        byte[] f = Files.readAllBytes(pcap);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(f).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0xa1b2c3d4, b.getInt(0), "a little-endian pcap (dumpcap -P)");
+        for (int at = 24; at + 16 <= f.length;) {
+            long us = (b.getInt(at) & 0xFFFFFFFFL) * 1_000_000 + (b.getInt(at + 4) & 0xFFFFFFFFL);
+            int len = b.getInt(at + 8);
+            int p = at + 16;
+            at = p + len;
+            if (len < 14 + 20 + 8 + 12 || (f[p + 12] & 0xFF) != 0x08 || f[p + 13] != 0x00) {
+                continue;
+            }
+            int ip = p + 14;
+            int udp = ip + (f[ip] & 0x0F) * 4;
+            int rtp = udp + 8;
+            int end = p + len;
+            if (f[ip + 9] != 17 || end - rtp < 12 || (f[rtp] & 0xC0) != 0x80 || (f[rtp + 1] & 0x7F) != 0) {
+                continue;
+            }
+            long ssrc = ((f[rtp + 8] & 0xFFL) << 24) | ((f[rtp + 9] & 0xFFL) << 16) | ((f[rtp + 10] & 0xFFL) << 8) | (f[rtp + 11] & 0xFFL);
+            int seq = ((f[rtp + 2] & 0xFF) << 8) | (f[rtp + 3] & 0xFF);
+            packets.add(new long[] { us, ssrc, seq });
+            payloads.add(java.util.Arrays.copyOfRange(f, rtp + 12, end));
+        }
+    }
+
+    /** µ-law to linear (ITU-T G.711). */
+    static int ulaw(int u) {
+        u = ~u & 0xFF;
+        int t = ((u & 0x0F) << 3) + 0x84;
+        t <<= (u & 0x70) >> 4;
+        return (u & 0x80) != 0 ? 0x84 - t : t - 0x84;
+    }
+
+    /** The purity of {@code hz} (and the RMS) in the audio of the packets captured from {@code fromMs} to {@code toMs}, decoded in order. */
+    static double[] purity(List<long[]> packets, List<byte[]> payloads, long fromMs, long toMs, double hz) {
+        java.io.ByteArrayOutputStream pcm = new java.io.ByteArrayOutputStream();
+        int n = 0;
+        for (int i = 0; i < packets.size(); i++) {
+            long ms = packets.get(i)[0] / 1000;
+            if (ms >= fromMs && ms <= toMs) {
+                for (byte x : payloads.get(i)) {
+                    int v = ulaw(x);
+                    pcm.write(v & 0xFF);
+                    pcm.write((v >> 8) & 0xFF);
+                    n++;
+                }
+            }
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(pcm.toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        short[] s = new short[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = b.getShort(2 * i);
+        }
+        return new Dump(s, 8000).purity(0, n / 8000.0, hz);
+    }
+
+    /**
+     * The box in mode b2bua: the host phone (440 Hz) calls the one behind the NAT (700 Hz) and
+     * they hear each other through the relay; the caller holds (baresip's hold: a re-INVITE with
+     * sendonly), and the phone behind the NAT hears the box's music instead of the tone, then the
+     * tone again once resumed; then the caller transfers it (REFER) to a third phone (1000 Hz),
+     * which the box calls: the phone behind the NAT hears 1000 Hz, the third phone 700 Hz; the
+     * caller's call ends with the NOTIFY of the transfer's 200.
+     */
+    @org.junit.jupiter.api.Test
+    void throughTheB2buaAHeldPhoneHearsMusicAndATransferredOneTheThirdPhone() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root"); // CI runs as root
+        network(false);
+        int sip = BesipProcess.freeUdpAndTcpPort();
+        try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort(), "-Dbesip.sip.host=10.77.2.2",
+                "-Dbesip.sip.port=" + sip)) {
+            NetconfIT.runOn(box, "configure_pbx_users", "3", "Sup3r-secret-pw");
+            NetconfIT.runOn(box, "configure_pbx_mode", "b2bua", "30000", "30999");
+            MonitoringIT.awaitLog(box, "SIP B2BUA as 10.77.2.2:" + sip);
+            String registrar = "10.77.2.2:" + sip;
+            Path behindNat = phone("phone0", "10.77.1.2:5060", "bsnat-l0", "10000-10100", "127.0.0.1:4444",
+                    "<sip:user0@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;answermode=auto;audio_codecs=PCMU", 700);
+            baresip("phone0", behindNat, "ip", "netns", "exec", "bsnat-lan");
+            awaitLog("phone0", "user0@10.77.2.2: {0/UDP/v4} 200 OK");
+            int ctrl = BesipOptions.freePort();
+            baresip("phone1", phone("phone1", "10.77.2.3:" + BesipProcess.freeUdpAndTcpPort(), "10.77.2.3", "10200-10300", "127.0.0.1:" + ctrl,
+                    "<sip:user1@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;audio_codecs=PCMU", 440));
+            awaitLog("phone1", "user1@10.77.2.2: {0/UDP/v4} 200 OK");
+            int ctrl2 = BesipOptions.freePort();
+            baresip("phone2", phone("phone2", "10.77.2.4:" + BesipProcess.freeUdpAndTcpPort(), "10.77.2.4", "10400-10500", "127.0.0.1:" + ctrl2,
+                    "<sip:user2@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;answermode=auto;audio_codecs=PCMU", 1000));
+            awaitLog("phone2", "user2@10.77.2.2: {0/UDP/v4} 200 OK");
+
+            // what reaches the phone behind the NAT, captured inside its namespace: the audio it really gets
+            Process capture = new ProcessBuilder("ip", "netns", "exec", "bsnat-lan", "dumpcap", "-q", "-P", "-i", "bsnat-l0", "-f",
+                    "udp and dst host 10.77.1.2 and dst portrange 10000-10100", "-w", work.resolve("lan.pcap").toString())
+                    .redirectErrorStream(true).redirectOutput(work.resolve("dumpcap.log").toFile()).start();
+            started.add(capture);
+            awaitLog("dumpcap", "File: ");
+
+            command("127.0.0.1", ctrl, "dial", "sip:user0@" + registrar);
+            awaitLog("phone0", "Call established");
+            awaitLog("phone1", "Call established");
+            String[] r = relayRow(box, row -> row[1] >= 150); // three seconds of the caller's tone
+            assertTrue(r[0].contains("10.77.2.1"), "the NAT'd phone is latched at the NAT's address: " + r[0]);
+            long holdAt = System.currentTimeMillis();
+            command("127.0.0.1", ctrl, "hold", "");
+            MonitoringIT.awaitLog(box, "plays music on hold to the callee");
+            relayRow(box, row -> row[3] >= 150); // three seconds of music to the held phone
+            long resumeAt = System.currentTimeMillis();
+            command("127.0.0.1", ctrl, "resume", "");
+            MonitoringIT.awaitLog(box, "stops the music to the callee");
+            long callerPackets = Long.parseLong(relayRow(box, row -> true)[1]);
+            relayRow(box, row -> row[1] >= callerPackets + 150);
+            long transferAt = System.currentTimeMillis();
+            command("127.0.0.1", ctrl, "transfer", "sip:user2@" + registrar);
+            awaitLog("phone2", "Call established");
+            long transferredAt = System.currentTimeMillis();
+            awaitLog("phone1", "terminated (duration"); // the transfer done, the caller's own call is over
+            long thirdPackets = Long.parseLong(relayRow(box, row -> true)[1]);
+            relayRow(box, row -> row[1] >= thirdPackets + 150); // the caller's side of the relay is the third phone now
+            long endAt = System.currentTimeMillis();
+            command("127.0.0.1", ctrl2, "hangup", "");
+            awaitLog("phone0", "session closed");
+            MonitoringIT.awaitLog(box, "RTP packets from the caller");
+            capture.destroy();
+            assertTrue(capture.waitFor(10, TimeUnit.SECONDS), "dumpcap stopped");
+
+            List<long[]> heard = new ArrayList<>(); // per packet: capture time in µs, SSRC, sequence; payloads beside
+            List<byte[]> payloads = new ArrayList<>();
+            rtpTo(work.resolve("lan.pcap"), heard, payloads);
+            assertTrue(heard.size() > 500, "the phone behind the NAT got the call's audio: " + heard.size() + " packets");
+            assertEquals(1, heard.stream().mapToLong(x -> x[1]).distinct().count(),
+                    "one RTP stream all along (the relay continues it across the music and the transfer)");
+            double[] before = purity(heard, payloads, holdAt - 2500, holdAt - 200, 440);
+            double[] onHold = purity(heard, payloads, holdAt + 800, resumeAt - 200, 440);
+            double[] after = purity(heard, payloads, resumeAt + 800, transferAt - 200, 440);
+            double[] third = purity(heard, payloads, transferredAt + 800, endAt - 200, 1000);
+            byte[] music = Files.readAllBytes(Path.of("../bundles/pbx/src/main/resources/org/besip/pbx/internal/media/music-on-hold.ul"));
+            String tune = new String(music, StandardCharsets.ISO_8859_1);
+            long held = 0;
+            long fromTune = 0;
+            for (int i = 0; i < heard.size(); i++) {
+                long ms = heard.get(i)[0] / 1000;
+                if (ms > holdAt + 800 && ms < resumeAt - 200) {
+                    held++;
+                    if (tune.contains(new String(payloads.get(i), StandardCharsets.ISO_8859_1))) {
+                        fromTune++;
+                    }
+                }
+            }
+            System.out.printf(java.util.Locale.ROOT, "behind the NAT: 440 Hz purity %.2f before the hold, %.2f on hold (RMS %.0f; %d of %d"
+                    + " frames from the shipped tune), %.2f after; 1000 Hz purity %.2f after the transfer%n", before[0], onHold[0], onHold[1],
+                    fromTune, held, after[0], third[0]);
+            assertTrue(before[0] > 0.8, "the caller's 440 Hz before the hold: " + before[0]);
+            assertTrue(held >= 50 && fromTune == held, "on hold, every frame the phone got is the box's music: " + fromTune + " of " + held);
+            assertTrue(onHold[0] < 0.3, "not the caller's tone on hold: " + onHold[0]);
+            assertTrue(after[0] > 0.8, "the caller's 440 Hz again once resumed: " + after[0]);
+            assertTrue(third[0] > 0.8, "the third phone's 1000 Hz after the transfer: " + third[0]);
+            double[] atCaller = Dump.of(work.resolve("phone1/dump")).purity(0.6, 2.5, 700);
+            double[] atThird = Dump.of(work.resolve("phone2/dump")).purity(0.6, 2.5, 700);
+            System.out.printf(java.util.Locale.ROOT, "the NAT'd phone's 700 Hz: purity %.2f at the caller, %.2f at the third phone%n", atCaller[0],
+                    atThird[0]);
+            assertTrue(atCaller[0] > 0.8, "the caller hears the phone behind the NAT: " + atCaller[0]);
+            assertTrue(atThird[0] > 0.8, "the third phone hears the phone behind the NAT: " + atThird[0]);
+
+            var cdrs = box.get("besip-pbx.csv", "admin", box.password());
+            System.out.print("CDR of the held and transferred call:\n" + cdrs.body());
+            assertTrue(cdrs.body().lines().anyMatch(l -> l.contains("sip:user1@") && l.contains(",answered,")), cdrs.body());
         }
     }
 }

@@ -111,6 +111,29 @@ public final class MediaRelay implements AutoCloseable {
         volatile InetAddress signalling;
         /** Music this leg's phone hears instead of the other side's audio (it is on hold), or null. */
         volatile Playback playback;
+        /**
+         * The RTP stream this leg's phone receives is kept one stream (relay thread only): when
+         * what it gets changes (music on hold starts or stops, a transfer brings another phone),
+         * the new packets continue the SSRC, sequence numbers and timestamps it had, as rtpengine's
+         * SSRC translation does, since phones discard a stream whose timestamps jump back.
+         */
+        boolean sent;
+        long sentSsrc;
+        int sentSeq;
+        long sentTs;
+        long sentNanos;
+        long sourceSsrc = -1;
+        boolean translating;
+        int seqDelta;
+        long tsDelta;
+        volatile boolean resync;
+        /** Frames of music on hold this leg's phone was sent. */
+        volatile long musicFrames;
+
+        /** How many 20 ms frames of music on hold this leg's phone was sent. */
+        public long musicFrames() {
+            return musicFrames;
+        }
         Leg other;
         final Session session;
 
@@ -374,7 +397,7 @@ public final class MediaRelay implements AutoCloseable {
     static final class Playback {
         final byte[] audio;
         final int payloadType;
-        final int ssrc;
+        int ssrc;
         int seq;
         long timestamp;
         int position;
@@ -390,6 +413,19 @@ public final class MediaRelay implements AutoCloseable {
             this.timestamp = r.nextInt() & 0xFFFFFFFFL;
             this.dueNanos = now;
         }
+
+        /** The music continues the stream {@code leg}'s phone had (relay thread): its SSRC, the next sequence number and timestamp. */
+        void continueFrom(Leg leg, long now) {
+            started = true;
+            if (leg.sent) {
+                long gap = Math.max(1, (now - leg.sentNanos) / 20_000_000L);
+                ssrc = (int) leg.sentSsrc;
+                seq = (leg.sentSeq + (int) gap) & 0xFFFF;
+                timestamp = (leg.sentTs + FRAME * gap) & 0xFFFFFFFFL;
+            }
+        }
+
+        boolean started;
 
         /** The next packet: 12 bytes of RTP header and 160 samples, looping over the music. */
         byte[] next() {
@@ -431,12 +467,56 @@ public final class MediaRelay implements AutoCloseable {
         leg.playback = new Playback(G711.fromUlaw(music, payloadType == 8 ? 8 : 0), payloadType == 8 ? 8 : 0, System.nanoTime());
         playing.add(leg);
         selector.wakeup();
+        LOG.info("media relay: {} plays music on hold to the {}", leg.session.id, leg == leg.session.caller ? "caller" : "callee");
     }
 
     /** {@code leg}'s phone hears the other side again. */
     public void stopPlaying(Leg leg) {
+        if (leg.playback != null) {
+            LOG.info("media relay: {} stops the music to the {}", leg.session.id, leg == leg.session.caller ? "caller" : "callee");
+            leg.resync = true; // the other side's audio continues the music's stream
+        }
         leg.playback = null;
         playing.remove(leg);
+    }
+
+    /**
+     * A packet from the other side on its way to {@code to}'s phone (relay thread): counted as what
+     * that phone last got, and rewritten to continue its stream when the stream it gets changed.
+     */
+    private static void continuity(Leg to, byte[] b, int n, RtpPacket p, long now) {
+        if (p == null || n < 12) {
+            return;
+        }
+        if (!to.sent) {
+            to.sourceSsrc = p.ssrc();
+        } else if (p.ssrc() != to.sourceSsrc || to.resync) {
+            long gap = Math.max(1, (now - to.sentNanos) / 20_000_000L);
+            to.translating = true;
+            to.seqDelta = (to.sentSeq + (int) gap - p.sequence()) & 0xFFFF;
+            to.tsDelta = (to.sentTs + FRAME * gap - p.timestamp()) & 0xFFFFFFFFL;
+            to.sourceSsrc = p.ssrc();
+            to.resync = false;
+        }
+        int seq = p.sequence();
+        long ts = p.timestamp();
+        long ssrc = p.ssrc();
+        if (to.translating) {
+            seq = (seq + to.seqDelta) & 0xFFFF;
+            ts = (ts + to.tsDelta) & 0xFFFFFFFFL;
+            ssrc = to.sentSsrc;
+            b[2] = (byte) (seq >> 8);
+            b[3] = (byte) seq;
+            for (int i = 0; i < 4; i++) {
+                b[4 + i] = (byte) (ts >> (24 - 8 * i));
+                b[8 + i] = (byte) (ssrc >> (24 - 8 * i));
+            }
+        }
+        to.sent = true;
+        to.sentSsrc = ssrc;
+        to.sentSeq = seq;
+        to.sentTs = ts;
+        to.sentNanos = now;
     }
 
     /** Whether {@code leg}'s phone hears music now. */
@@ -452,9 +532,18 @@ public final class MediaRelay implements AutoCloseable {
                 playing.remove(leg);
                 continue;
             }
+            if (!pb.started) {
+                pb.continueFrom(leg, now);
+            }
             InetSocketAddress target = leg.rtpTarget();
             for (int i = 0; i < 10 && pb.dueNanos <= now; i++) {
                 byte[] packet = pb.next();
+                leg.musicFrames++;
+                leg.sent = true;
+                leg.sentSsrc = pb.ssrc & 0xFFFFFFFFL;
+                leg.sentSeq = (pb.seq - 1) & 0xFFFF;
+                leg.sentTs = (pb.timestamp - FRAME) & 0xFFFFFFFFL;
+                leg.sentNanos = now;
                 if (target != null) {
                     try {
                         leg.rtp.send(ByteBuffer.wrap(packet), target);
@@ -536,10 +625,11 @@ public final class MediaRelay implements AutoCloseable {
             }
             buffer.flip();
             int n = buffer.remaining();
+            RtpPacket rtp = null;
             if (a.rtp()) {
                 from.packets++;
                 from.bytes += n;
-                RtpPacket rtp = RtpPacket.parse(buffer.array(), 0, n);
+                rtp = RtpPacket.parse(buffer.array(), 0, n);
                 if (rtp != null) {
                     from.measure(rtp, source, System.nanoTime() / 1e9);
                 }
@@ -552,6 +642,9 @@ public final class MediaRelay implements AutoCloseable {
             InetSocketAddress target = a.rtp() ? to.rtpTarget() : to.rtcpTarget();
             if (target == null) {
                 continue; // the other side has not said where it receives yet
+            }
+            if (a.rtp()) {
+                continuity(to, buffer.array(), n, rtp, System.nanoTime());
             }
             try {
                 (a.rtp() ? to.rtp : to.rtcp).send(buffer, target);

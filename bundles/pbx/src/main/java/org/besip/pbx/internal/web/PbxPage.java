@@ -110,12 +110,14 @@ public class PbxPage extends AbstractServlet {
             List<org.besip.pbx.internal.media.MediaRelay.Session> relayed = relay.sessions();
             out.println("<h2>Media relay (" + relayed.size() + " of " + relay.settings().capacity() + " calls)</h2>");
             out.println("<table class='nicetable' id='besip-pbx-media'><thead><tr><th>Call-ID</th><th>Caller at</th><th>RTP from caller</th>"
-                    + "<th>Callee at</th><th>RTP from callee</th><th>Dropped</th></tr></thead><tbody>");
+                    + "<th>Callee at</th><th>RTP from callee</th><th>Dropped</th><th>Music on hold (frames to caller, callee)</th></tr>"
+                    + "</thead><tbody>");
             for (var m : relayed) {
                 out.println("<tr><td>" + Encode.forHtml(m.id()) + "</td><td>" + Encode.forHtml(String.valueOf(m.caller().latched()))
                         + "</td><td class='caller-packets'>" + m.caller().received().packets() + "</td><td>"
                         + Encode.forHtml(String.valueOf(m.callee().latched())) + "</td><td class='callee-packets'>" + m.callee().received().packets()
-                        + "</td><td>" + (m.caller().received().dropped() + m.callee().received().dropped()) + "</td></tr>");
+                        + "</td><td>" + (m.caller().received().dropped() + m.callee().received().dropped()) + "</td><td class='music'>"
+                        + m.caller().musicFrames() + ", " + m.callee().musicFrames() + "</td></tr>");
             }
             out.println("</tbody></table>");
         }

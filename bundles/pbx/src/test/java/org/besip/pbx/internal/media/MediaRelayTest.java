@@ -363,4 +363,61 @@ class MediaRelayTest {
             assertTrue(!r.playing(s.callee()));
         }
     }
+
+    static byte[] rtp(int seq, long ts, int ssrc) {
+        byte[] b = rtp(seq);
+        for (int i = 0; i < 4; i++) {
+            b[4 + i] = (byte) (ts >> (24 - 8 * i));
+            b[8 + i] = (byte) (ssrc >> (24 - 8 * i));
+        }
+        return b;
+    }
+
+    static long u32(byte[] d, int at) {
+        return ((d[at] & 0xFFL) << 24) | ((d[at + 1] & 0xFFL) << 16) | ((d[at + 2] & 0xFFL) << 8) | (d[at + 3] & 0xFFL);
+    }
+
+    @Test
+    void aPhoneGetsOneStreamAcrossTheMusicAndAnotherSenderItsSsrcSequenceAndTimestampsGoOn() throws Exception {
+        try (MediaRelay r = relay(60_000, new CopyOnWriteArrayList<>()); DatagramSocket a = new DatagramSocket(0, LO);
+                DatagramSocket b = new DatagramSocket(0, LO); DatagramSocket c = new DatagramSocket(0, LO)) {
+            MediaRelay.Session s = r.open("call-ssrc");
+            s.caller().remote(new InetSocketAddress(LO, a.getLocalPort()));
+            s.callee().remote(new InetSocketAddress(LO, b.getLocalPort()));
+            send(a, rtp(1000, 50_000, 0x11111111), s.caller().port());
+            byte[] first = java.util.Arrays.copyOf(receive(b).getData(), 172);
+            assertEquals(0x11111111L, u32(first, 8), "the first stream goes through as it is");
+            assertEquals(50_000L, u32(first, 4));
+            r.play(s.callee(), 0);
+            byte[] music = null;
+            for (int i = 0; i < 5; i++) {
+                DatagramPacket p = receive(b);
+                music = java.util.Arrays.copyOf(p.getData(), p.getLength());
+            }
+            assertEquals(0x11111111L, u32(music, 8), "the music continues the phone's stream: the same SSRC");
+            int musicSeq = ((music[2] & 0xFF) << 8) | (music[3] & 0xFF);
+            long musicTs = u32(music, 4);
+            assertTrue(musicSeq > 1000 && musicSeq < 1100 && musicTs > 50_000, "after the last packet: seq " + musicSeq + ", ts " + musicTs);
+            r.stopPlaying(s.callee());
+            // another phone (a transfer) sends now, from a stream of its own: seq 7, ts 1000, another SSRC
+            s.caller().remote(new InetSocketAddress(LO, c.getLocalPort()));
+            long deadline = System.currentTimeMillis() + 5000;
+            byte[] got = null;
+            int seq = 7;
+            while (got == null && System.currentTimeMillis() < deadline) {
+                send(c, rtp(seq, 1000 + 160L * (seq - 7), 0x22222222), s.caller().port());
+                seq++;
+                DatagramPacket p = receive(b);
+                if (p != null && p.getLength() == 172 && (p.getData()[1] & 0x7F) == 0 && p.getData()[12] == 0) {
+                    byte[] d = java.util.Arrays.copyOf(p.getData(), 172);
+                    if (u32(d, 4) != u32(music, 4) && (((d[2] & 0xFF) << 8) | (d[3] & 0xFF)) > musicSeq) {
+                        got = d;
+                    }
+                }
+            }
+            assertNotNull(got, "the new sender is heard");
+            assertEquals(0x11111111L, u32(got, 8), "still the phone's one stream");
+            assertTrue(u32(got, 4) > musicTs, "its timestamps go on after the music's: " + u32(got, 4) + " > " + musicTs);
+        }
+    }
 }
