@@ -527,6 +527,16 @@ def check_configure_pbx_mode():
         print("ok: pbx mode %s, relay ports %s-%s" % (mode, low, high))
 
 
+def check_configure_pbx_record():
+    """args: a user whose calls are recorded"""
+    user = sys.argv[5]
+    cfg = ('<config><pbx xmlns="urn:besip:params:xml:ns:yang:besip-pbx"><user><name>%s</name><record>true</record></user>'
+           '<recording><max-age>7</max-age></recording></pbx></config>' % user)
+    with connect_when_announced("besip-pbx") as m:
+        m.edit_config(target="running", config=cfg)
+        print("ok: calls of %s recorded" % user)
+
+
 def check_pbx_weak_password():
     """a weak user password is refused at validation with an rpc-error naming the user and the rule; nothing is applied"""
     ns = "urn:besip:params:xml:ns:yang:besip-pbx"

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * callee on 127.0.0.1 that answers and echoes the audio back ({@code -rtp_echo}). What the callee
  * received is read from sipp's own message log: another Call-ID, nothing of the caller's address
  * (Via, Contact, From, SDP), the box's relay in the SDP. The CDR carries the MOS the relay measured
- * of both directions.
+ * of both directions, and the recording of the call (the caller's calls are recorded): a WAV of
+ * both directions mixed, listed on the PBX page and served to the admin.
  */
 class B2buaIT {
 
@@ -38,6 +39,7 @@ class B2buaIT {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             NetconfIT.pbxUsers(box, work, 2);
             NetconfIT.runOn(box, "configure_pbx_mode", "b2bua", "31000", "31099");
+            NetconfIT.runOn(box, "configure_pbx_record", "user1"); // the caller's calls are recorded
             MonitoringIT.awaitLog(box, "SIP B2BUA as 127.0.0.1:" + box.sipPort());
 
             int phone = BesipProcess.freeUdpAndTcpPort();
@@ -104,6 +106,34 @@ class B2buaIT {
                 assertEquals(4.40, Double.parseDouble(q[0]), 0.02, "the caller's stream, as the relay got it: " + cdr);
                 assertEquals(4.40, Double.parseDouble(q[1]), 0.02, "the callee's echo, as the relay got it: " + cdr);
                 assertEquals(0.0, Double.parseDouble(q[2]), 1e-9, cdr);
+
+                // the recording: its path in the CDR (the column before the MOS), the file under the data directory
+                String path = f[f.length - 7];
+                assertTrue(path.matches("recordings/\\d{4}-\\d{2}-\\d{2}/\\d{6}-[0-9a-f]{16}\\.wav"), "the recording in the CDR: " + cdr);
+                MonitoringIT.awaitLog(box, "recorded call " + callerCallId + " to " + path);
+                byte[] wav = Files.readAllBytes(box.data().resolve(path));
+                java.nio.ByteBuffer w = java.nio.ByteBuffer.wrap(wav).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                assertEquals(8000, w.getInt(24), "8 kHz");
+                assertEquals(1, w.getShort(22), "mono: both directions mixed");
+                assertEquals(wav.length - 44, w.getInt(40), "the header's data size is the file's");
+                double seconds = (wav.length - 44) / 16000.0;
+                assertEquals(7.5, seconds, 1.5, "the call's audio: the capture's 7 s and its echo");
+                double energy = 0;
+                for (int i = 44; i + 1 < wav.length; i += 2) {
+                    energy += Math.pow(w.getShort(i), 2);
+                }
+                double rms = Math.sqrt(energy / ((wav.length - 44) / 2.0));
+                System.out.printf(java.util.Locale.ROOT, "the recording %s: %.1f s, RMS %.0f%n", path, seconds, rms);
+                assertTrue(rms > 300, "the recording is not silent: RMS " + rms);
+                String page = box.get("besip-pbx", "admin", box.password()).body();
+                String name = path.substring("recordings/".length());
+                assertTrue(page.contains("Recordings (1)") && page.contains("<audio controls preload='none' src='besip-pbx.wav?f="
+                        + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8)), "the page lists the recording with a player:\n" + page);
+                var served = box.get("besip-pbx.wav?f=" + java.net.URLEncoder.encode(name, StandardCharsets.UTF_8), "admin", box.password());
+                assertEquals(200, served.statusCode());
+                assertEquals("audio/wav", served.headers().firstValue("Content-Type").orElse("").replaceAll(";.*", ""));
+                assertEquals(404, box.get("besip-pbx.wav?f=../../etc/passwd", "admin", box.password()).statusCode());
+                assertEquals(401, box.get("besip-pbx.wav?f=" + name, null, null).statusCode(), "recordings only behind the admin credentials");
             } finally {
                 callee.destroyForcibly();
             }

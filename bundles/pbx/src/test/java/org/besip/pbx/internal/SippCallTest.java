@@ -130,7 +130,7 @@ class SippCallTest {
             assertTrue(List.of((String[]) answered.get(Topics.PROP_PAYLOADS)).contains("0 PCMU/8000"), answered.toString());
             cdrs.close();
             assertCdrs(ds, 10, "[^,]+,sip:alice@127\\.0\\.0\\.1:\\d+,sip:bob@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
-                        + "\\d+,\\d+,\\d+,0,answered,caller,,,,,,,,");
+                        + "\\d+,\\d+,\\d+,0,answered,caller,,,,,,,,,");
         } finally {
             callee.destroyForcibly();
         }
@@ -391,7 +391,7 @@ class SippCallTest {
             StringWriter csv = new StringWriter();
             new CdrStore(ds).csv(0, Long.MAX_VALUE, csv);
             System.out.print("CDR of the prepaid call cut by the box:\n" + csv);
-            assertTrue(csv.toString().contains(",2,answered,box,provider,2.0,,,,,,\r\n"), csv.toString());
+            assertTrue(csv.toString().contains(",2,answered,box,provider,2.0,,,,,,,\r\n"), csv.toString());
             assertEquals(402, admitAgain(ds), "no credit: the next call is refused");
         } finally {
             trunkSide.destroyForcibly();
@@ -474,7 +474,7 @@ class SippCallTest {
             assertEquals(0, calls.active());
             cdrs.close();
             assertCdrs(ds, 3, "[^,]+,sip:caller@127\\.0\\.0\\.1:\\d+,sip:bob@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
-                        + "\\d+,,\\d+,0,cancelled,callee,,,,,,,,");
+                        + "\\d+,,\\d+,0,cancelled,callee,,,,,,,,,");
         } finally {
             callee.destroyForcibly();
         }
@@ -505,7 +505,7 @@ class SippCallTest {
             b.cdrs().close();
             prepaid.close();
             assertCdrs(b.ds(), 2, "[^,]+,sip:alice@127\\.0\\.0\\.1:\\d+,sip:9123@127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,"
-                        + "\\d+,,\\d+,0,refused,box,,,,,,,,");
+                        + "\\d+,,\\d+,0,refused,box,,,,,,,,,");
         }
     }
 

@@ -6,6 +6,8 @@ public final class Topics {
     public static final String CALL_STARTED = "besip/pbx/call/STARTED";
     public static final String CALL_ANSWERED = "besip/pbx/call/ANSWERED";
     public static final String CALL_ENDED = "besip/pbx/call/ENDED";
+    /** A call's recording is complete on disk ({@link #PROP_CALL_ID}, {@link #PROP_RECORDING}, {@link #PROP_DURATION}). Since 1.3. */
+    public static final String CALL_RECORDED = "besip/pbx/call/RECORDED";
     public static final String REGISTRATION_ADDED = "besip/pbx/registration/ADDED";
     public static final String REGISTRATION_REMOVED = "besip/pbx/registration/REMOVED";
     public static final String PBX_AUTH_FAILED = "besip/pbx/auth/FAILED";
@@ -44,6 +46,10 @@ public final class Topics {
      * {@code "0 PCMU/8000"} or {@code "101 telephone-event/8000"}.
      */
     public static final String PROP_PAYLOADS = "payloads";
+    /** {@link #CALL_RECORDED}: the recording's file under the box's data directory, e.g. {@code recordings/2026-12-02/...wav}. Since 1.3. */
+    public static final String PROP_RECORDING = "recording";
+    /** {@link #CALL_RECORDED}: its length in seconds, a {@code Double}. Since 1.3. */
+    public static final String PROP_DURATION = "duration";
 
     private Topics() {
     }

@@ -23,4 +23,14 @@ public interface DataStores {
      * keep. Since 1.1.
      */
     boolean exists(String module);
+
+    /**
+     * A folder of files under the box's data directory ({@code <data>/<name>}, e.g. the call
+     * recordings), created on first call. Since 1.2.
+     *
+     * @param name lower-case letters, digits and '-', 1 to 32 characters
+     * @throws IllegalArgumentException for any other name
+     * @throws java.io.UncheckedIOException when it cannot be created
+     */
+    java.nio.file.Path directory(String name);
 }

@@ -64,6 +64,21 @@ public class SqliteDataStores implements DataStores {
         return module != null && MODULE.matcher(module).matches() && Files.exists(dir.resolve(module + ".db"));
     }
 
+    @Override
+    public Path directory(String name) {
+        if (name == null || !MODULE.matcher(name).matches()) {
+            throw new IllegalArgumentException("folder name '" + name
+                    + "' must be lower-case letters, digits and '-', starting with a letter, at most 32");
+        }
+        Path d = dir.toAbsolutePath().getParent().resolve(name);
+        try {
+            Files.createDirectories(d);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + d + ": " + e.getMessage(), e);
+        }
+        return d;
+    }
+
     private DataSource open(String module) {
         try {
             Files.createDirectories(dir);

@@ -50,4 +50,15 @@ class SqliteDataStoresTest {
         }
         assertThrows(IllegalArgumentException.class, () -> stores.dataSource(null));
     }
+
+    @Test
+    void aFolderOfFilesSitsBesideTheDatabasesAndOnlyPlainNamesGetOne() throws Exception {
+        SqliteDataStores stores = new SqliteDataStores(dir.resolve("db"));
+        java.nio.file.Path rec = stores.directory("recordings");
+        org.junit.jupiter.api.Assertions.assertEquals(dir.resolve("recordings").toAbsolutePath(), rec);
+        org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.isDirectory(rec));
+        for (String bad : new String[] { "../etc", "Rec", "", "a/b" }) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> stores.directory(bad), bad);
+        }
+    }
 }

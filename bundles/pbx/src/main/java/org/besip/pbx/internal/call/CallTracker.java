@@ -50,6 +50,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         private long deadlineMs;
         private Double cost;
         private org.besip.pbx.internal.media.MediaAnchor.Quality quality;
+        private String recording;
         private String callerMedia;
         private String calleeMedia;
         private final List<String> payloads = new ArrayList<>();
@@ -95,6 +96,11 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
             return cost;
         }
 
+        /** The call's recording under the recordings folder (null when it was not recorded). */
+        public String recording() {
+            return recording;
+        }
+
         /** What the media relay measured of the call (null when it was not relayed). */
         public org.besip.pbx.internal.media.MediaAnchor.Quality quality() {
             return quality;
@@ -128,6 +134,12 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
     private volatile java.util.function.Function<String, org.besip.pbx.internal.media.MediaAnchor.Quality> quality = id -> null;
 
     private volatile java.util.function.Function<String, String[]> relayed = id -> null;
+    private volatile java.util.function.Function<String, String> recording = id -> null;
+
+    /** Where a call's recording is named for its CDR (the relay). */
+    public void recording(java.util.function.Function<String, String> r) {
+        this.recording = r;
+    }
 
     /** Where a call's relay endpoints are read for its events (the relay), so the monitoring module joins its streams. */
     public void relayed(java.util.function.Function<String, String[]> r) {
@@ -330,6 +342,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         }
         try {
             c.quality = quality.apply(c.callId);
+            c.recording = recording.apply(c.callId);
         } catch (RuntimeException e) {
             c.quality = null; // a CDR without its MOS rather than no CDR
         }

@@ -21,7 +21,7 @@ import org.besip.pbx.internal.store.BackgroundWriter;
 public final class CdrStore implements AutoCloseable {
 
     static final String COLUMNS = "call_id, from_uri, to_uri, source, start_ms, answer_ms, end_ms, duration_s, disposition, hangup,"
-            + " trunk, cost, mos_caller, mos_callee, loss_caller, loss_callee, jitter_caller, jitter_callee";
+            + " trunk, cost, recording, mos_caller, mos_callee, loss_caller, loss_callee, jitter_caller, jitter_callee";
     /** The quality columns, added to a store made before the relay measured calls. */
     private static final String[] QUALITY = { "mos_caller", "mos_callee", "loss_caller", "loss_callee", "jitter_caller", "jitter_callee" };
 
@@ -46,6 +46,9 @@ public final class CdrStore implements AutoCloseable {
                 if (!have.contains(q)) {
                     st.execute("alter table cdr add column " + q + " real");
                 }
+            }
+            if (!have.contains("recording")) {
+                st.execute("alter table cdr add column recording text");
             }
         }
     }
@@ -72,8 +75,9 @@ public final class CdrStore implements AutoCloseable {
         Double cost = call.cost();
         org.besip.pbx.internal.media.MediaAnchor.Quality q = call.quality();
         writer.write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?, cost = ?, trunk = ?,"
-                + " mos_caller = ?, mos_callee = ?, loss_caller = ?, loss_callee = ?, jitter_caller = ?, jitter_callee = ?"
+                + " recording = ?, mos_caller = ?, mos_callee = ?, loss_caller = ?, loss_callee = ?, jitter_caller = ?, jitter_callee = ?"
                 + " where call_id = ? and start_ms = ? and end_ms is null", answer, endMs, duration, disposition, hangup, cost, call.trunk(),
+                call.recording() == null ? null : "recordings/" + call.recording(),
                 q == null ? null : round(q.mosCaller(), 2), q == null ? null : round(q.mosCallee(), 2), q == null ? null : round(q.lossCaller(), 2),
                 q == null ? null : round(q.lossCallee(), 2), q == null ? null : round(q.jitterCaller(), 2),
                 q == null ? null : round(q.jitterCallee(), 2), call.callId(), call.startMs());

@@ -32,6 +32,7 @@ import org.besip.pbx.internal.call.CdrStore;
 import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.media.MediaAnchor;
 import org.besip.pbx.internal.media.MediaRelay;
+import org.besip.pbx.internal.media.Recordings;
 import org.besip.pbx.internal.proxy.B2bua;
 import org.besip.pbx.internal.proxy.DialPlan;
 import org.besip.pbx.internal.proxy.DnsJava;
@@ -84,7 +85,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
             Map<String, Secret> users, List<RouteSpec> routes, Prepaid.Policy policy, List<AccountSpec> accounts,
             Proxy.Policy routing, int keepaliveS, long firstMessageMs, List<TrunkResolver.Spec> trunks, List<InetSocketAddress> dns,
-            Media media, B2bua.Settings b2bua) {
+            Media media, B2bua.Settings b2bua, Recordings.Retention retention) {
     }
 
     /** The media relay as configured. */
@@ -98,7 +99,11 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     }
 
     /** A dial-plan route as configured: trunks by name, whose addresses the resolver knows. */
-    record RouteSpec(String prefix, String trunk, int strip, String prepend, List<String> fallbacks) {
+    record RouteSpec(String prefix, String trunk, int strip, String prepend, List<String> fallbacks, boolean record) {
+        RouteSpec(String prefix, String trunk, int strip, String prepend, List<String> fallbacks) {
+            this(prefix, trunk, strip, prepend, fallbacks, false);
+        }
+
     }
 
     /** A trunk's registration with its provider as configured. */
@@ -149,6 +154,12 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     private CdrStore cdrs;
     private Prepaid prepaid;
     private CallTracker calls;
+    private Recordings recordings;
+
+    /** The call recordings (the page lists and plays them); null when the data directory has no room for them. */
+    public Recordings recordings() {
+        return recordings;
+    }
     /** The B2BUA's calls: one table for the module's life, so a new configuration keeps them. */
     private final B2bua b2bua = new B2bua(B2bua.Settings.DEFAULT);
     /** One thread for every timer of the module: SIP transaction retransmissions and timeouts, call credit checks. */
@@ -311,6 +322,16 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         }
         prepaid = new Prepaid(stores.dataSource("pbx"));
         calls = new CallTracker(cdrs, this::post, prepaid);
+        try {
+            recordings = new Recordings(stores.directory("recordings"), Recordings.Retention.DEFAULT,
+                    (id, name, seconds) -> post(Topics.CALL_RECORDED, recorded(id, name, seconds)));
+        } catch (RuntimeException e) {
+            LOG.error("call recording is not possible: {}", e.toString());
+        }
+        calls.recording(id -> {
+            MediaAnchor a = anchor;
+            return a == null ? null : a.recording(id);
+        });
         calls.relayed(id -> {
             MediaAnchor a = anchor;
             return a == null ? null : a.endpoints(id);
@@ -356,6 +377,9 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         cdrs.close();
         prepaid.close();
         table.close();
+        if (recordings != null) {
+            recordings.close(); // the relay closed its recorders: their files are completed first
+        }
     }
 
     @Override
@@ -389,7 +413,15 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         String inboundDefault = null;
         Media media = Media.DEFAULT;
         B2bua.Settings b2buaSettings = null;
+        java.util.Set<String> recordedUsers = new java.util.HashSet<>();
+        Recordings.Retention retention = Recordings.Retention.DEFAULT;
         if (pbx != null) {
+            Element rec = TREE.child(pbx, "recording");
+            if (rec != null) {
+                long days = TREE.text(rec, "max-age") == null ? 30 : Long.parseLong(TREE.text(rec, "max-age"));
+                long mib = TREE.text(rec, "max-total") == null ? 1024 : Long.parseLong(TREE.text(rec, "max-total"));
+                retention = new Recordings.Retention(days * 86_400_000L, mib * 1024 * 1024);
+            }
             if ("b2bua".equals(TREE.text(pbx, "mode"))) {
                 Element b = TREE.child(pbx, "b2bua");
                 String se = b == null ? null : TREE.text(b, "session-expires");
@@ -523,7 +555,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                         fallbacks.add(ft);
                     }
                     routes.add(new RouteSpec(prefix == null ? "" : prefix, trunk, strip == null ? 0 : Integer.parseInt(strip),
-                            TREE.text(r, "prepend"), List.copyOf(fallbacks)));
+                            TREE.text(r, "prepend"), List.copyOf(fallbacks), "true".equals(TREE.text(r, "record"))));
                 }
             }
             for (Element u : TREE.children(pbx, "user")) {
@@ -533,6 +565,9 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                 String name = TREE.text(u, "name").toLowerCase(java.util.Locale.ROOT);
                 if ("true".equals(TREE.text(u, "prepaid"))) {
                     prepaidUsers.add(name);
+                }
+                if ("true".equals(TREE.text(u, "record"))) {
+                    recordedUsers.add(name);
                 }
                 if (TREE.text(u, "max-price-per-minute") != null) {
                     userMax.put(name, decimal(TREE.text(u, "max-price-per-minute")));
@@ -572,10 +607,12 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? DEFAULT_ALGORITHMS : algorithms, lifetime, users,
                 List.copyOf(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax, grantMs, untariffed),
                 List.copyOf(accounts), new Proxy.Policy(Map.of(), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers,
-                        Map.copyOf(trunkAccounts), Map.copyOf(dids), inboundDefault).presenting(Map.copyOf(displayNames), Map.copyOf(identities)),
+                        Map.copyOf(trunkAccounts), Map.copyOf(dids), inboundDefault).presenting(Map.copyOf(displayNames), Map.copyOf(identities))
+                        .recording(java.util.Set.copyOf(recordedUsers), routes.stream().filter(RouteSpec::record).map(RouteSpec::prefix)
+                                .collect(java.util.stream.Collectors.toUnmodifiableSet())),
                 keepaliveS, firstMessageMs, List.copyOf(trunkSpecs), List.copyOf(dnsServers),
                 b2buaSettings != null && media.policy() == MediaAnchor.Policy.NAT_ONLY ? media.relaying(MediaAnchor.Policy.ALWAYS) : media,
-                b2buaSettings));
+                b2buaSettings, retention));
     }
 
     @Override
@@ -629,6 +666,9 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             }, s.keepaliveS(), s.keepaliveS(), java.util.concurrent.TimeUnit.SECONDS);
         }
         prepaid.policy(s.policy());
+        if (recordings != null) {
+            recordings.retention(s.retention());
+        }
         configuredUsers = java.util.Set.copyOf(s.users().keySet());
         TrunkResolver trunkResolver = resolver;
         proxy.outbound(new Proxy.Outbound(plan(s.routes(), resolved), digest, s.users()::get, this::authFailed, prepaid, trunkResolver::failed));
@@ -703,6 +743,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         MediaAnchor a = anchor;
         if (a == null || a.relay() != relay || a.policy() != m.policy()) {
             a = new MediaAnchor(relay, host, m.policy());
+            a.recordings(recordings);
             anchor = a;
         }
         return a;
@@ -820,6 +861,11 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     }
 
     /** Asynchronous delivery: never blocks the SIP transport thread. */
+    /** What {@code besip/pbx/call/RECORDED} says of a finished recording: the call, its file under the data directory, its length. */
+    static Map<String, Object> recorded(String callId, String name, double seconds) {
+        return Map.of(Topics.PROP_CALL_ID, callId, Topics.PROP_RECORDING, "recordings/" + name, Topics.PROP_DURATION, seconds);
+    }
+
     private void post(String topic, Map<String, Object> props) {
         EventAdmin ea = events;
         if (ea != null) {

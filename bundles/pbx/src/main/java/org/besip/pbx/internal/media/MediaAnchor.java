@@ -46,7 +46,30 @@ public final class MediaAnchor {
     /** INVITEs without SDP that the policy relays once their 200 brings the offer: Call-ID to what is known of the caller. */
     private final Map<String, Late> late = new ConcurrentHashMap<>();
 
-    private record Late(String callerTag, InetSocketAddress callerSource, InetSocketAddress callee, long atMs) {
+    private record Late(String callerTag, InetSocketAddress callerSource, InetSocketAddress callee, long atMs, boolean record) {
+    }
+
+    private volatile Recordings recordings;
+
+    /** Where recorded calls are written (null: recording is not possible). */
+    public void recordings(Recordings r) {
+        this.recordings = r;
+    }
+
+    /** Starts recording {@code s} ({@code callId}) when the box records calls. */
+    private void record(String callId, MediaRelay.Session s) {
+        Recordings r = recordings;
+        if (r != null && s.recorder == null) {
+            String[] name = new String[1];
+            Recorder rec = r.start(callId, System.currentTimeMillis(), System.nanoTime(), name);
+            relay.record(s, rec, name[0]);
+        }
+    }
+
+    /** The name of a call's recording under the recordings folder, or null when it is not recorded. */
+    public String recording(String callId) {
+        MediaRelay.Session s = relay == null || callId == null ? null : relay.get(callId);
+        return s == null ? null : s.recording();
     }
 
     /**
@@ -77,6 +100,12 @@ public final class MediaAnchor {
      */
     public byte[] offer(String callId, String callerTag, byte[] body, InetSocketAddress callerSource, InetSocketAddress callee,
             boolean calleeNatted) throws Full {
+        return offer(callId, callerTag, body, callerSource, callee, calleeNatted, false);
+    }
+
+    /** The same; {@code record}: the call is recorded, so relayed whatever the policy (but never). */
+    public byte[] offer(String callId, String callerTag, byte[] body, InetSocketAddress callerSource, InetSocketAddress callee,
+            boolean calleeNatted, boolean record) throws Full {
         if (policy == Policy.NEVER || callId == null || callerTag == null) {
             return null;
         }
@@ -87,12 +116,15 @@ public final class MediaAnchor {
         MediaRelay.Session existing = relay.get(callId);
         if (existing == null) {
             boolean natted = !sdp.getAddress().equals(callerSource.getAddress()) || calleeNatted;
-            if (policy == Policy.NAT_ONLY && !natted) {
+            if (policy == Policy.NAT_ONLY && !natted && !record) {
                 return null;
             }
             existing = relay.open(callId);
             if (existing == null) {
                 throw new Full(callId);
+            }
+            if (record) {
+                record(callId, existing);
             }
             if (callerTags.size() > 2 * relay.settings().capacity()) {
                 callerTags.keySet().removeIf(id -> relay.get(id) == null); // sessions the relay released on its own (timeouts)
@@ -174,7 +206,14 @@ public final class MediaAnchor {
      */
     public void lateOffer(String callId, String callerTag, InetSocketAddress callerSource, InetSocketAddress callee, boolean callerNatted,
             boolean calleeNatted) {
-        if (policy == Policy.NEVER || callId == null || callerTag == null || (policy == Policy.NAT_ONLY && !callerNatted && !calleeNatted)) {
+        lateOffer(callId, callerTag, callerSource, callee, callerNatted, calleeNatted, false);
+    }
+
+    /** The same; {@code record}: the call is recorded, so relayed whatever the policy (but never). */
+    public void lateOffer(String callId, String callerTag, InetSocketAddress callerSource, InetSocketAddress callee, boolean callerNatted,
+            boolean calleeNatted, boolean record) {
+        if (policy == Policy.NEVER || callId == null || callerTag == null
+                || (policy == Policy.NAT_ONLY && !callerNatted && !calleeNatted && !record)) {
             return;
         }
         long now = System.currentTimeMillis();
@@ -184,7 +223,7 @@ public final class MediaAnchor {
                 return;
             }
         }
-        late.put(callId, new Late(callerTag, callerSource, callee, now));
+        late.put(callId, new Late(callerTag, callerSource, callee, now, record));
     }
 
     /**
@@ -201,6 +240,9 @@ public final class MediaAnchor {
         MediaRelay.Session s = relay.open(callId);
         if (s == null) {
             return null;
+        }
+        if (l.record()) {
+            record(callId, s);
         }
         callerTags.put(callId, l.callerTag());
         s.caller().signalling(l.callerSource().getAddress());

@@ -206,6 +206,14 @@ public final class MediaRelay implements AutoCloseable {
         volatile long lastPacketMs;
         volatile boolean answered;
         final long openedMs;
+        /** What records the call (both directions mixed), or null; and its file's name under the recordings. */
+        volatile Recorder recorder;
+        volatile String recording;
+
+        /** The name of this call's recording under the recordings folder, or null when it is not recorded. */
+        public String recording() {
+            return recording;
+        }
 
         Session(String id, DatagramChannel[] ch, int callerPort, int calleePort, long now) {
             this.id = id;
@@ -368,6 +376,21 @@ public final class MediaRelay implements AutoCloseable {
         }
     }
 
+    /** Records {@code s} from now on with {@code r} (its file {@code name}); the recording ends with the session. */
+    public void record(Session s, Recorder r, String name) {
+        s.recording = name;
+        s.recorder = r;
+    }
+
+    /** Where an RTP packet's payload starts: after the fixed header, the CSRCs and an extension. */
+    static int payloadOffset(byte[] b, int n) {
+        int header = 12 + 4 * (b[0] & 0x0F);
+        if ((b[0] & 0x10) != 0 && header + 4 <= n) {
+            header += 4 + 4 * (((b[header + 2] & 0xFF) << 8) | (b[header + 3] & 0xFF));
+        }
+        return header;
+    }
+
     /** Ends {@code id}'s relay: its sockets are closed and its ports go back to the range. */
     public void release(String id) {
         Session s;
@@ -380,6 +403,10 @@ public final class MediaRelay implements AutoCloseable {
         for (Leg l : List.of(s.caller, s.callee)) {
             closeQuietly(l.rtp);
             closeQuietly(l.rtcp);
+        }
+        Recorder rec = s.recorder;
+        if (rec != null) {
+            rec.close();
         }
         LOG.info("media relay: {} ended: {} RTP packets from the caller ({} dropped), {} from the callee ({} dropped)", id, s.caller.packets,
                 s.caller.dropped, s.callee.packets, s.callee.dropped);
@@ -631,7 +658,13 @@ public final class MediaRelay implements AutoCloseable {
                 from.bytes += n;
                 rtp = RtpPacket.parse(buffer.array(), 0, n);
                 if (rtp != null) {
-                    from.measure(rtp, source, System.nanoTime() / 1e9);
+                    long nanos = System.nanoTime();
+                    from.measure(rtp, source, nanos / 1e9);
+                    Recorder rec = from.session.recorder;
+                    if (rec != null) {
+                        rec.add(from == from.session.caller ? 0 : 1, rtp.payloadType(), buffer.array(), payloadOffset(buffer.array(), n),
+                                rtp.payloadLength(), nanos);
+                    }
                 }
             }
             from.session.lastPacketMs = System.currentTimeMillis();
@@ -656,8 +689,13 @@ public final class MediaRelay implements AutoCloseable {
 
     private void expire(long now) {
         List<Session> dead = new ArrayList<>();
+        long nanos = System.nanoTime();
         synchronized (this) {
             for (Session s : sessions.values()) {
+                Recorder rec = s.recorder;
+                if (rec != null) {
+                    rec.tick(nanos);
+                }
                 if (s.answered ? now - s.lastPacketMs > settings.timeoutMs() : now - s.openedMs > RING_TIMEOUT_MS) {
                     dead.add(s);
                 }

@@ -78,9 +78,13 @@ public final class DialPlan {
     }
 
     /** Where a dialled number goes and what is sent there; the trunks to try next, in order, when that one fails. */
-    public record Target(Trunk trunk, String number, List<Trunk> fallbacks) {
+    public record Target(Trunk trunk, String number, List<Trunk> fallbacks, String route) {
         public Target(Trunk trunk, String number) {
-            this(trunk, number, List.of());
+            this(trunk, number, List.of(), null);
+        }
+
+        public Target(Trunk trunk, String number, List<Trunk> fallbacks) {
+            this(trunk, number, fallbacks, null);
         }
     }
 
@@ -107,7 +111,7 @@ public final class DialPlan {
             if (r.matches(dialled)) {
                 String rest = r.strip() >= dialled.length() ? "" : dialled.substring(r.strip());
                 String number = (r.prepend() == null ? "" : r.prepend()) + rest;
-                return number.isEmpty() ? null : new Target(r.trunk(), number, r.fallbacks());
+                return number.isEmpty() ? null : new Target(r.trunk(), number, r.fallbacks(), r.prefix());
             }
         }
         return null;

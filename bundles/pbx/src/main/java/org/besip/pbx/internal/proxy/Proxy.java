@@ -119,8 +119,22 @@ public final class Proxy {
      */
     public record Policy(Map<InetSocketAddress, String> trunkPeers, Map<InetAddress, String> trunkHosts, Map<String, String> extensions,
             boolean unauthenticatedToUsers, Map<String, Credentials> trunkAccounts, Map<String, String> dids, String inboundDefault,
-            Map<String, String> displayNames, Map<String, Identity> trunkIdentities) {
+            Map<String, String> displayNames, Map<String, Identity> trunkIdentities, java.util.Set<String> recordedUsers,
+            java.util.Set<String> recordedRoutes) {
         public static final Policy DENY = new Policy(Map.of(), Map.of(), Map.of(), false);
+
+        public Policy(Map<InetSocketAddress, String> trunkPeers, Map<InetAddress, String> trunkHosts, Map<String, String> extensions,
+                boolean unauthenticatedToUsers, Map<String, Credentials> trunkAccounts, Map<String, String> dids, String inboundDefault,
+                Map<String, String> displayNames, Map<String, Identity> trunkIdentities) {
+            this(trunkPeers, trunkHosts, extensions, unauthenticatedToUsers, trunkAccounts, dids, inboundDefault, displayNames, trunkIdentities,
+                    java.util.Set.of(), java.util.Set.of());
+        }
+
+        /** The same, recording the calls of {@code users} (lower-case names) and of the dial-plan routes {@code routes} (by prefix). */
+        public Policy recording(java.util.Set<String> users, java.util.Set<String> routes) {
+            return new Policy(trunkPeers, trunkHosts, extensions, unauthenticatedToUsers, trunkAccounts, dids, inboundDefault, displayNames,
+                    trunkIdentities, users, routes);
+        }
 
         public Policy(Map<InetSocketAddress, String> trunkPeers, Map<InetAddress, String> trunkHosts, Map<String, String> extensions,
                 boolean unauthenticatedToUsers, Map<String, Credentials> trunkAccounts, Map<String, String> dids, String inboundDefault) {
@@ -130,13 +144,13 @@ public final class Proxy {
         /** The same, with the users' display names (lower-case name → name shown) and what each trunk's calls present. */
         public Policy presenting(Map<String, String> names, Map<String, Identity> identities) {
             return new Policy(trunkPeers, trunkHosts, extensions, unauthenticatedToUsers, trunkAccounts, dids, inboundDefault, names,
-                    identities);
+                    identities, recordedUsers, recordedRoutes);
         }
 
         /** The same, with the trunks found at {@code peers} (their hosts resolved). */
         public Policy withTrunkPeers(Map<InetSocketAddress, String> peers) {
             return new Policy(peers, trunkHosts, extensions, unauthenticatedToUsers, trunkAccounts, dids, inboundDefault, displayNames,
-                    trunkIdentities);
+                    trunkIdentities, recordedUsers, recordedRoutes);
         }
 
         /** Without trunk accounts and DIDs: the box answers no provider's challenge, a trunk reaches users by name or extension. */
@@ -440,32 +454,38 @@ public final class Proxy {
      * request goes; the local user a call rings ({@code callee}), and whether it is a pickup.
      */
     private record Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials,
-            List<DialPlan.Trunk> fallbacks, String number, String caller, String callee, boolean pickup) {
+            List<DialPlan.Trunk> fallbacks, String number, String caller, String callee, boolean pickup, boolean record) {
         Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {
-            this(answer, targets, trunk, maxForwards, consumedCredentials, List.of(), null, null, null, false);
+            this(answer, targets, trunk, maxForwards, consumedCredentials, List.of(), null, null, null, false, false);
         }
 
         /** The same, with the trunks a call out tries next. */
         Routed withFallbacks(List<DialPlan.Trunk> trunks, String dialled) {
             return answer != null ? this
-                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, trunks, dialled, caller, callee, pickup);
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, trunks, dialled, caller, callee, pickup, record);
         }
 
         /** The same, for requests of the authenticated local user {@code user}. */
         Routed by(String user) {
             return answer != null ? this
-                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, user, callee, pickup);
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, user, callee, pickup, record);
         }
 
         /** The same, a call that rings the local user {@code user}. */
         Routed ringing(String user) {
             return answer != null ? this
-                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, caller, user, pickup);
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, caller, user, pickup, record);
+        }
+
+        /** The same, recorded when {@code yes} (or when it already was). */
+        Routed recorded(boolean yes) {
+            return answer != null || !yes ? this
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, caller, callee, pickup, true);
         }
 
         /** The authenticated local user {@code user} picks up a ringing call. */
         static Routed pickupBy(String user) {
-            return new Routed(null, List.of(), null, 70, true, List.of(), null, user, null, true);
+            return new Routed(null, List.of(), null, 70, true, List.of(), null, user, null, true, false);
         }
     }
 
@@ -624,10 +644,10 @@ public final class Proxy {
             if (!sdp) {
                 InetSocketAddress callerContact = address(SipMessage.addrSpec(String.valueOf(req.first("Contact"))));
                 m.lateOffer(callId, fromTag, source, first.next(), callerContact == null || !callerContact.getAddress().equals(source.getAddress()),
-                        calleeNatted);
+                        calleeNatted, r.record());
                 return req;
             }
-            body = m.offer(callId, fromTag, req.body(), source, first.next(), calleeNatted);
+            body = m.offer(callId, fromTag, req.body(), source, first.next(), calleeNatted, r.record());
         }
         return body == null ? req : req.withBody(body);
     }
@@ -872,9 +892,11 @@ public final class Proxy {
             InetSocketAddress next = target.trunk().address();
             targets.add(new Target("sip:" + target.number() + "@" + hostPort(next), next, false));
             return routed(req, false, targets, trunk, maxForwards, consumedCredentials).withFallbacks(target.fallbacks(), target.number())
-                    .by(caller);
+                    .by(caller).recorded(caller != null && pol.recordedUsers().contains(caller)
+                            || target.route() != null && pol.recordedRoutes().contains(target.route()));
         }
-        return routed(req, false, targets, trunk, maxForwards, consumedCredentials).by(caller).ringing(local);
+        return routed(req, false, targets, trunk, maxForwards, consumedCredentials).by(caller).ringing(local)
+                .recorded(caller != null && pol.recordedUsers().contains(caller) || local != null && pol.recordedUsers().contains(local));
     }
 
     private Routed routed(SipMessage req, boolean ack, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {

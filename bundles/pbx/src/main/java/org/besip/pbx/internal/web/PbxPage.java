@@ -45,6 +45,19 @@ public class PbxPage extends AbstractServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        if (req.getRequestURI().endsWith(".wav")) {
+            org.besip.pbx.internal.media.Recordings recs = pbx.recordings();
+            java.nio.file.Path f = recs == null ? null : recs.file(req.getParameter("f"));
+            if (f == null) {
+                resp.sendError(HttpServletResponse.SC_NOT_FOUND, "no such recording (f=<day>/<time>-<id>.wav, as the page lists them)");
+                return;
+            }
+            resp.setContentType("audio/wav");
+            resp.setContentLengthLong(java.nio.file.Files.size(f));
+            resp.setHeader("Content-Disposition", "inline; filename=\"" + f.getFileName() + "\"");
+            java.nio.file.Files.copy(f, resp.getOutputStream());
+            return;
+        }
         if (req.getRequestURI().endsWith(".csv")) {
             long from;
             long to;
@@ -121,6 +134,18 @@ public class PbxPage extends AbstractServlet {
             }
             out.println("</tbody></table>");
         }
+        org.besip.pbx.internal.media.Recordings recs = pbx.recordings();
+        List<org.besip.pbx.internal.media.Recordings.Entry> recorded = recs == null ? List.of() : recs.list();
+        out.println("<h2>Recordings (" + recorded.size() + ")</h2>");
+        out.println("<table class='nicetable' id='besip-pbx-recordings'><thead><tr><th>Recording</th><th>Length</th><th>Size</th><th>Listen</th>"
+                + "</tr></thead><tbody>");
+        for (var e : recorded.subList(0, Math.min(20, recorded.size()))) {
+            String src = LABEL + ".wav?f=" + java.net.URLEncoder.encode(e.name(), java.nio.charset.StandardCharsets.UTF_8);
+            out.println("<tr><td>recordings/" + Encode.forHtml(e.name()) + "</td><td>" + String.format(java.util.Locale.ROOT, "%.1f s", e.seconds())
+                    + "</td><td>" + e.bytes() / 1024 + " KiB</td><td><audio controls preload='none' src='" + Encode.forHtmlAttribute(src)
+                    + "'></audio></td></tr>");
+        }
+        out.println("</tbody></table>");
         List<org.besip.pbx.internal.proxy.TrunkRegistration.Status> trunks = pbx.trunkStatus();
         out.println("<h2>Trunk registrations (" + trunks.size() + ")</h2>");
         out.println("<table class='nicetable' id='besip-pbx-trunks'><thead><tr><th>Trunk</th><th>State</th><th>Detail</th></tr></thead>"

@@ -87,9 +87,9 @@ class CallTrackerTest {
         assertEquals(0, calls.active());
 
         String csv = csv();
-        assertEquals("call_id,from_uri,to_uri,source,start_ms,answer_ms,end_ms,duration_s,disposition,hangup,trunk,cost,mos_caller,mos_callee,"
+        assertEquals("call_id,from_uri,to_uri,source,start_ms,answer_ms,end_ms,duration_s,disposition,hangup,trunk,cost,recording,mos_caller,mos_callee,"
                 + "loss_caller,loss_callee,jitter_caller,jitter_callee\r\n"
-                + "c1,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,3000,63500,60,answered,callee,,,,,,,,\r\n", csv, "a call not relayed: no MOS");
+                + "c1,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,3000,63500,60,answered,callee,,,,,,,,,\r\n", csv, "a call not relayed: no MOS");
     }
 
     /** A BYE from the callee: its From carries the callee's tag. */
@@ -112,8 +112,8 @@ class CallTrackerTest {
         calls.refused(msg("OPTIONS sip:nobody@box SIP/2.0", "c4", "<sip:nobody@box>", "1 OPTIONS", ""), 404, ALICE, 3_000);
         calls.refused(msg("INVITE sip:9123@box SIP/2.0", "c9", "<sip:9123@box>", "1 INVITE", OFFER), 407, ALICE, 3_000);
         String csv = csv();
-        assertTrue(csv.contains("c2,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,,2000,0,busy,callee,,,,,,,,\r\n"), csv);
-        assertTrue(csv.contains("c3,sip:alice@box,sip:nobody@box,127.0.0.2:5070,3000,,3000,0,not-found,box,,,,,,,,\r\n"), csv);
+        assertTrue(csv.contains("c2,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,,2000,0,busy,callee,,,,,,,,,\r\n"), csv);
+        assertTrue(csv.contains("c3,sip:alice@box,sip:nobody@box,127.0.0.2:5070,3000,,3000,0,not-found,box,,,,,,,,,\r\n"), csv);
         assertEquals(3, csv.split("\r\n").length, "header and two calls; an OPTIONS is no call, a challenge no end");
     }
 

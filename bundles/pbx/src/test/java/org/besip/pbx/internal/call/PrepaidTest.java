@@ -149,6 +149,6 @@ class PrepaidTest {
         cdrs.close();
         StringWriter w = new StringWriter();
         new CdrStore(ds).csv(0, Long.MAX_VALUE, w);
-        assertTrue(w.toString().contains(",2000,122000,120,answered,box,provider,1.0,,,,,,\r\n"), w.toString());
+        assertTrue(w.toString().contains(",2000,122000,120,answered,box,provider,1.0,,,,,,,\r\n"), w.toString());
     }
 }

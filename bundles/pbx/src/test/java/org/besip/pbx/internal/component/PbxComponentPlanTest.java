@@ -44,4 +44,12 @@ class PbxComponentPlanTest {
         assertEquals(A2, accounts.get(0).provider(), "at the first address");
         assertEquals("provider.test", accounts.get(0).domain());
     }
+
+    @org.junit.jupiter.api.Test
+    void aFinishedRecordingIsAnEventWithTheCallItsFileAndItsLength() {
+        java.util.Map<String, Object> e = PbxComponent.recorded("c1@x", "2026-12-02/011623-15f80a9fa197a43c.wav", 7.1);
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Map.of("call.id", "c1@x", "recording",
+                "recordings/2026-12-02/011623-15f80a9fa197a43c.wav", "duration", 7.1), e);
+        org.junit.jupiter.api.Assertions.assertEquals("besip/pbx/call/RECORDED", org.besip.core.api.event.Topics.CALL_RECORDED);
+    }
 }

@@ -420,4 +420,51 @@ class MediaRelayTest {
             assertTrue(u32(got, 4) > musicTs, "its timestamps go on after the music's: " + u32(got, 4) + " > " + musicTs);
         }
     }
+
+    @Test
+    void aRecordedUsersCallIsRelayedWithoutANatAndRecordedBothWays(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (MediaRelay r = relay(60_000, new CopyOnWriteArrayList<>()); DatagramSocket alice = new DatagramSocket(0, LO);
+                DatagramSocket bob = new DatagramSocket(0, LO);
+                Recordings recordings = new Recordings(dir, Recordings.Retention.DEFAULT, (id, name, secs) -> { })) {
+            List<SipMessage> sent = new CopyOnWriteArrayList<>();
+            Proxy proxy = proxyToBob(r, sent);
+            proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true).recording(Set.of("bob"), Set.of()));
+            MediaAnchor anchor = new MediaAnchor(r, "127.0.0.1", MediaAnchor.Policy.NAT_ONLY);
+            anchor.recordings(recordings);
+            proxy.media(anchor);
+            String sdp = "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " + alice.getLocalPort()
+                    + " RTP/AVP 0\r\n";
+            String invite = "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKr1;rport\r\n"
+                    + "Max-Forwards: 70\r\nFrom: <sip:alice@box>;tag=a1\r\nTo: <sip:bob@box>\r\nCall-ID: recorded-1\r\nCSeq: 1 INVITE\r\n"
+                    + "Contact: <sip:alice@127.0.0.1:5070>\r\nContent-Type: application/sdp\r\nContent-Length: " + sdp.length() + "\r\n\r\n" + sdp;
+            proxy.request(parse(invite.getBytes(StandardCharsets.UTF_8)), new InetSocketAddress(LO, 5070), System.currentTimeMillis());
+            MediaRelay.Session s = r.get("recorded-1");
+            assertNotNull(s, "no NAT, but bob's calls are recorded: the relay carries it");
+            assertNotNull(anchor.recording("recorded-1"));
+            assertTrue(Recordings.NAME.matcher(anchor.recording("recorded-1")).matches());
+            s.callee().remote(new InetSocketAddress(LO, bob.getLocalPort()));
+            for (int i = 0; i < 10; i++) {
+                send(alice, pcmu(i), s.caller().port());
+                assertNotNull(receive(bob));
+                send(bob, pcmu(100 + i), s.callee().port());
+                assertNotNull(receive(alice));
+            }
+            String name = anchor.recording("recorded-1");
+            anchor.end("recorded-1");
+            recordings.drain();
+            byte[] wav = java.nio.file.Files.readAllBytes(dir.resolve(name));
+            // the two sides spoke at once (ten packets each, sent back to back): mixed over the same 200 ms
+            assertEquals(44 + 2 * 160 * 10, wav.length, "ten packets' worth of audio, both sides mixed into it");
+            assertEquals("RIFF", new String(wav, 0, 4, StandardCharsets.US_ASCII));
+
+            sent.clear(); // a call alice makes to nobody recorded, without a NAT: not relayed
+            proxy.request(parse(invite.replace("recorded-1", "plain-1").replace("z9hG4bKr1", "z9hG4bKr2")
+                    .replace("To: <sip:bob@box>", "To: <sip:bob@box>").getBytes(StandardCharsets.UTF_8)), new InetSocketAddress(LO, 5070),
+                    System.currentTimeMillis());
+            proxy.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true));
+            proxy.request(parse(invite.replace("recorded-1", "plain-2").replace("z9hG4bKr1", "z9hG4bKr3").getBytes(StandardCharsets.UTF_8)),
+                    new InetSocketAddress(LO, 5070), System.currentTimeMillis());
+            assertNull(r.get("plain-2"), "nobody recorded, no NAT: the relay stays out of it");
+        }
+    }
 }
