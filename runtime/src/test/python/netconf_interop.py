@@ -518,10 +518,11 @@ def check_configure_pbx_users():
 
 
 def check_configure_pbx_mode():
-    """args: mode (proxy|b2bua), the media relay's first and last port"""
+    """args: mode (proxy|b2bua), the media relay's first and last port, optionally its policy (never|nat-only|always)"""
     mode, low, high = sys.argv[5], sys.argv[6], sys.argv[7]
+    relay = ('<relay>%s</relay>' % sys.argv[8]) if len(sys.argv) > 8 else ''
     cfg = ('<config><pbx xmlns="urn:besip:params:xml:ns:yang:besip-pbx"><mode>%s</mode>'
-           '<media><port-min>%s</port-min><port-max>%s</port-max></media></pbx></config>' % (mode, low, high))
+           '<media>%s<port-min>%s</port-min><port-max>%s</port-max></media></pbx></config>' % (mode, relay, low, high))
     with connect_when_announced("besip-pbx") as m:
         m.edit_config(target="running", config=cfg)
         print("ok: pbx mode %s, relay ports %s-%s" % (mode, low, high))

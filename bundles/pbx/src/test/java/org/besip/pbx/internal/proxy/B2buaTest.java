@@ -583,4 +583,19 @@ class B2buaTest {
             assertFalse(relay.playing(session.callee()), "alice resumes: bob hears her again");
         }
     }
+
+    @Test
+    void aCallTheBoxEndsItselfGetsAByeOnEachLegOnItsOwnDialog() {
+        SipMessage b = call("INVITE, ACK, BYE");
+        // what the call tracker does when the credit runs out or the relay carries nothing: the proxy's hangup
+        proxy.hangup("call-a@10.0.0.9", "\"Alice\" <sip:alice@box>;tag=a1", "<sip:alice@10.0.0.9:5070>", ALICE, "<sip:bob@box>;tag=x",
+                "<sip:bob@192.168.1.3:5080>");
+        SipMessage toAlice = sentTo(ALICE, "BYE").get(0);
+        SipMessage toBob = sentTo(BOB, "BYE").get(0);
+        assertEquals("call-a@10.0.0.9", toAlice.first("Call-ID"));
+        assertEquals(b.first("Call-ID"), toBob.first("Call-ID"), "bob's BYE on the box's dialog with him, not on alice's Call-ID");
+        assertEquals("b1", SipMessage.tag(toBob.first("To")));
+        assertTrue(toBob.first("Reason").contains("credit exhausted"), toBob.first("Reason"));
+        assertEquals(0, b2bua.size());
+    }
 }
