@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
 public class MediaLoad {
 
     static volatile boolean running;
+    static volatile long foreign;
+    static volatile String firstForeign = "";
 
     static final int PAYLOAD = 160;
     static final long PERIOD_NS = 20_000_000L;
@@ -160,10 +162,10 @@ public class MediaLoad {
         System.out.printf(java.util.Locale.ROOT,
                 "{\"mode\": \"%s\", \"calls\": %d, \"seconds\": %.1f, \"setup_s\": %.2f, \"sent\": %d, \"received\": %d, \"loss_pct\": %.4f,"
                         + " \"jitter_ms_mean\": %.3f, \"jitter_ms_max\": %.3f, \"cpu_ms_per_1000\": %.4f, \"cpu_pct\": %.1f,"
-                        + " \"pss_kib_per_call\": %.1f}%n",
+                        + " \"pss_kib_per_call\": %.1f, \"foreign\": %d, \"first_foreign\": \"%s\"}%n",
                 mode, calls, (t1 - t0) / 1e9, setupS, sent, received, lossPct, jitterSum / streams.size() / 8.0,
                 jitterMax / 8.0, cpuMsPer1000, pid == 0 ? 0 : (cpu1 - cpu0) * 100.0 / hz / ((t1 - t0) / 1e9),
-                pid == 0 ? 0 : (pssLoaded - pssBefore) / (double) calls);
+                pid == 0 ? 0 : (pssLoaded - pssBefore) / (double) calls, foreign, firstForeign);
         for (DatagramChannel c : sockets) {
             c.close();
         }
@@ -229,6 +231,15 @@ public class MediaLoad {
                         }
                         long sentAt = b.getLong(12);
                         long now = System.nanoTime();
+                        if (now - sentAt < 0 || now - sentAt > 10_000_000_000L) {
+                            // not sent by this run: no timestamp of ours in it
+                            if (foreign++ == 0) {
+                                byte[] head = new byte[Math.min(24, b.position())];
+                                b.get(0, head);
+                                firstForeign = from + " to " + c.getLocalAddress() + ": " + HexFormat.of().formatHex(head);
+                            }
+                            continue;
+                        }
                         long transit = (now - sentAt) * 8 / 1_000_000; // in 8 kHz timestamp units
                         synchronized (s) {
                             s.received++;
@@ -427,25 +438,40 @@ public class MediaLoad {
             return sb.toString();
         }
 
-        /** A BYE for each call (the callee's answers are not awaited one by one: the box answers them on). */
+        /** A BYE for each call, one after the other: the callee answers it, the caller waits for the 200 (resent once after 500 ms). */
         void hangUpAll() throws Exception {
             callerSip.configureBlocking(false);
             calleeSip.configureBlocking(false);
+            ByteBuffer b = ByteBuffer.allocate(8192);
             for (String[] c : up) {
-                sendTo(callerSip, "BYE " + c[2] + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + callerPort + ";branch=z9hG4bKbye" + c[0] + "\r\n"
+                String bye = "BYE " + c[2] + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + callerPort + ";branch=z9hG4bKbye" + c[0] + "\r\n"
                         + "Max-Forwards: 70\r\n" + (c[3] == null ? "" : "Route: " + c[3] + "\r\n") + "From: <sip:user1@127.0.0.1>;tag=c" + c[4]
-                        + "\r\nTo: " + c[1] + "\r\nCall-ID: " + c[0] + "\r\nCSeq: " + (Integer.parseInt(c[4]) + 1) + " BYE\r\n\r\n", box);
-                ByteBuffer b = ByteBuffer.allocate(8192);
-                for (int i = 0; i < 50; i++) { // the callee answers the BYEs that reach it
+                        + "\r\nTo: " + c[1] + "\r\nCall-ID: " + c[0] + "\r\nCSeq: " + (Integer.parseInt(c[4]) + 1) + " BYE\r\n\r\n";
+                sendTo(callerSip, bye, box);
+                long start = System.nanoTime();
+                boolean resent = false;
+                boolean done = false;
+                while (!done && System.nanoTime() - start < 2_000_000_000L) {
                     b.clear();
-                    if (calleeSip.receive(b) == null) {
-                        break;
+                    if (calleeSip.receive(b) != null) {
+                        String in = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+                        if (in.startsWith("BYE")) {
+                            sendTo(calleeSip, "SIP/2.0 200 OK\r\n" + headers(in, "Via") + "From: " + header(in, "From") + "\r\nTo: "
+                                    + header(in, "To") + "\r\nCall-ID: " + header(in, "Call-ID") + "\r\nCSeq: " + header(in, "CSeq") + "\r\n\r\n", box);
+                        }
+                        continue;
                     }
-                    String in = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
-                    if (in.startsWith("BYE")) {
-                        sendTo(calleeSip, "SIP/2.0 200 OK\r\n" + headers(in, "Via") + "From: " + header(in, "From") + "\r\nTo: " + header(in, "To")
-                                + "\r\nCall-ID: " + header(in, "Call-ID") + "\r\nCSeq: " + header(in, "CSeq") + "\r\n\r\n", box);
+                    b.clear();
+                    if (callerSip.receive(b) != null) {
+                        String r = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+                        done = status(r) == 200 && c[0].equals(header(r, "Call-ID")) && String.valueOf(header(r, "CSeq")).endsWith("BYE");
+                        continue;
                     }
+                    if (!resent && System.nanoTime() - start > 500_000_000L) {
+                        sendTo(callerSip, bye, box);
+                        resent = true;
+                    }
+                    LockSupport.parkNanos(100_000);
                 }
             }
         }
@@ -456,6 +482,7 @@ public class MediaLoad {
         final InetSocketAddress to;
         final DatagramChannel c;
         final List<String> ids = new ArrayList<>();
+        final String run = Long.toHexString(System.nanoTime());
         int cookie;
 
         Ng(String hostPort) throws IOException {
@@ -473,7 +500,7 @@ public class MediaLoad {
             StringBuilder d = new StringBuilder("d");
             dict.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> d.append(str(e.getKey())).append(str(e.getValue())));
             d.append("e");
-            String k = "c" + (cookie++);
+            String k = run + "-" + (cookie++); // rtpengine answers a cookie it saw before from its cache
             c.send(ByteBuffer.wrap((k + " " + d).getBytes(StandardCharsets.UTF_8)), to);
             java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65536], 65536);
             c.socket().receive(p);

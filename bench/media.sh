@@ -13,13 +13,13 @@
 # step, each relay's most calls passing, CPU per 1000 packets and memory (PSS) per call at the
 # largest step both passed, and the ratio besip / rtpengine.
 #
-#   bench/media.sh [seconds-per-step] [calls ...]      (default 10 s; 100 200 300 400 500 600 800)
+#   bench/media.sh [seconds-per-step] [calls ...]      (default 10 s; 100 200 400 500 600 700 800)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step_s=${1:-10}
 shift || true
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(100 200 300 400 500 600 800)
+[ ${#steps[@]} -gt 0 ] || steps=(100 200 400 500 600 700 800)
 dist=runtime/target/besip
 work=$(mktemp -d /tmp/besip-media.XXXXXX)
 . bench/procs.sh
@@ -60,7 +60,7 @@ pw=$(cat "$data/admin-password.txt")
 /usr/bin/python3 "$nc" 127.0.0.1 $ncport "$pw" configure_pbx_mode proxy 30000 33999 always >/dev/null
 for _ in $(seq 100); do grep -q "SIP proxy as 127.0.0.1:$sip" "$data/logs/besip.log" && break; sleep 0.1; done
 
-rtpengine --interface=127.0.0.1 --listen-ng=127.0.0.1:22229 --port-min=40000 --port-max=43999 --table=-1 --no-fallback \
+rtpengine --interface=127.0.0.1 --listen-ng=127.0.0.1:22229 --port-min=40000 --port-max=59999 --delete-delay=0 --table=-1 --no-fallback \
   --foreground --log-stderr --log-level=4 >"$work/rtpengine.out" 2>&1 &
 record_pid rtpengine $!
 rtpe_pid=$!

@@ -157,45 +157,26 @@ class BaresipNatIT {
      * PCM), from its zero crossings over its loud part; fails when the file is missing or silent.
      */
     static double tone(Path dump) throws Exception {
-        List<Path> dec;
-        try (var files = Files.list(dump)) {
-            dec = files.filter(f -> f.getFileName().toString().contains("dec")).toList();
-        }
-        String listing;
-        try (var files = Files.list(dump)) {
-            listing = files.map(f -> f.getFileName() + " " + f.toFile().length()).toList().toString();
-        }
-        assertEquals(1, dec.size(), "one decoded dump in " + dump + ": " + listing);
-        byte[] wav = Files.readAllBytes(dec.get(0));
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(wav).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        int channels = b.getShort(22);
-        int rate = b.getInt(24);
-        int data = 12;
-        while (data + 8 <= wav.length && !new String(wav, data, 4, StandardCharsets.US_ASCII).equals("data")) {
-            data += 8 + b.getInt(data + 4);
-        }
-        assertTrue(data + 8 < wav.length, "a data chunk in " + dec.get(0) + ": " + listing);
-        int start = data + 8;
-        int frames = (wav.length - start) / (2 * channels);
+        Dump d = Dump.of(dump);
+        short[] v = d.samples();
         long crossings = 0;
         long loud = 0;
         double energy = 0;
         int prev = 0;
-        for (int i = 0; i < frames; i++) {
-            int v = b.getShort(start + i * 2 * channels);
-            energy += (double) v * v;
-            if (Math.abs(v) > 1000) {
+        for (short x : v) {
+            energy += (double) x * x;
+            if (Math.abs(x) > 1000) {
                 loud++;
             }
-            if ((prev < 0 && v >= 0) || (prev >= 0 && v < 0)) {
+            if ((prev < 0 && x >= 0) || (prev >= 0 && x < 0)) {
                 crossings++;
             }
-            prev = v;
+            prev = x;
         }
-        double rms = Math.sqrt(energy / Math.max(1, frames));
-        assertTrue(frames > rate / 2 && rms > 1000 && loud > frames / 4, "half a second or more of tone, not silence: " + frames
-                + " frames at " + rate + " Hz, RMS " + (int) rms + ": " + listing);
-        return crossings / 2.0 / ((double) frames / rate);
+        double rms = Math.sqrt(energy / Math.max(1, v.length));
+        assertTrue(v.length > d.rate() / 2 && rms > 1000 && loud > v.length / 4, "half a second or more of tone, not silence: " + v.length
+                + " samples at " + d.rate() + " Hz, RMS " + (int) rms + " in " + Dump.files(dump));
+        return crossings / 2.0 / ((double) v.length / d.rate());
     }
 
     /** One ctrl_tcp command (a netstring of JSON). */
@@ -321,6 +302,23 @@ class BaresipNatIT {
         }
     }
 
+    /** Samples as they come, 16-bit. */
+    static final class Pcm {
+        short[] samples = new short[8000];
+        int n;
+
+        void add(int v) {
+            if (n == samples.length) {
+                samples = java.util.Arrays.copyOf(samples, 2 * n);
+            }
+            samples[n++] = (short) v;
+        }
+
+        short[] all() {
+            return java.util.Arrays.copyOf(samples, n);
+        }
+    }
+
     /**
      * What a phone decoded: sndfile starts a dump for each stream update (a re-INVITE starts a new
      * one), named by the second it began; their left channels in that order, 16-bit PCM, and
@@ -336,9 +334,8 @@ class BaresipNatIT {
         static Dump of(Path dir) throws Exception {
             List<Path> dec = files(dir);
             assertTrue(!dec.isEmpty(), "a decoded dump in " + dir);
-            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            Pcm all = new Pcm();
             int rate = 0;
-            int count = 0;
             for (Path f : dec) {
                 byte[] wav = Files.readAllBytes(f);
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(wav).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -351,18 +348,10 @@ class BaresipNatIT {
                 int start = data + 8;
                 int frames = Math.max(0, (wav.length - start) / (2 * channels));
                 for (int i = 0; i < frames; i++) {
-                    short v = b.getShort(start + i * 2 * channels);
-                    all.write(v & 0xFF);
-                    all.write((v >> 8) & 0xFF);
-                    count++;
+                    all.add(b.getShort(start + i * 2 * channels));
                 }
             }
-            java.nio.ByteBuffer pcm = java.nio.ByteBuffer.wrap(all.toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            short[] s = new short[count];
-            for (int i = 0; i < count; i++) {
-                s[i] = pcm.getShort(2 * i);
-            }
-            return new Dump(s, rate);
+            return new Dump(all.all(), rate);
         }
 
         /**
@@ -453,25 +442,16 @@ class BaresipNatIT {
 
     /** The purity of {@code hz} (and the RMS) in the audio of the packets captured from {@code fromMs} to {@code toMs}, decoded in order. */
     static double[] purity(List<long[]> packets, List<byte[]> payloads, long fromMs, long toMs, double hz) {
-        java.io.ByteArrayOutputStream pcm = new java.io.ByteArrayOutputStream();
-        int n = 0;
+        Pcm pcm = new Pcm();
         for (int i = 0; i < packets.size(); i++) {
             long ms = packets.get(i)[0] / 1000;
             if (ms >= fromMs && ms <= toMs) {
                 for (byte x : payloads.get(i)) {
-                    int v = ulaw(x);
-                    pcm.write(v & 0xFF);
-                    pcm.write((v >> 8) & 0xFF);
-                    n++;
+                    pcm.add(ulaw(x));
                 }
             }
         }
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(pcm.toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        short[] s = new short[n];
-        for (int i = 0; i < n; i++) {
-            s[i] = b.getShort(2 * i);
-        }
-        return new Dump(s, 8000).purity(0, n / 8000.0, hz);
+        return new Dump(pcm.all(), 8000).purity(0, pcm.n / 8000.0, hz);
     }
 
     /**

@@ -1,7 +1,6 @@
 package org.besip.core.api.quality;
 
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -19,7 +18,8 @@ public final class RtpStream {
 
     private final StreamKey key;
     private final Map<Integer, PayloadTypes.Codec> dynamic;
-    private final Map<Integer, Long> packetsByType = new HashMap<>();
+    /** Packets per payload type (7 bits): counted for every packet, so no boxing. */
+    private final long[] packetsByType = new long[128];
     private final BitSet received = new BitSet();
     private long base = -1;
     private long highest;
@@ -59,7 +59,7 @@ public final class RtpStream {
 
     /** @param arrival capture time in seconds */
     public void add(RtpPacket p, double arrival) {
-        packetsByType.merge(p.payloadType(), 1L, Long::sum);
+        packetsByType[p.payloadType() & 0x7F]++;
         // a marked packet starts a talkspurt after silence suppression, and a change of payload
         // type (voice to comfort noise and back) restarts timing: the gap before either is not
         // network delay variation (as Wireshark's RTP analysis counts it)
@@ -166,13 +166,16 @@ public final class RtpStream {
     private int dominantVoiceType() {
         int best = -1;
         long bestCount = -1;
-        for (var e : packetsByType.entrySet()) {
-            PayloadTypes.Codec c = PayloadTypes.codec(e.getKey(), dynamic);
+        for (int pt = 0; pt < packetsByType.length; pt++) {
+            if (packetsByType[pt] == 0) {
+                continue;
+            }
+            PayloadTypes.Codec c = PayloadTypes.codec(pt, dynamic);
             boolean voice = c == null || c.voice();
-            long weight = e.getValue() + (voice ? Long.MAX_VALUE / 4 : 0);
+            long weight = packetsByType[pt] + (voice ? Long.MAX_VALUE / 4 : 0);
             if (weight > bestCount) {
                 bestCount = weight;
-                best = e.getKey();
+                best = pt;
             }
         }
         return best;

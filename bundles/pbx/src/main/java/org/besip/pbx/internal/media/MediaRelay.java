@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import org.besip.core.api.quality.RtpPacket;
@@ -40,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * stranger who sprays the range gets at most the packets before the phone's first). A new SDP
  * address (a re-INVITE) unlatches the leg.
  * <p>
- * One thread ({@code pbx-media}) does all of it on a selector: the SIP threads only open, update
- * and release sessions, which never blocks them. Bounded: the range gives at most
+ * One or two threads ({@code pbx-media}, {@code pbx-media-1}: one a core, two at the most) do all
+ * of it, each on a selector over the sessions it was given (in turn as they open): the SIP
+ * threads only open, update and release sessions, which never blocks them. Bounded: the range gives at most
  * {@code (max - min + 1) / 4} sessions; a session with no packet on either leg for the timeout is
  * reported (the call is ended) and released. Every port goes back to the range when its session
  * is released.
@@ -53,7 +55,12 @@ public final class MediaRelay implements AutoCloseable {
     public static final long RING_TIMEOUT_MS = 5 * 60_000;
 
     /** Where the relay binds and what range its ports come from. */
-    public record Settings(InetAddress bind, int minPort, int maxPort, long timeoutMs) {
+    public record Settings(InetAddress bind, int minPort, int maxPort, long timeoutMs, int threads) {
+        /** With one relay thread per core, two at the most. */
+        public Settings(InetAddress bind, int minPort, int maxPort, long timeoutMs) {
+            this(bind, minPort, maxPort, timeoutMs, Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())));
+        }
+
         /** Sessions the range holds: four ports each. */
         public int capacity() {
             return (maxPort - minPort + 1) / 4;
@@ -80,10 +87,12 @@ public final class MediaRelay implements AutoCloseable {
         volatile long dropped;
         /** The RTP streams this leg's phone sent, by SSRC (at most four: a new one after a re-INVITE). */
         private final Map<Long, RtpStream> streams = new LinkedHashMap<>();
+        private long lastSsrc = -1;
+        private RtpStream lastStream;
 
         /** Adds a packet that came from this leg's phone to its stream's statistics (relay thread). */
         synchronized void measure(RtpPacket p, InetSocketAddress from, double arrivalS) {
-            RtpStream st = streams.get(p.ssrc());
+            RtpStream st = p.ssrc() == lastSsrc ? lastStream : streams.get(p.ssrc()); // the same stream as the packet before, mostly
             if (st == null) {
                 if (streams.size() >= 4) {
                     return;
@@ -92,6 +101,8 @@ public final class MediaRelay implements AutoCloseable {
                         settings.bind().getHostAddress(), port), Map.of());
                 streams.put(p.ssrc(), st);
             }
+            lastSsrc = p.ssrc();
+            lastStream = st;
             st.add(p, arrivalS);
         }
 
@@ -215,7 +226,11 @@ public final class MediaRelay implements AutoCloseable {
             return recording;
         }
 
-        Session(String id, DatagramChannel[] ch, int callerPort, int calleePort, long now) {
+        /** The relay thread that carries this call's packets. */
+        final Worker worker;
+
+        Session(String id, DatagramChannel[] ch, int callerPort, int calleePort, long now, Worker worker) {
+            this.worker = worker;
             this.id = id;
             this.caller = new Leg(this, ch[0], ch[1], callerPort);
             this.callee = new Leg(this, ch[2], ch[3], calleePort);
@@ -251,13 +266,83 @@ public final class MediaRelay implements AutoCloseable {
 
     private final Settings settings;
     private final Consumer<String> timedOut;
-    private final Selector selector;
-    private final Thread thread;
+    private final Worker[] workers;
+    private int nextWorker;
     private final Map<String, Session> sessions = new LinkedHashMap<>();
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
-    private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
-    private final ByteBuffer buffer = ByteBuffer.allocate(65_536); // on the heap: the RTP header is read from its array
     private volatile boolean running = true;
+
+    /**
+     * One relay thread ({@code pbx-media-N}): a selector over the sockets of the sessions it was
+     * given, what the SIP threads ask of it, the music it plays. The first also ends the sessions
+     * that timed out.
+     */
+    final class Worker implements Runnable {
+        final Selector selector;
+        final Thread thread;
+        final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
+        /** Off the heap, so the kernel copies straight into it; the packet's bytes are read from {@code heap}. */
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(65_536);
+        final byte[] heap = new byte[65_536];
+        final java.util.Set<Leg> playing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final boolean expires;
+
+        Worker(int index) throws IOException {
+            this.selector = Selector.open();
+            this.expires = index == 0;
+            this.thread = new Thread(this, workersName(index));
+            thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            long lastCheck = System.currentTimeMillis();
+            while (running) {
+                try {
+                    selector.select(playing.isEmpty() ? 500 : 5);
+                    Runnable r;
+                    while ((r = pending.poll()) != null) {
+                        r.run();
+                    }
+                    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                    int ready = 0;
+                    while (it.hasNext()) {
+                        SelectionKey k = it.next();
+                        it.remove();
+                        if (k.isValid() && k.isReadable()) {
+                            drain(this, (DatagramChannel) k.channel(), (Attachment) k.attachment());
+                            ready++;
+                        }
+                    }
+                    if (ready > 0 && ready < BATCH) {
+                        // busy but few sockets ready: let a few more packets come before the next select, so one select
+                        // serves many (a packet waits at most this long; at 50 packets a second a stream's jitter is ~0)
+                        LockSupport.parkNanos(BATCH_WAIT_NS);
+                    }
+                    if (!playing.isEmpty()) {
+                        playDue(this, System.nanoTime());
+                    }
+                    long now = System.currentTimeMillis();
+                    if (expires && now - lastCheck >= 1000) {
+                        lastCheck = now;
+                        expire(now);
+                    }
+                } catch (ClosedSelectorException e) {
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("media relay: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    /** Below this many sockets ready at once, a relay thread waits {@link #BATCH_WAIT_NS} before it selects again. */
+    static final int BATCH = 16;
+    static final long BATCH_WAIT_NS = 250_000;
+
+    private static String workersName(int index) {
+        return index == 0 ? "pbx-media" : "pbx-media-" + index;
+    }
 
     /** @param timedOut told (on the relay thread) of a session that carried nothing for the timeout; it is released after */
     public MediaRelay(Settings settings, Consumer<String> timedOut) throws IOException {
@@ -270,10 +355,13 @@ public final class MediaRelay implements AutoCloseable {
         for (int p = first; p + 1 <= settings.maxPort(); p += 2) {
             free.add(p);
         }
-        this.selector = Selector.open();
-        this.thread = new Thread(this::run, "pbx-media");
-        thread.setDaemon(true);
-        thread.start();
+        this.workers = new Worker[Math.max(1, settings.threads())];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i);
+        }
+        for (Worker w : workers) {
+            w.thread.start();
+        }
     }
 
     public Settings settings() {
@@ -339,24 +427,25 @@ public final class MediaRelay implements AutoCloseable {
                 LOG.warn("media relay: no port pair free for {} ({} sessions)", id, sessions.size());
                 return null;
             }
-            s = new Session(id, ch, ports[0], ports[1], System.currentTimeMillis());
+            s = new Session(id, ch, ports[0], ports[1], System.currentTimeMillis(), workers[nextWorker++ % workers.length]);
             sessions.put(id, s);
         }
         Session opened = s;
-        pending.add(() -> {
-            register(opened.caller.rtp, new Attachment(opened.caller, true));
-            register(opened.caller.rtcp, new Attachment(opened.caller, false));
-            register(opened.callee.rtp, new Attachment(opened.callee, true));
-            register(opened.callee.rtcp, new Attachment(opened.callee, false));
+        Worker w = s.worker;
+        w.pending.add(() -> {
+            register(w, opened.caller.rtp, new Attachment(opened.caller, true));
+            register(w, opened.caller.rtcp, new Attachment(opened.caller, false));
+            register(w, opened.callee.rtp, new Attachment(opened.callee, true));
+            register(w, opened.callee.rtcp, new Attachment(opened.callee, false));
         });
-        selector.wakeup();
+        w.selector.wakeup();
         return s;
     }
 
-    private void register(DatagramChannel c, Attachment a) {
+    private static void register(Worker w, DatagramChannel c, Attachment a) {
         try {
             if (c.isOpen()) {
-                c.register(selector, SelectionKey.OP_READ, a);
+                c.register(w.selector, SelectionKey.OP_READ, a);
             }
         } catch (java.nio.channels.ClosedChannelException e) {
             // released before the relay thread got to it
@@ -414,7 +503,7 @@ public final class MediaRelay implements AutoCloseable {
             free.add(s.caller.port);
             free.add(s.callee.port);
         }
-        selector.wakeup();
+        s.worker.selector.wakeup();
     }
 
     private record Attachment(Leg leg, boolean rtp) {
@@ -480,7 +569,6 @@ public final class MediaRelay implements AutoCloseable {
     /** Samples per packet of music on hold: 20 ms at 8 kHz. */
     static final int FRAME = 160;
     private volatile byte[] music = MusicOnHold.shipped();
-    private final java.util.Set<Leg> playing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The music held phones hear (G.711 µ-law, 8 kHz): the shipped tune unless another is configured. */
     public void music(byte[] ulaw) {
@@ -492,8 +580,8 @@ public final class MediaRelay implements AutoCloseable {
     /** {@code leg}'s phone hears music in {@code payloadType} (0 PCMU, 8 PCMA) instead of the other side, until {@link #stopPlaying}. */
     public void play(Leg leg, int payloadType) {
         leg.playback = new Playback(G711.fromUlaw(music, payloadType == 8 ? 8 : 0), payloadType == 8 ? 8 : 0, System.nanoTime());
-        playing.add(leg);
-        selector.wakeup();
+        leg.session.worker.playing.add(leg);
+        leg.session.worker.selector.wakeup();
         LOG.info("media relay: {} plays music on hold to the {}", leg.session.id, leg == leg.session.caller ? "caller" : "callee");
     }
 
@@ -504,16 +592,16 @@ public final class MediaRelay implements AutoCloseable {
             leg.resync = true; // the other side's audio continues the music's stream
         }
         leg.playback = null;
-        playing.remove(leg);
+        leg.session.worker.playing.remove(leg);
     }
 
     /**
      * A packet from the other side on its way to {@code to}'s phone (relay thread): counted as what
      * that phone last got, and rewritten to continue its stream when the stream it gets changed.
      */
-    private static void continuity(Leg to, byte[] b, int n, RtpPacket p, long now) {
+    private static boolean continuity(Leg to, byte[] b, int n, RtpPacket p, long now) {
         if (p == null || n < 12) {
-            return;
+            return false;
         }
         if (!to.sent) {
             to.sourceSsrc = p.ssrc();
@@ -544,6 +632,7 @@ public final class MediaRelay implements AutoCloseable {
         to.sentSeq = seq;
         to.sentTs = ts;
         to.sentNanos = now;
+        return to.translating;
     }
 
     /** Whether {@code leg}'s phone hears music now. */
@@ -552,11 +641,11 @@ public final class MediaRelay implements AutoCloseable {
     }
 
     /** Sends the music packets that are due (relay thread). */
-    private void playDue(long now) {
-        for (Leg leg : playing) {
+    private static void playDue(Worker w, long now) {
+        for (Leg leg : w.playing) {
             Playback pb = leg.playback;
             if (pb == null || !leg.rtp.isOpen()) {
-                playing.remove(leg);
+                w.playing.remove(leg);
                 continue;
             }
             if (!pb.started) {
@@ -585,42 +674,11 @@ public final class MediaRelay implements AutoCloseable {
         }
     }
 
-    private void run() {
-        long lastCheck = System.currentTimeMillis();
-        while (running) {
-            try {
-                selector.select(playing.isEmpty() ? 500 : 5);
-                Runnable r;
-                while ((r = pending.poll()) != null) {
-                    r.run();
-                }
-                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-                while (it.hasNext()) {
-                    SelectionKey k = it.next();
-                    it.remove();
-                    if (k.isValid() && k.isReadable()) {
-                        drain((DatagramChannel) k.channel(), (Attachment) k.attachment());
-                    }
-                }
-                if (!playing.isEmpty()) {
-                    playDue(System.nanoTime());
-                }
-                long now = System.currentTimeMillis();
-                if (now - lastCheck >= 1000) {
-                    lastCheck = now;
-                    expire(now);
-                }
-            } catch (ClosedSelectorException e) {
-                return;
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("media relay: {}", e.toString());
-            }
-        }
-    }
-
     /** Forwards what waits on {@code in}: at most 64 packets, so one busy socket cannot starve the others. */
-    private void drain(DatagramChannel in, Attachment a) {
+    private void drain(Worker w, DatagramChannel in, Attachment a) {
         Leg from = a.leg();
+        ByteBuffer buffer = w.buffer;
+        byte[] heap = w.heap;
         for (int i = 0; i < 64; i++) {
             buffer.clear();
             SocketAddress src;
@@ -656,14 +714,14 @@ public final class MediaRelay implements AutoCloseable {
             if (a.rtp()) {
                 from.packets++;
                 from.bytes += n;
-                rtp = RtpPacket.parse(buffer.array(), 0, n);
+                buffer.get(0, heap, 0, n);
+                rtp = RtpPacket.parse(heap, 0, n);
                 if (rtp != null) {
                     long nanos = System.nanoTime();
                     from.measure(rtp, source, nanos / 1e9);
                     Recorder rec = from.session.recorder;
                     if (rec != null) {
-                        rec.add(from == from.session.caller ? 0 : 1, rtp.payloadType(), buffer.array(), payloadOffset(buffer.array(), n),
-                                rtp.payloadLength(), nanos);
+                        rec.add(from == from.session.caller ? 0 : 1, rtp.payloadType(), heap, payloadOffset(heap, n), rtp.payloadLength(), nanos);
                     }
                 }
             }
@@ -676,8 +734,8 @@ public final class MediaRelay implements AutoCloseable {
             if (target == null) {
                 continue; // the other side has not said where it receives yet
             }
-            if (a.rtp()) {
-                continuity(to, buffer.array(), n, rtp, System.nanoTime());
+            if (a.rtp() && continuity(to, heap, n, rtp, System.nanoTime())) {
+                buffer.put(0, heap, 0, 12); // the header rewritten to continue the stream the phone gets
             }
             try {
                 (a.rtp() ? to.rtp : to.rtcp).send(buffer, target);
@@ -728,15 +786,19 @@ public final class MediaRelay implements AutoCloseable {
             ids = new ArrayList<>(sessions.keySet());
         }
         ids.forEach(this::release);
-        try {
-            selector.close();
-        } catch (IOException e) {
-            // closing anyway
+        for (Worker w : workers) {
+            try {
+                w.selector.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
         }
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (Worker w : workers) {
+            try {
+                w.thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
