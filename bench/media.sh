@@ -8,8 +8,10 @@
 #   rtpengine: Debian's rtpengine, userspace forwarding only (--table=-1: no kernel module), its
 #          default threads, each call set up with its ng protocol (offer, answer).
 #   direct: the load tool sending straight to itself, no relay: the generator's own jitter.
-# Steps of concurrent calls; a step passes with < 0.1 % loss and < 5 ms jitter added over the
-# direct run of the same size (RFC 3550 interarrival jitter, mean over the streams). Prints each
+# Steps of concurrent calls; a step passes when the load tool could send what it asked for (99 % of
+# the packets: beyond that, the machine, not the relay, is the limit), with < 0.1 % loss and < 5 ms
+# jitter added over the direct run of the same size (RFC 3550 interarrival jitter, mean over the
+# streams). Prints each
 # step, each relay's most calls passing, CPU per 1000 packets and memory (PSS) per call at the
 # largest step both passed, and the ratio besip / rtpengine.
 #
@@ -34,11 +36,12 @@ command -v rtpengine >/dev/null || { echo "needs rtpengine (Debian rtpengine-dae
 nc=runtime/src/test/python/netconf_interop.py
 load() { java -Xss512k bench/MediaLoad.java "$@"; }
 
-passes() { # result-json direct-json: loss < 0.1 %, jitter added < 5 ms
+passes() { # result-json direct-json: the load was offered (99 % of the packets asked for were sent), loss < 0.1 %, jitter added < 5 ms
   python3 -c "
 import json, sys
 r, d = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-sys.exit(0 if r['loss_pct'] < 0.1 and r['jitter_ms_mean'] - d['jitter_ms_mean'] < 5 else 1)" "$1" "$2"
+offered = r['sent'] >= 0.99 * r['calls'] * 2 * 50 * r['seconds']
+sys.exit(0 if offered and r['loss_pct'] < 0.1 and r['jitter_ms_mean'] - d['jitter_ms_mean'] < 5 else 1)" "$1" "$2"
 }
 field() { python3 -c "import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
