@@ -125,6 +125,28 @@ class BaresipNatIT {
         return dir;
     }
 
+    /** The namespaces and the NAT (needs root), and the box on the host's side at 10.77.2.2:{@code sip} with {@code users} users. */
+    private BesipProcess boxOnTheNat(boolean lossy, int sip, int users) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root"); // CI runs as root
+        network(lossy);
+        BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort(), "-Dbesip.sip.host=10.77.2.2", "-Dbesip.sip.port=" + sip);
+        try {
+            NetconfIT.runOn(box, "configure_pbx_users", String.valueOf(users), "Sup3r-secret-pw");
+        } catch (Exception | AssertionError e) {
+            box.close(); // the caller's try-with-resources never got it
+            throw e;
+        }
+        return box;
+    }
+
+    /** user0's baresip behind the NAT (10.77.1.2, a 700 Hz tone, answering at once), registered with the box at {@code registrar}. */
+    private void phoneBehindNat(String registrar) throws Exception {
+        Path behindNat = phone("phone0", "10.77.1.2:5060", "bsnat-l0", "10000-10100", "127.0.0.1:4444",
+                "<sip:user0@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;answermode=auto;audio_codecs=PCMU", 700);
+        baresip("phone0", behindNat, "ip", "netns", "exec", "bsnat-lan");
+        awaitLog("phone0", "user0@10.77.2.2: {0/UDP/v4} 200 OK");
+    }
+
     private Process baresip(String name, Path dir, String... netns) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(netns));
         cmd.addAll(List.of("stdbuf", "-oL", "baresip", "-f", dir.toString()));
@@ -203,19 +225,12 @@ class BaresipNatIT {
     @ParameterizedTest(name = "lossy uplink: {0}")
     @ValueSource(booleans = { false, true })
     void aPhoneBehindNatRegistersIsCalledThroughTheBoxAndBothSeeTheCallAnsweredAndHungUp(boolean lossy) throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root"); // CI runs as root
-        network(lossy);
         int sip = BesipProcess.freeUdpAndTcpPort();
-        try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort(), "-Dbesip.sip.host=10.77.2.2",
-                "-Dbesip.sip.port=" + sip)) {
-            NetconfIT.runOn(box, "configure_pbx_users", "2", "Sup3r-secret-pw");
+        try (BesipProcess box = boxOnTheNat(lossy, sip, 2)) {
             MonitoringIT.awaitLog(box, "SIP over UDP on /10.77.2.2:" + sip);
 
             String registrar = "10.77.2.2:" + sip;
-            Path behindNat = phone("phone0", "10.77.1.2:5060", "bsnat-l0", "10000-10100", "127.0.0.1:4444",
-                    "<sip:user0@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;answermode=auto;audio_codecs=PCMU", 700);
-            baresip("phone0", behindNat, "ip", "netns", "exec", "bsnat-lan");
-            awaitLog("phone0", "user0@10.77.2.2: {0/UDP/v4} 200 OK");
+            phoneBehindNat(registrar);
 
             int ctrl = BesipOptions.freePort();
             Path onHost = phone("phone1", "10.77.2.3:" + BesipProcess.freeUdpAndTcpPort(), "10.77.2.3", "10200-10300", "127.0.0.1:" + ctrl,
@@ -464,19 +479,12 @@ class BaresipNatIT {
      */
     @org.junit.jupiter.api.Test
     void throughTheB2buaAHeldPhoneHearsMusicAndATransferredOneTheThirdPhone() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root"); // CI runs as root
-        network(false);
         int sip = BesipProcess.freeUdpAndTcpPort();
-        try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort(), "-Dbesip.sip.host=10.77.2.2",
-                "-Dbesip.sip.port=" + sip)) {
-            NetconfIT.runOn(box, "configure_pbx_users", "3", "Sup3r-secret-pw");
+        try (BesipProcess box = boxOnTheNat(false, sip, 3)) {
             NetconfIT.runOn(box, "configure_pbx_mode", "b2bua", "30000", "30999");
             MonitoringIT.awaitLog(box, "SIP B2BUA as 10.77.2.2:" + sip);
             String registrar = "10.77.2.2:" + sip;
-            Path behindNat = phone("phone0", "10.77.1.2:5060", "bsnat-l0", "10000-10100", "127.0.0.1:4444",
-                    "<sip:user0@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;answermode=auto;audio_codecs=PCMU", 700);
-            baresip("phone0", behindNat, "ip", "netns", "exec", "bsnat-lan");
-            awaitLog("phone0", "user0@10.77.2.2: {0/UDP/v4} 200 OK");
+            phoneBehindNat(registrar);
             int ctrl = BesipOptions.freePort();
             baresip("phone1", phone("phone1", "10.77.2.3:" + BesipProcess.freeUdpAndTcpPort(), "10.77.2.3", "10200-10300", "127.0.0.1:" + ctrl,
                     "<sip:user1@" + registrar + ";transport=udp>;auth_pass=Sup3r-secret-pw;regint=60;audio_codecs=PCMU", 440));
