@@ -168,19 +168,8 @@ public final class MediaRelay implements AutoCloseable {
                 latchedRtcp = null;
                 expectedRtp = false;
                 expectedRtcp = false;
-                if (connected) {
-                    session.worker.pending.add(() -> disconnect(this)); // the phone may send from elsewhere now
-                    session.worker.selector.wakeup();
-                }
             }
         }
-
-        /**
-         * Whether the RTP socket is connected to the latched source (relay thread): once a leg is
-         * latched where its phone was expected, the kernel drops packets from anywhere else and
-         * the relay reads and writes without an address per packet.
-         */
-        volatile boolean connected;
 
         /** Where this leg's phone's signalling comes from; with its SDP address, the only sources its media is latched from. */
         public void signalling(InetAddress source) {
@@ -673,8 +662,8 @@ public final class MediaRelay implements AutoCloseable {
                 leg.sentNanos = now;
                 if (target != null) {
                     try {
-                        sendOut(leg, leg.rtp, ByteBuffer.wrap(packet), target, true);
-                    } catch (IOException | RuntimeException e) {
+                        leg.rtp.send(ByteBuffer.wrap(packet), target);
+                    } catch (IOException e) {
                         // a lost frame of music
                     }
                 }
@@ -685,29 +674,6 @@ public final class MediaRelay implements AutoCloseable {
         }
     }
 
-    /** The leg's RTP socket takes packets from anywhere again (relay thread). */
-    private static void disconnect(Leg leg) {
-        try {
-            if (leg.rtp.isOpen() && leg.rtp.isConnected()) {
-                leg.rtp.disconnect();
-            }
-        } catch (IOException e) {
-            // closing or closed: nothing to take any more
-        }
-        leg.connected = false;
-    }
-
-    /** Sends {@code b} to {@code target} out of {@code c}: written on a connected socket, whose peer it is. */
-    private static void sendOut(Leg leg, DatagramChannel c, ByteBuffer b, InetSocketAddress target, boolean rtp) throws IOException {
-        if (rtp && leg.connected && target.equals(leg.latchedRtp)) {
-            c.write(b);
-        } else if (rtp && leg.connected) {
-            return; // unlatched, its disconnect is queued: the phone said it receives elsewhere
-        } else {
-            c.send(b, target);
-        }
-    }
-
     /** Forwards what waits on {@code in}: at most 64 packets, so one busy socket cannot starve the others. */
     private void drain(Worker w, DatagramChannel in, Attachment a) {
         Leg from = a.leg();
@@ -715,29 +681,18 @@ public final class MediaRelay implements AutoCloseable {
         byte[] heap = w.heap;
         for (int i = 0; i < 64; i++) {
             buffer.clear();
-            InetSocketAddress source;
-            boolean connected = a.rtp() && from.connected;
+            SocketAddress src;
             try {
-                if (connected) {
-                    if (in.read(buffer) <= 0) {
-                        return;
-                    }
-                    source = from.latchedRtp;
-                } else {
-                    SocketAddress src = in.receive(buffer);
-                    if (src == null) {
-                        return;
-                    }
-                    source = (InetSocketAddress) src;
-                }
+                src = in.receive(buffer);
             } catch (IOException e) {
                 return; // closed by a release, or an ICMP error from the last send
             }
-            if (source == null) {
-                continue; // unlatched meanwhile, its disconnect is queued
+            if (src == null) {
+                return;
             }
+            InetSocketAddress source = (InetSocketAddress) src;
             InetSocketAddress latched = a.rtp() ? from.latchedRtp : from.latchedRtcp;
-            boolean expected = connected || from.mayLatch(source.getAddress());
+            boolean expected = from.mayLatch(source.getAddress());
             // the first packet latches; a packet from where the phone was expected (its SDP address, its signalling
             // source) takes over a latch a packet from anywhere else got first, so a stranger spraying the relay's
             // ports cannot keep a call's audio (RTP bleed), while a phone that sends from another of its addresses works
@@ -752,14 +707,6 @@ public final class MediaRelay implements AutoCloseable {
             } else if (!latched.equals(source)) {
                 from.dropped++;
                 continue;
-            }
-            if (a.rtp() && !connected && from.expectedRtp && source.equals(from.latchedRtp)) {
-                try {
-                    in.connect(source); // latched where the phone was expected: no takeover can come any more
-                    from.connected = true;
-                } catch (IOException | RuntimeException e) {
-                    // stays unconnected: the relay checks every source itself
-                }
             }
             buffer.flip();
             int n = buffer.remaining();
@@ -791,9 +738,9 @@ public final class MediaRelay implements AutoCloseable {
                 buffer.put(0, heap, 0, 12); // the header rewritten to continue the stream the phone gets
             }
             try {
-                sendOut(to, a.rtp() ? to.rtp : to.rtcp, buffer, target, a.rtp());
-            } catch (IOException | RuntimeException e) {
-                // a full socket buffer, an unreachable phone, a socket disconnected meanwhile: this packet is lost, nothing else
+                (a.rtp() ? to.rtp : to.rtcp).send(buffer, target);
+            } catch (IOException e) {
+                // a full socket buffer or an unreachable phone loses this packet, nothing else
             }
         }
     }
