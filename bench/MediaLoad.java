@@ -36,6 +36,33 @@ import java.util.regex.Pattern;
 public class MediaLoad {
 
     static volatile boolean running;
+
+    /** Waits (at most 2 s) until every packet sent has arrived, or none more arrives for 200 ms: the rest is lost. */
+    static void awaitInFlight(List<Stream> streams) throws InterruptedException {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        long last = -1;
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            long sent = 0;
+            long received = 0;
+            for (Stream s : streams) {
+                synchronized (s) {
+                    sent += s.sent;
+                    received += s.received;
+                }
+            }
+            if (received >= sent) {
+                return;
+            }
+            if (received != last) {
+                last = received;
+                quietSince = System.nanoTime();
+            } else if (System.nanoTime() - quietSince > 200_000_000L) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+    }
     static volatile long foreign;
     static volatile String firstForeign = "";
 
@@ -135,7 +162,7 @@ public class MediaLoad {
         send(streams, seconds * 1_000_000_000L);
         long t1 = System.nanoTime();
         long cpu1 = cpuTicks(pid);
-        Thread.sleep(500); // what is still in flight arrives
+        awaitInFlight(streams); // what is still in flight arrives
         running = false;
         selector.wakeup();
         receiver.join(2000);

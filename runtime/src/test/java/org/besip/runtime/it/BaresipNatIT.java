@@ -396,23 +396,23 @@ class BaresipNatIT {
         }
     }
 
-    /**
-     * Polls the PBX page (at most 30 s) until the relay row's counters (RTP packets from the caller,
-     * from the callee, music frames to the caller, to the callee) pass {@code until}; returns the
-     * row's callee latch and its count of the caller's packets.
-     */
-    private static String[] relayRow(BesipProcess box, java.util.function.Predicate<long[]> until) throws Exception {
+    /** The relay's row on the PBX page: where the callee is latched, the RTP packets each side sent, the music frames to the callee. */
+    record RelayRow(String callee, long callerPackets, long calleePackets, long musicToCallee) {
+    }
+
+    /** Polls the PBX page (at most 30 s) until the relay's row passes {@code until}; returns it. */
+    private static RelayRow relayRow(BesipProcess box, java.util.function.Predicate<RelayRow> until) throws Exception {
         java.util.regex.Pattern row = java.util.regex.Pattern.compile("<td class='caller-packets'>(\\d+)</td><td>([^<]*)</td>"
-                + "<td class='callee-packets'>(\\d+)</td><td>\\d+</td><td class='music'>(\\d+), (\\d+)</td>");
+                + "<td class='callee-packets'>(\\d+)</td><td>\\d+</td><td class='music'>\\d+, (\\d+)</td>");
         long deadline = System.currentTimeMillis() + 30_000;
         String page = "";
         while (System.currentTimeMillis() < deadline) {
             page = box.get("besip-pbx", "admin", box.password()).body();
             java.util.regex.Matcher m = row.matcher(page);
             if (m.find()) {
-                long[] c = { Long.parseLong(m.group(1)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)), Long.parseLong(m.group(5)) };
-                if (until.test(new long[] { 0, c[0], c[1], c[3] })) {
-                    return new String[] { m.group(2), m.group(1) };
+                RelayRow r = new RelayRow(m.group(2), Long.parseLong(m.group(1)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)));
+                if (until.test(r)) {
+                    return r;
                 }
             }
             Thread.sleep(50);
@@ -504,24 +504,24 @@ class BaresipNatIT {
             command("127.0.0.1", ctrl, "dial", "sip:user0@" + registrar);
             awaitLog("phone0", "Call established");
             awaitLog("phone1", "Call established");
-            String[] r = relayRow(box, row -> row[1] >= 150); // three seconds of the caller's tone
-            assertTrue(r[0].contains("10.77.2.1"), "the NAT'd phone is latched at the NAT's address: " + r[0]);
+            RelayRow r = relayRow(box, row -> row.callerPackets() >= 150); // three seconds of the caller's tone
+            assertTrue(r.callee().contains("10.77.2.1"), "the NAT'd phone is latched at the NAT's address: " + r.callee());
             long holdAt = System.currentTimeMillis();
             command("127.0.0.1", ctrl, "hold", "");
             MonitoringIT.awaitLog(box, "plays music on hold to the callee");
-            relayRow(box, row -> row[3] >= 150); // three seconds of music to the held phone
+            relayRow(box, row -> row.musicToCallee() >= 150); // three seconds of music to the held phone
             long resumeAt = System.currentTimeMillis();
             command("127.0.0.1", ctrl, "resume", "");
             MonitoringIT.awaitLog(box, "stops the music to the callee");
-            long callerPackets = Long.parseLong(relayRow(box, row -> true)[1]);
-            relayRow(box, row -> row[1] >= callerPackets + 150);
+            long callerPackets = relayRow(box, row -> true).callerPackets();
+            relayRow(box, row -> row.callerPackets() >= callerPackets + 150);
             long transferAt = System.currentTimeMillis();
             command("127.0.0.1", ctrl, "transfer", "sip:user2@" + registrar);
             awaitLog("phone2", "Call established");
             long transferredAt = System.currentTimeMillis();
             awaitLog("phone1", "terminated (duration"); // the transfer done, the caller's own call is over
-            long thirdPackets = Long.parseLong(relayRow(box, row -> true)[1]);
-            relayRow(box, row -> row[1] >= thirdPackets + 150); // the caller's side of the relay is the third phone now
+            long thirdPackets = relayRow(box, row -> true).callerPackets();
+            relayRow(box, row -> row.callerPackets() >= thirdPackets + 150); // the caller's side of the relay is the third phone now
             long endAt = System.currentTimeMillis();
             command("127.0.0.1", ctrl2, "hangup", "");
             awaitLog("phone0", "session closed");

@@ -568,18 +568,26 @@ public final class MediaRelay implements AutoCloseable {
 
     /** Samples per packet of music on hold: 20 ms at 8 kHz. */
     static final int FRAME = 160;
-    private volatile byte[] music = MusicOnHold.shipped();
+    /** The music in both laws, converted once when it is set, not for each call put on hold. */
+    private record Music(byte[] ulaw, byte[] alaw) {
+        static Music of(byte[] ulaw) {
+            return new Music(ulaw, G711.fromUlaw(ulaw, 8));
+        }
+    }
+
+    private volatile Music music = Music.of(MusicOnHold.shipped());
 
     /** The music held phones hear (G.711 µ-law, 8 kHz): the shipped tune unless another is configured. */
     public void music(byte[] ulaw) {
-        if (ulaw != null && ulaw.length >= FRAME) {
-            music = ulaw;
+        if (ulaw != null && ulaw.length >= FRAME && ulaw != music.ulaw()) {
+            music = Music.of(ulaw);
         }
     }
 
     /** {@code leg}'s phone hears music in {@code payloadType} (0 PCMU, 8 PCMA) instead of the other side, until {@link #stopPlaying}. */
     public void play(Leg leg, int payloadType) {
-        leg.playback = new Playback(G711.fromUlaw(music, payloadType == 8 ? 8 : 0), payloadType == 8 ? 8 : 0, System.nanoTime());
+        Music m = music;
+        leg.playback = payloadType == 8 ? new Playback(m.alaw(), 8, System.nanoTime()) : new Playback(m.ulaw(), 0, System.nanoTime());
         leg.session.worker.playing.add(leg);
         leg.session.worker.selector.wakeup();
         LOG.info("media relay: {} plays music on hold to the {}", leg.session.id, leg == leg.session.caller ? "caller" : "callee");

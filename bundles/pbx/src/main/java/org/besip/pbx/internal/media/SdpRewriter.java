@@ -29,63 +29,16 @@ public final class SdpRewriter {
         return a == null ? null : new InetSocketAddress(a, Integer.parseInt(m.substring(colon + 1)));
     }
 
-    /**
-     * Whether an SDP puts the other side on hold (RFC 3264 §8.4): its first audio stream (or the
-     * session) is sendonly or inactive, or its connection address is 0.0.0.0 (RFC 2543 style);
-     * null when the body has no audio stream.
-     */
+    /** Whether an SDP's first audio stream puts the other side on hold ({@link org.besip.pbx.internal.call.Sdp#held}); null when it has none. */
     public static Boolean holds(byte[] body) {
-        if (body == null || body.length == 0) {
-            return null;
-        }
-        String session = null;
-        String stream = null;
-        boolean inAudio = false;
-        boolean seenAudio = false;
-        boolean nullAddress = false;
-        for (String line : new String(body, StandardCharsets.UTF_8).split("\r?\n")) {
-            if (line.startsWith("m=")) {
-                if (seenAudio) {
-                    break;
-                }
-                inAudio = line.startsWith("m=audio ");
-                seenAudio |= inAudio;
-                continue;
-            }
-            String dir = line.equals("a=sendonly") || line.equals("a=inactive") || line.equals("a=recvonly") || line.equals("a=sendrecv")
-                    ? line.substring(2) : null;
-            if (line.startsWith("c=") && line.trim().endsWith(" 0.0.0.0")) {
-                nullAddress |= !seenAudio || inAudio;
-            }
-            if (dir != null && !seenAudio) {
-                session = dir;
-            } else if (dir != null && inAudio) {
-                stream = dir;
-            }
-        }
-        if (!seenAudio) {
-            return null;
-        }
-        String d = stream != null ? stream : session;
-        return nullAddress || "sendonly".equals(d) || "inactive".equals(d);
+        org.besip.pbx.internal.call.Sdp sdp = org.besip.pbx.internal.call.Sdp.parse(body);
+        return sdp == null ? null : sdp.held();
     }
 
     /** The first payload type of a body's first audio stream (0, PCMU, when there is none to read). */
     public static int payload(byte[] body) {
-        if (body == null) {
-            return 0;
-        }
-        for (String line : new String(body, StandardCharsets.UTF_8).split("\r?\n")) {
-            if (line.startsWith("m=audio ")) {
-                String[] f = line.split(" ");
-                try {
-                    return f.length > 3 ? Integer.parseInt(f[3].trim()) : 0;
-                } catch (NumberFormatException e) {
-                    return 0;
-                }
-            }
-        }
-        return 0;
+        org.besip.pbx.internal.call.Sdp sdp = org.besip.pbx.internal.call.Sdp.parse(body);
+        return sdp == null || sdp.format() < 0 ? 0 : sdp.format();
     }
 
     /** {@code body} with its first audio stream at {@code box}:{@code port}; null when it has no audio stream to rewrite. */

@@ -88,6 +88,21 @@ public final class B2bua {
         boolean ownAnswer;
         /** The peer hung up this leg while a transfer was replacing it. */
         boolean gone;
+
+        /**
+         * The peer answered the box's INVITE on this leg with the 2xx {@code res}: the dialog's
+         * other half (RFC 3261 §12.1.2): its tag, its Contact as the target, the Record-Route
+         * reversed as the route set.
+         */
+        void answered(SipMessage res) {
+            remoteTag = SipMessage.tag(res.first("To"));
+            remote = withTag(untagged(remote), remoteTag);
+            target = SipMessage.addrSpec(String.valueOf(res.first("Contact")));
+            List<String> rr = new ArrayList<>(res.all("Record-Route"));
+            java.util.Collections.reverse(rr);
+            route = List.copyOf(rr);
+            allowsUpdate = allows(res, "UPDATE");
+        }
     }
 
     /**
@@ -364,13 +379,7 @@ public final class B2bua {
                 return true;
             }
             d.confirmed = true;
-            b.remoteTag = calleeTag;
-            b.remote = withTag(untagged(b.remote), calleeTag);
-            b.target = SipMessage.addrSpec(String.valueOf(res.first("Contact")));
-            List<String> rr = new ArrayList<>(res.all("Record-Route"));
-            java.util.Collections.reverse(rr);
-            b.route = List.copyOf(rr);
-            b.allowsUpdate = allows(res, "UPDATE");
+            b.answered(res);
             d.a.localTag = toTag;
             d.a.local = withTag(d.a.local, toTag);
         }
@@ -387,17 +396,13 @@ public final class B2bua {
         Leg fork = new Leg();
         fork.callId = base.callId;
         fork.local = base.local;
-        fork.remote = withTag(untagged(base.remote), SipMessage.tag(res.first("To")));
-        fork.target = SipMessage.addrSpec(String.valueOf(res.first("Contact")));
-        List<String> rr = new ArrayList<>(res.all("Record-Route"));
-        java.util.Collections.reverse(rr);
-        fork.route = rr;
+        fork.remote = base.remote;
+        fork.answered(res);
         fork.next = base.next;
         fork.stream = base.stream;
         fork.inviteCseq = base.inviteCseq;
         fork.cseq = base.inviteCseq;
-        SipMessage ack = request(p, fork, "ACK", fork.inviteCseq, null, null, p.branch(fork.callId + "|fork-ack|" + fork.remote));
-        p.sender().sendBack(ack.toBytes(), fork.next, fork.stream);
+        ack(p, fork, fork.inviteCseq, "fork|" + fork.remote);
         send(p, fork, "BYE", null, null, null, r -> { });
     }
 
@@ -534,7 +539,8 @@ public final class B2bua {
         if (method.equals("BYE")) {
             remove(d);
         }
-        return p.relay(req, source, out, y.next, y.stream, view(d, x, req), now);
+        // the call's observer (CDRs, events) sees it on the call's key: a callee's BYE ends the caller's call
+        return p.relay(req, source, out, y.next, y.stream, Proxy.onCall(req, d.key), now);
     }
 
     /**
@@ -616,21 +622,13 @@ public final class B2bua {
         nl.target = t.uri();
         nl.next = t.next();
         nl.stream = t.stream();
-        nl.cseq = 1;
-        nl.inviteCseq = 1;
         nl.sdp = x.sdp;
         synchronized (d) {
             d.replaced = x;
         }
         dialogs.put(nl.callId, d);
         notifyRefer(p, x, "SIP/2.0 100 Trying", false);
-        SipMessage invite = request(p, nl, "INVITE", 1, x.sdp, null, p.branch(nl.callId + "|transfer"));
-        invite.headers().add(new Header("Contact", contact(p, nl.stream)));
-        invite.headers().add(new Header("Allow", ALLOW));
-        invite.headers().add(new Header("Supported", "timer"));
-        invite.headers().add(new Header("Session-Expires", settings.sessionExpiresS() + ";refresher=uac"));
-        String via = invite.first("Via");
-        p.tx().send(Proxy.param(via.substring(via.indexOf(';')), "branch"), invite, nl.next, nl.stream, res -> transferred(d, x, nl, res));
+        send(p, nl, "INVITE", x.sdp, null, null, res -> transferred(d, x, nl, res));
         return accepted(req);
     }
 
@@ -646,34 +644,11 @@ public final class B2bua {
         }
         int status = res == null ? 408 : res.status();
         if (status >= 200 && status < 300) {
-            boolean gone;
             synchronized (d) {
-                nl.remoteTag = SipMessage.tag(res.first("To"));
-                nl.remote = withTag(untagged(nl.remote), nl.remoteTag);
-                nl.target = SipMessage.addrSpec(String.valueOf(res.first("Contact")));
-                List<String> rr = new ArrayList<>(res.all("Record-Route"));
-                java.util.Collections.reverse(rr);
-                nl.route = List.copyOf(rr);
-                nl.allowsUpdate = allows(res, "UPDATE");
-                if (d.a == x) {
-                    d.a = nl;
-                } else {
-                    d.b = nl;
-                }
-                d.replaced = null;
-                gone = x.gone;
+                nl.answered(res);
             }
-            if (res.body() != null && res.body().length > 0) {
-                media(d, nl, false, res.body(), null, true); // the relay sends the transferee's audio to the new phone
-            }
-            SipMessage ack = request(p, nl, "ACK", nl.inviteCseq, null, null, p.branch(nl.callId + "|transfer-ack"));
-            nl.ack = ack.toBytes();
-            p.sender().sendBack(nl.ack, nl.next, nl.stream);
-            dialogs.remove(x.callId, d);
-            if (!gone) {
-                notifyRefer(p, x, "SIP/2.0 200 OK", true);
-                send(p, x, "BYE", null, null, null, r -> { });
-            }
+            nl.ack = ack(p, nl, nl.inviteCseq, "transfer");
+            tookPlace(p, d, x, nl, res);
             return;
         }
         boolean gone;
@@ -686,8 +661,46 @@ public final class B2bua {
             dialogs.remove(x.callId, d);
             tearDown(d, "transfer failed"); // the transferor left: nobody is left for the transferee
         } else {
-            notifyRefer(p, x, "SIP/2.0 " + status + " " + (res == null ? "Request Timeout" : res.reason()), true);
+            notifyRefer(p, x, sipfrag(res), true);
         }
+    }
+
+    /**
+     * {@code n} answered in the place of the transferor {@code x} (its 2xx {@code res}): the call
+     * goes on with {@code n}, the relay sends it the other side's audio, and {@code x} is told and
+     * ended (unless it hung up already).
+     */
+    private void tookPlace(Proxy p, Dialog d, Leg x, Leg n, SipMessage res) {
+        boolean gone;
+        synchronized (d) {
+            if (d.a == x) {
+                d.a = n;
+            } else {
+                d.b = n;
+            }
+            d.replaced = null;
+            gone = x.gone;
+        }
+        if (res.body() != null && res.body().length > 0) {
+            media(d, n, false, res.body(), null, true);
+        }
+        dialogs.remove(x.callId, d);
+        if (!gone) {
+            notifyRefer(p, x, "SIP/2.0 200 OK", true);
+            send(p, x, "BYE", null, null, null, r -> { });
+        }
+    }
+
+    /** A final answer as the sipfrag of a NOTIFY (null: none came, a 408). */
+    private static String sipfrag(SipMessage res) {
+        return res == null ? "SIP/2.0 408 Request Timeout" : "SIP/2.0 " + res.status() + " " + res.reason();
+    }
+
+    /** The ACK of a 2xx to the box's own INVITE on {@code leg} (CSeq {@code cseq}), sent; returns its bytes. */
+    private static byte[] ack(Proxy p, Leg leg, long cseq, String what) {
+        byte[] ack = request(p, leg, "ACK", cseq, null, null, p.branch(leg.callId + "|ack|" + what + "|" + cseq)).toBytes();
+        p.sender().sendBack(ack, leg.next, leg.stream);
+        return ack;
     }
 
     /**
@@ -715,39 +728,22 @@ public final class B2bua {
             // the CDR writer must never stop signalling
         }
         send(p, z, "INVITE", x.sdp, null, null, res -> {
-            int status = res == null ? 408 : res.status();
-            if (status >= 200 && status < 300) {
-                Proxy q = proxy;
-                if (q != null) {
-                    SipMessage ack = request(q, z, "ACK", cseqNumber(res), null, null, q.branch(z.callId + "|replaces-ack"));
-                    q.sender().sendBack(ack.toBytes(), z.next, z.stream);
-                }
-                synchronized (d) {
-                    if (d.a == x) {
-                        d.a = z;
-                    } else {
-                        d.b = z;
-                    }
-                    d.replaced = null;
-                }
-                if (res.body() != null && res.body().length > 0) {
-                    media(d, z, false, res.body(), null, true);
-                }
-                dialogs.remove(x.callId, d);
-                if (!x.gone) {
-                    notifyRefer(q, x, "SIP/2.0 200 OK", true);
-                    send(q, x, "BYE", null, null, null, r -> { });
-                }
-                send(q, l2, "BYE", null, null, null, r -> { });
+            Proxy q = proxy;
+            if (q == null) {
+                return;
+            }
+            if (res != null && res.status() >= 200 && res.status() < 300) {
+                ack(q, z, cseqNumber(res), "replaces");
+                tookPlace(q, d, x, z, res);
             } else {
                 synchronized (d) {
                     d.replaced = null;
                 }
                 dialogs.remove(z.callId, d);
-                send(proxy, z, "BYE", null, null, null, r -> { }); // its own call was ended for the transfer
-                send(proxy, l2, "BYE", null, null, null, r -> { });
-                notifyRefer(proxy, x, "SIP/2.0 " + status + " " + (res == null ? "Request Timeout" : res.reason()), true);
+                send(q, z, "BYE", null, null, null, r -> { }); // its own call was ended for the transfer
+                notifyRefer(q, x, sipfrag(res), true);
             }
+            send(q, l2, "BYE", null, null, null, r -> { }); // the transferor's leg of the other call ends either way
         });
     }
 
@@ -866,18 +862,6 @@ public final class B2bua {
         return ok.withBody(offer == null ? new byte[0] : offer);
     }
 
-    /** The request as the call's observer (CDRs, events) sees it: on the call's key, so a callee's BYE ends the caller's call. */
-    private static SipMessage view(Dialog d, Leg x, SipMessage req) {
-        if (d.key.equals(req.first("Call-ID"))) {
-            return req;
-        }
-        List<Header> h = new ArrayList<>();
-        for (Header e : req.headers()) {
-            h.add(e.name().equalsIgnoreCase("Call-ID") ? new Header("Call-ID", d.key) : e);
-        }
-        return SipMessage.request(req.method(), req.uri(), h, req.body());
-    }
-
     /** Whether a request on leg {@code x} carries that leg's tags: the peer's in From, the box's in To (an ACK, CANCEL of the INVITE: none yet). */
     private static boolean mine(Leg x, SipMessage req) {
         String from = SipMessage.tag(req.first("From"));
@@ -960,9 +944,7 @@ public final class B2bua {
                 } else if (status >= 200 && status < 300 && method.equals("INVITE")) {
                     Proxy q = proxy;
                     if (q != null) {
-                        SipMessage ack = request(q, leg, "ACK", cseqNumber(res), null, null,
-                                q.branch(leg.callId + "|refresh-ack|" + cseqNumber(res)));
-                        q.sender().sendBack(ack.toBytes(), leg.next, leg.stream);
+                        ack(q, leg, cseqNumber(res), "refresh");
                     }
                 }
             });
@@ -993,6 +975,7 @@ public final class B2bua {
         }
         if (method.equals("INVITE") || method.equals("UPDATE")) {
             out.headers().add(new Header("Contact", contact(p, leg.stream)));
+            out.headers().add(new Header("Allow", ALLOW));
             out.headers().add(new Header("Session-Expires", settings.sessionExpiresS() + ";refresher=uac"));
             out.headers().add(new Header("Supported", "timer"));
         }

@@ -234,7 +234,7 @@ public final class Proxy {
             Transactions.Scheduler scheduler) {
         this.tx = new Transactions(sender, scheduler, (res, sent) -> {
             String leg = sent.first("Call-ID");
-            observer.responded(b2bua == null || leg == null || leg.equals(res.first("Call-ID")) ? res : onCall(res, leg),
+            observer.responded(b2bua == null || leg == null ? res : onCall(res, leg),
                     System.currentTimeMillis()); // a B2BUA call is followed on the caller's leg
         });
         tx.rewriteUpstream((req, res) -> {
@@ -308,8 +308,11 @@ public final class Proxy {
         return branch("tag|" + what).substring(BRANCH_PREFIX.length());
     }
 
-    /** {@code m} on another Call-ID (a copy). */
-    private static SipMessage onCall(SipMessage m, String callId) {
+    /** {@code m} on the Call-ID {@code callId}: itself when it is on it already, else a copy. */
+    static SipMessage onCall(SipMessage m, String callId) {
+        if (callId.equals(m.first("Call-ID"))) {
+            return m;
+        }
         List<Header> h = new java.util.ArrayList<>();
         for (Header x : m.headers()) {
             h.add(x.name().equalsIgnoreCase("Call-ID") ? new Header("Call-ID", callId) : x);
@@ -327,12 +330,9 @@ public final class Proxy {
         stampTopVia(req.headers(), source);
         String topVia = firstValue(req.headers(), "Via");
         boolean reliable = isStream(topVia);
-        InetSocketAddress upstream = reliable ? source : viaAddress(topVia);
-        Transactions.Server s = tx.open(Transactions.key(req, req.method()), req, upstream == null ? source : upstream, reliable);
+        Transactions.Server s = tx.open(Transactions.key(req, req.method()), req, upstream(topVia, source), reliable);
         if (s == null) {
-            SipMessage busy = req.answer(503, "Service Unavailable", null);
-            busy.headers().add(new Header("Retry-After", "5"));
-            return busy;
+            return unavailable(req, "Service Unavailable", 5);
         }
         SipMessage trying = req.method().equals("INVITE") ? req.answer(100, "Trying", null) : null;
         synchronized (s) {
@@ -552,9 +552,7 @@ public final class Proxy {
             if (held != null) {
                 o.prepaid().settle(req.first("Call-ID"), held.user(), 0); // the reservation goes back
             }
-            SipMessage full = req.answer(503, "Media Relay Full", null);
-            full.headers().add(new Header("Retry-After", "5"));
-            return refuse(req, full, source, now);
+            return refuse(req, unavailable(req, "Media Relay Full", 5), source, now);
         }
         String topVia = firstValue(req.headers(), "Via");
         if (ack || method.equals("CANCEL")) {
@@ -564,18 +562,13 @@ public final class Proxy {
             return null;
         }
         boolean reliable = isStream(topVia);
-        InetSocketAddress upstream = reliable ? source : viaAddress(topVia); // over a stream: back on the caller's connection
-        if (upstream == null) {
-            upstream = source;
-        }
+        InetSocketAddress upstream = upstream(topVia, source);
         boolean call = method.equals("INVITE") && !hasTag(req.first("To"));
         if (b2b != null && call && !b2b.begin(req, source, reliable, r.callee(), now)) {
             if (out != req) {
                 media.end(req.first("Call-ID"));
             }
-            SipMessage busy = req.answer(503, "Too Many Calls", null);
-            busy.headers().add(new Header("Retry-After", "5"));
-            return refuse(req, busy, source, now);
+            return refuse(req, unavailable(req, "Too Many Calls", 5), source, now);
         }
         Transactions.Server s = tx.open(Transactions.key(req, method), req, upstream, reliable);
         if (s == null) {
@@ -585,9 +578,7 @@ public final class Proxy {
             if (out != req && call) {
                 media.end(req.first("Call-ID")); // the relay session opened for this offer goes back
             }
-            SipMessage busy = req.answer(503, "Service Unavailable", null);
-            busy.headers().add(new Header("Retry-After", "5"));
-            return busy;
+            return unavailable(req, "Service Unavailable", 5);
         }
         SipMessage trying = method.equals("INVITE") ? req.answer(100, "Trying", null) : null;
         synchronized (s) {
@@ -609,6 +600,19 @@ public final class Proxy {
             }
         }
         return trying;
+    }
+
+    /** Where the answers to a request go: over a stream back on the caller's connection, else its top Via's address (RFC 3581), else its source. */
+    private static InetSocketAddress upstream(String topVia, InetSocketAddress source) {
+        InetSocketAddress up = isStream(topVia) ? source : viaAddress(topVia);
+        return up == null ? source : up;
+    }
+
+    /** A 503 of the box's own (its tables full, a trunk not resolved yet), with when to try again. */
+    private static SipMessage unavailable(SipMessage req, String reason, int retryAfterS) {
+        SipMessage busy = req.answer(503, reason, null);
+        busy.headers().add(new Header("Retry-After", String.valueOf(retryAfterS)));
+        return busy;
     }
 
     /** The box's own final answer to {@code req}, told to the observer and tagged. */
@@ -878,9 +882,7 @@ public final class Proxy {
                 return no(false, req.answer(404, "Not Found", null));
             }
             if (target.trunk().address() == null) { // its DNS name has not been resolved (yet): nothing to send to
-                SipMessage busy = req.answer(503, "Trunk Not Resolved", null);
-                busy.headers().add(new Header("Retry-After", "10"));
-                return no(false, busy);
+                return no(false, unavailable(req, "Trunk Not Resolved", 10));
             }
             if (o.prepaid() != null && req.method().equals("INVITE")) {
                 Prepaid.Decision d = o.prepaid().admit(req.first("Call-ID"), caller, userPart(uri), target.trunk().name());

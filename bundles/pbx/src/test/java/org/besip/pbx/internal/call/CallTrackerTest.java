@@ -152,7 +152,7 @@ class CallTrackerTest {
         assertNull(Sdp.parse("v=0\r\nm=video 5000 RTP/AVP 96\r\nc=IN IP4 1.2.3.4\r\n".getBytes(StandardCharsets.UTF_8)));
         assertNull(Sdp.parse("m=audio many RTP/AVP 0\r\nc=IN IP4 1.2.3.4\r\n".getBytes(StandardCharsets.UTF_8)));
         assertNull(Sdp.parse(new byte[0]));
-        assertEquals(new Sdp("1.2.3.4:4000", List.of()), Sdp.parse("c=IN IP4 1.2.3.4\nm=audio 4000 RTP/AVP 0\n".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(new Sdp("1.2.3.4:4000", List.of(), 0, false), Sdp.parse("c=IN IP4 1.2.3.4\nm=audio 4000 RTP/AVP 0\n".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
