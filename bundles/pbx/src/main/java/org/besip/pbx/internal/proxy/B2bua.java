@@ -52,8 +52,8 @@ public final class B2bua {
 
     static final int MAX_DIALOGS = 10_000;
     static final long RING_TIMEOUT_MS = 6 * 60_000;
-    /** What the box says it allows in its dialogs (REFER: the transfer issue's). */
-    static final String ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE, NOTIFY";
+    /** What the box says it allows in its dialogs: REFER too, since it carries out transfers. */
+    static final String ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE, NOTIFY, REFER";
     /** Headers that cross from one leg to the other; every other one (Via, Route, Record-Route, Contact, User-Agent ...) stays on its leg. */
     private static final Set<String> REQUEST_HEADERS = Set.of("content-type", "content-disposition", "content-encoding", "accept",
             "subject", "priority", "privacy", "p-asserted-identity", "expires", "event", "subscription-state", "reason", "info-package",

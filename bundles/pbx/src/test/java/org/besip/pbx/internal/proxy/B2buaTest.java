@@ -152,6 +152,7 @@ class B2buaTest {
         assertNull(b.first("Record-Route"));
         assertNull(b.first("Route"));
         assertEquals("<sip:b2b@127.0.0.1:5060>", b.first("Contact"));
+        assertTrue(b.all("Allow").contains("REFER"), "the box carries out transfers, and says so: " + b.all("Allow"));
         assertTrue(b.first("From").startsWith("\"Alice\" <sip:alice@127.0.0.1>;tag="), "the caller's user at the box: " + b.first("From"));
         assertNotEquals("a1", SipMessage.tag(b.first("From")));
         assertNull(SipMessage.tag(b.first("To")));
