@@ -517,6 +517,18 @@ def check_configure_pbx_users():
         print("ok: %d pbx users configured" % count)
 
 
+def check_merge_pbx():
+    """args: the inside of a besip-pbx <pbx> element, merged into running; a refusal prints its message and exits 3"""
+    cfg = '<config><pbx xmlns="urn:besip:params:xml:ns:yang:besip-pbx">%s</pbx></config>' % sys.argv[5]
+    with connect_when_announced("besip-pbx") as m:
+        try:
+            m.edit_config(target="running", config=cfg)
+        except RPCError as e:
+            print("refused: %s" % e.message)
+            sys.exit(3)
+        print("ok: merged into running")
+
+
 def check_configure_pbx_mode():
     """args: mode (proxy|b2bua), the media relay's first and last port, optionally its policy (never|nat-only|always)"""
     mode, low, high = sys.argv[5], sys.argv[6], sys.argv[7]

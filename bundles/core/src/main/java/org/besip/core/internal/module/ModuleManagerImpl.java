@@ -47,6 +47,9 @@ import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.resource.Requirement;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -94,6 +97,10 @@ public class ModuleManagerImpl implements ModuleManager {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ConfigurationAdmin configAdmin;
+
+    /** What the bundles' components do once started: a component that fails to activate fails the start (and an upgrade rolls back). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ServiceComponentRuntime components;
 
     private final FeatureReader reader = FeatureReader.johnzon();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
@@ -593,6 +600,7 @@ public class ModuleManagerImpl implements ModuleManager {
             } catch (BundleException e) {
                 throw new ModuleException(Reason.RESOLUTION, b.getSymbolicName() + " does not start: " + e.getMessage(), e);
             }
+            awaitComponents(b);
         }
     }
 
@@ -636,6 +644,49 @@ public class ModuleManagerImpl implements ModuleManager {
                 b.start();
             } catch (BundleException e) {
                 throw new ModuleException(Reason.RESOLUTION, ib.symbolicName() + " does not start: " + e.getMessage(), e);
+            }
+            awaitComponents(b);
+        }
+    }
+
+    /** How long a started bundle's immediate components may take to activate before the start counts as done. */
+    static final long ACTIVATION_WAIT_MS = 10_000;
+
+    /**
+     * Waits until each immediate component of {@code b} whose references are satisfied is active;
+     * one whose activation failed (its activate threw, its class is missing) fails the start with
+     * the component's own failure. A component still waiting for a reference is left waiting: a
+     * module may need another's service or its configuration.
+     */
+    private void awaitComponents(Bundle b) throws ModuleException {
+        ServiceComponentRuntime scr = components;
+        if (scr == null) {
+            return;
+        }
+        long deadline = System.currentTimeMillis() + ACTIVATION_WAIT_MS;
+        while (true) {
+            boolean pending = false;
+            for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(b)) {
+                if (!d.immediate || !scr.isComponentEnabled(d)) {
+                    continue;
+                }
+                for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                    if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                        String failure = c.failure == null ? "" : c.failure.lines().findFirst().orElse("");
+                        throw new ModuleException(Reason.RESOLUTION, b.getSymbolicName() + " " + b.getVersion() + ": component " + d.name
+                                + " failed to activate" + (failure.isEmpty() ? "" : ": " + failure));
+                    }
+                    pending |= c.state == ComponentConfigurationDTO.SATISFIED;
+                }
+            }
+            if (!pending || System.currentTimeMillis() > deadline) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

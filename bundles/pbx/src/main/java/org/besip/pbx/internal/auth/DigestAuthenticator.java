@@ -70,6 +70,17 @@ public final class DigestAuthenticator {
      *                   without looking (sipp, older phones) need MD5 first
      */
     public DigestAuthenticator(String realm, long nonceLifetimeMs, java.util.List<String> algorithms) {
+        this(realm, nonceLifetimeMs, algorithms, null);
+    }
+
+    /**
+     * @param key the nonces' HMAC key (32 bytes), kept by the module across configurations and
+     *            versions so the nonces it gave out stay good; null: a new random key
+     */
+    public DigestAuthenticator(String realm, long nonceLifetimeMs, java.util.List<String> algorithms, byte[] key) {
+        if (key != null && key.length != this.key.length) {
+            throw new IllegalArgumentException("a nonce key of " + this.key.length + " bytes");
+        }
         for (String a : algorithms) {
             if (!a.equals("MD5") && !a.equals("SHA-256")) {
                 throw new IllegalArgumentException("digest algorithm " + a + " is not MD5 or SHA-256");
@@ -81,7 +92,21 @@ public final class DigestAuthenticator {
         this.realm = realm;
         this.nonceLifetimeMs = nonceLifetimeMs;
         this.algorithms = java.util.List.copyOf(algorithms);
-        new SecureRandom().nextBytes(key);
+        if (key == null) {
+            new SecureRandom().nextBytes(this.key);
+        } else {
+            System.arraycopy(key, 0, this.key, 0, key.length);
+        }
+    }
+
+    /** The last nonce count seen of each nonce, oldest first (what a next authenticator needs to refuse replays). */
+    public synchronized Map<String, Long> counts() {
+        return new LinkedHashMap<>(lastCount);
+    }
+
+    /** Takes on the nonce counts another authenticator with the same key saw. */
+    public synchronized void counts(Map<String, Long> seen) {
+        seen.forEach(lastCount::putIfAbsent);
     }
 
     /** WWW-Authenticate values for a 401, one per algorithm offered, in order. */

@@ -369,6 +369,67 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
         }
     }
 
+    /**
+     * A call in progress as the module's next version takes it on (design: state handover): what
+     * the tracker knows of it, so that its BYE, its answer or its credit running out is handled
+     * and its CDR row closed by the next version as it would have been by this one.
+     */
+    public record Snapshot(String callId, String from, String to, String source, String fromTag, long startMs, String trunk,
+            long answerMs, String callerFrom, String callerContact, String callerAddress, String calleeTo, String calleeContact,
+            Prepaid.Decision price, long deadlineMs, String callerMedia, String calleeMedia, List<String> payloads) {
+    }
+
+    /**
+     * Stops following the calls without ending them (the module hands them to its next version):
+     * the credit timer stops, no CDR is closed; returns the calls, oldest first.
+     */
+    public synchronized List<Snapshot> handOver() {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        List<Snapshot> out = new ArrayList<>();
+        for (Call c : calls.values()) {
+            out.add(new Snapshot(c.callId, c.from, c.to, c.source, c.fromTag, c.startMs, c.trunk, c.answerMs, c.callerFrom, c.callerContact,
+                    address(c.callerAddress), c.calleeTo, c.calleeContact, c.price, c.deadlineMs, c.callerMedia, c.calleeMedia,
+                    List.copyOf(c.payloads)));
+        }
+        calls.clear();
+        return out;
+    }
+
+    /** Follows the calls a previous version handed over (their CDR rows are open); beyond {@link #MAX_CALLS} they are not taken. */
+    public synchronized void takeOver(List<Snapshot> handed) {
+        for (Snapshot s : handed) {
+            if (calls.size() >= MAX_CALLS) {
+                return;
+            }
+            Call c = new Call(s.callId(), s.from(), s.to(), s.source(), s.fromTag(), s.startMs());
+            c.trunk = s.trunk();
+            c.answerMs = s.answerMs();
+            c.callerFrom = s.callerFrom();
+            c.callerContact = s.callerContact();
+            c.callerAddress = socketAddress(s.callerAddress());
+            c.calleeTo = s.calleeTo();
+            c.calleeContact = s.calleeContact();
+            c.price = s.price();
+            c.deadlineMs = s.deadlineMs();
+            c.callerMedia = s.callerMedia();
+            c.calleeMedia = s.calleeMedia();
+            c.payloads.addAll(s.payloads());
+            calls.put(c.callId, c);
+        }
+    }
+
+    private static InetSocketAddress socketAddress(String hostPort) {
+        if (hostPort == null) {
+            return null;
+        }
+        int colon = hostPort.lastIndexOf(':');
+        String host = hostPort.substring(0, colon);
+        return new InetSocketAddress(host.startsWith("[") ? host.substring(1, host.length() - 1) : host,
+                Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
     /** Calls still in progress when the module stops are closed as {@code interrupted}. */
     @Override
     public synchronized void close() {

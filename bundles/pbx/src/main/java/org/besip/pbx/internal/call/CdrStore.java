@@ -7,6 +7,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -55,12 +57,36 @@ public final class CdrStore implements AutoCloseable {
 
     /** Closes the rows of calls that were in progress when the box last stopped; returns how many. */
     public int closeInterrupted(long now) throws SQLException {
+        return closeInterrupted(now, java.util.Set.of());
+    }
+
+    /**
+     * Closes as {@code interrupted} the CDRs still open from the last run, except those of the
+     * calls in {@code goingOn} (handed over by the previous version, which go on); returns how many.
+     */
+    public int closeInterrupted(long now, java.util.Set<String> goingOn) throws SQLException {
         try (Connection c = ds.getConnection();
+                PreparedStatement open = c.prepareStatement("select id, call_id from cdr where end_ms is null");
                 PreparedStatement ps = c.prepareStatement("update cdr set end_ms = ?, disposition = 'interrupted',"
-                        + " duration_s = case when answer_ms is null then 0 else (? - answer_ms) / 1000 end where end_ms is null")) {
-            ps.setLong(1, now);
-            ps.setLong(2, now);
-            return ps.executeUpdate();
+                        + " duration_s = case when answer_ms is null then 0 else (? - answer_ms) / 1000 end where id = ?")) {
+            List<Long> ids = new ArrayList<>();
+            try (ResultSet rs = open.executeQuery()) {
+                while (rs.next()) {
+                    if (!goingOn.contains(rs.getString(2))) {
+                        ids.add(rs.getLong(1));
+                    }
+                }
+            }
+            for (long id : ids) {
+                ps.setLong(1, now);
+                ps.setLong(2, now);
+                ps.setLong(3, id);
+                ps.addBatch();
+            }
+            if (!ids.isEmpty()) {
+                ps.executeBatch();
+            }
+            return ids.size();
         }
     }
 

@@ -185,6 +185,29 @@ public final class Prepaid implements AutoCloseable {
         return reserve(callId, d.user(), d.pricePerMinute(), policy.grantMs());
     }
 
+    /** What one call in progress holds of its user's credit. */
+    public record Hold(String callId, String user, double amount) {
+    }
+
+    /** The calls' holds on credit, for the module's next version. */
+    public synchronized List<Hold> holds() {
+        List<Hold> out = new ArrayList<>();
+        held.forEach((id, amount) -> out.add(new Hold(id, holder.get(id), amount)));
+        return out;
+    }
+
+    /** Takes on the holds a previous version handed over (its calls go on here). */
+    public synchronized void holds(List<Hold> handed) {
+        for (Hold h : handed) {
+            if (h.user() != null && !held.containsKey(h.callId())) {
+                held.put(h.callId(), h.amount());
+                holder.put(h.callId(), h.user());
+                reserved.merge(h.user(), h.amount(), Double::sum);
+            }
+        }
+        trimHolders();
+    }
+
     /** What the calls in progress hold of {@code user}'s credit. */
     public synchronized double reserved(String user) {
         return reserved.getOrDefault(user, 0.0);

@@ -16,6 +16,8 @@ import org.besip.core.api.config.ModuleRpc;
 import org.besip.core.api.metrics.MetricSource;
 import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
+import org.besip.core.api.handover.Handover;
+import org.besip.core.api.handover.Listeners;
 import org.besip.core.api.storage.DataStores;
 import org.besip.core.api.traffic.PeerDirectory;
 import org.besip.core.api.traffic.TrafficInspector;
@@ -164,12 +166,34 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     private final B2bua b2bua = new B2bua(B2bua.Settings.DEFAULT);
     /** One thread for every timer of the module: SIP transaction retransmissions and timeouts, call credit checks. */
     private java.util.concurrent.ScheduledExecutorService timers;
-    private final List<AutoCloseable> transports = new ArrayList<>();
-    /** What the transports were bound for; a configuration that keeps both keeps the sockets (and TCP phones' connections). */
-    private List<InetSocketAddress> boundListen = List.of();
+    /** The SIP sockets are core's (Listeners): they outlive this component, so an upgrade or a disable never closes them. */
+    @Reference
+    private Listeners listeners;
+    /** Where the calls in progress, the keys and the credit holds go for the next version, and come from the last one. */
+    @Reference
+    private Handover handover;
+
+    /** A listen address's transports, reading and writing on core's sockets. */
+    private record Listening(UdpTransport udp, TcpTransport tcp) {
+    }
+
+    /** The sockets a prepared configuration bound (or found bound), by its transaction. */
+    private record Bound(InetSocketAddress address, java.nio.channels.DatagramChannel udp, java.nio.channels.ServerSocketChannel tcp) {
+    }
+
+    private final Map<InetSocketAddress, Listening> listening = new java.util.LinkedHashMap<>();
+    private final Map<Long, List<Bound>> boundFor = new ConcurrentHashMap<>();
     private long boundFirstMessageMs;
-    private java.util.concurrent.atomic.AtomicReference<UdpTransport> out = new java.util.concurrent.atomic.AtomicReference<>();
-    private List<TcpTransport> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The first listen address's UDP transport: what the proxy sends from. */
+    private final java.util.concurrent.atomic.AtomicReference<UdpTransport> out = new java.util.concurrent.atomic.AtomicReference<>();
+    private final List<TcpTransport> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Keys the digest nonces for the module's lifetime (and the next version's): a commit or an upgrade keeps them good. */
+    private final byte[] nonceKey = new byte[32];
+    {
+        new java.security.SecureRandom().nextBytes(nonceKey);
+    }
+    private DigestAuthenticator digest;
+    private Map<String, Long> handedNonceCounts = Map.of();
     private volatile TrunkRegistration registrations;
     private volatile SipServer server;
     private volatile java.util.Set<String> configuredUsers = java.util.Set.of();
@@ -316,12 +340,23 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             }
         });
         cdrs = new CdrStore(stores.dataSource("pbx"));
-        int interrupted = cdrs.closeInterrupted(System.currentTimeMillis());
+        PbxState handed = handed();
+        java.util.Set<String> goingOn = handed == null ? java.util.Set.of()
+                : handed.calls().stream().map(CallTracker.Snapshot::callId).collect(java.util.stream.Collectors.toSet());
+        int interrupted = cdrs.closeInterrupted(System.currentTimeMillis(), goingOn);
         if (interrupted > 0) {
             LOG.info("{} calls in progress at the last stop closed as interrupted", interrupted);
         }
         prepaid = new Prepaid(stores.dataSource("pbx"));
         calls = new CallTracker(cdrs, this::post, prepaid);
+        if (handed != null) {
+            System.arraycopy(handed.dialogKey(), 0, dialogKey, 0, dialogKey.length);
+            System.arraycopy(handed.nonceKey(), 0, nonceKey, 0, nonceKey.length);
+            handedNonceCounts = handed.nonceCounts();
+            prepaid.holds(handed.holds());
+            calls.takeOver(handed.calls());
+            LOG.info("took over {} calls in progress from the previous version", handed.calls().size());
+        }
         try {
             recordings = new Recordings(stores.directory("recordings"), Recordings.Retention.DEFAULT,
                     (id, name, seconds) -> post(Topics.CALL_RECORDED, recorded(id, name, seconds)));
@@ -364,9 +399,42 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                 port == null || port.isBlank() ? 5060 : Integer.parseInt(port.trim()));
     }
 
+    /** What the previous version left (format {@link PbxState#VERSION}); null when nothing, or a format this version cannot read. */
+    private PbxState handed() {
+        java.util.Optional<Handover.State> left = handover.take();
+        if (left.isEmpty()) {
+            return null;
+        }
+        Handover.State st = left.get();
+        if (st.version() != PbxState.VERSION) {
+            LOG.warn("the previous version left its state in format {}, this one reads {}: a clean start", st.version(), PbxState.VERSION);
+            return null;
+        }
+        try {
+            return PbxState.decode(st.data());
+        } catch (java.io.IOException e) {
+            LOG.warn("the previous version's state is unreadable ({}): a clean start", e.getMessage());
+            return null;
+        }
+    }
+
     @Deactivate
     synchronized void deactivate() throws InterruptedException {
-        closeTransports();
+        // the sockets stay with core: what arrives from now on waits for the next version
+        for (Map.Entry<InetSocketAddress, Listening> e : listening.entrySet()) {
+            e.getValue().udp().detach();
+            listeners.park(socketName(e.getKey()), e.getValue().tcp().detach());
+        }
+        listening.clear();
+        closeRegistrations();
+        boolean b2b = current != null && current.settings().b2bua() != null;
+        // a B2BUA's dialogs live in its own tables, which are not handed over (docs/handover.md): its calls close as interrupted
+        List<CallTracker.Snapshot> goingOn = b2b ? List.of() : calls.handOver();
+        List<Prepaid.Hold> holds = prepaid.holds();
+        DigestAuthenticator d = digest;
+        handover.leave(PbxState.VERSION, new PbxState(dialogKey.clone(), nonceKey.clone(), d == null ? Map.of() : d.counts(), goingOn,
+                holds).encode());
+        LOG.info("handed {} calls in progress to the next version", goingOn.size());
         closeRelay();
         if (resolver != null) {
             resolver.close();
@@ -380,6 +448,11 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         if (recordings != null) {
             recordings.close(); // the relay closed its recorders: their files are completed first
         }
+    }
+
+    /** The name a listen address's sockets are lent under by core. */
+    static String socketName(InetSocketAddress a) {
+        return "sip " + a.getAddress().getHostAddress() + " " + a.getPort();
     }
 
     @Override
@@ -604,6 +677,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         if (listen.isEmpty()) {
             listen.add(defaultListen);
         }
+        boundFor.put(tx, bind(listen));
         prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? DEFAULT_ALGORITHMS : algorithms, lifetime, users,
                 List.copyOf(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax, grantMs, untariffed),
                 List.copyOf(accounts), new Proxy.Policy(Map.of(), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers,
@@ -621,17 +695,14 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         if (s == null) {
             return;
         }
-        DigestAuthenticator digest = new DigestAuthenticator(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms());
+        List<Bound> bound = boundFor.remove(tx);
+        DigestAuthenticator digest = new DigestAuthenticator(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms(), nonceKey);
+        DigestAuthenticator before = this.digest;
+        digest.counts(before != null ? before.counts() : handedNonceCounts); // the same key: replays stay refused
+        handedNonceCounts = Map.of();
+        this.digest = digest;
         Registrar registrar = new Registrar(digest, s.users()::get, location, "besip");
         closeRegistrations();
-        // design §4: only what a change touches is rebuilt; the same listen addresses keep their sockets, whose handler
-        // reads the current server (a rebind would drop TCP phones' connections and could lose the port in between)
-        boolean rebind = transports.isEmpty() || !s.listen().equals(boundListen) || s.firstMessageMs() != boundFirstMessageMs;
-        if (rebind) {
-            closeTransports();
-            out = new java.util.concurrent.atomic.AtomicReference<>();
-            streams = new java.util.concurrent.CopyOnWriteArrayList<>();
-        }
         InetSocketAddress first = s.listen().get(0);
         String host = advertised(first);
         List<TcpTransport> streams = this.streams;
@@ -679,29 +750,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         }
         proxy.b2bua(s.b2bua() == null ? null : b2bua);
         server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(src -> streams.forEach(t -> t.trust(src)));
-        for (InetSocketAddress a : rebind ? s.listen() : List.<InetSocketAddress>of()) {
-            UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);
-            try {
-                UdpTransport u = new UdpTransport(a, () -> inspectors, handler);
-                transports.add(u);
-                out.compareAndSet(null, u);
-                LOG.info("SIP over UDP on {}", a);
-            } catch (IOException e) {
-                LOG.error("SIP cannot listen on UDP {}: {}", a, e.getMessage());
-            }
-            try {
-                TcpTransport t = new TcpTransport(a, () -> inspectors, handler, s.firstMessageMs());
-                transports.add(t);
-                streams.add(t);
-                LOG.info("SIP over TCP on {}", a);
-            } catch (IOException e) {
-                LOG.error("SIP cannot listen on TCP {}: {}", a, e.getMessage());
-            }
-        }
-        if (rebind) {
-            boundListen = List.copyOf(s.listen());
-            boundFirstMessageMs = s.firstMessageMs();
-        }
+        listen(s, bound == null ? List.of() : bound);
         registeredAccounts = accounts(s.accounts(), resolved);
         registrations = new TrunkRegistration(registeredAccounts, host, first.getPort(), udp);
         proxy.registrations(registrations);
@@ -851,9 +900,46 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         return "127.0.0.1";
     }
 
+    /**
+     * Borrows from core the sockets of each listen address (bound now, or already bound for the
+     * running configuration); an address that cannot be bound refuses the configuration, and what
+     * this call bound is given back.
+     */
+    private synchronized List<Bound> bind(List<InetSocketAddress> listen) throws ConfigRejectedException {
+        List<Bound> out = new ArrayList<>();
+        for (InetSocketAddress a : listen) {
+            String name = socketName(a);
+            try {
+                out.add(new Bound(a, listeners.udp(name, a), listeners.tcp(name, a)));
+            } catch (java.io.IOException | RuntimeException e) {
+                release(out);
+                if (!listening.containsKey(a)) {
+                    listeners.release(name);
+                }
+                throw new ConfigRejectedException("/pbx:pbx/pbx:listen[pbx:address='" + a.getAddress().getHostAddress() + "'][pbx:port='"
+                        + a.getPort() + "']", "SIP cannot listen on " + a.getAddress().getHostAddress() + ":" + a.getPort() + ": "
+                        + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    /** Gives back the sockets of a configuration that is not applied, but those the running one uses. */
+    private synchronized void release(List<Bound> bound) {
+        for (Bound b : bound) {
+            if (!listening.containsKey(b.address())) {
+                listeners.release(socketName(b.address()));
+            }
+        }
+    }
+
     @Override
     public void abort(long tx) {
         prepared.remove(tx);
+        List<Bound> b = boundFor.remove(tx);
+        if (b != null) {
+            release(b);
+        }
     }
 
     private void authFailed(String source, String reason) {
@@ -897,17 +983,47 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         }
     }
 
-    private void closeTransports() {
-        closeRegistrations();
-        for (AutoCloseable t : transports) {
-            try {
-                t.close();
-            } catch (Exception e) {
-                // closing anyway
+    /**
+     * Design §4: only what a change touches is rebuilt. A listen address kept keeps its transports
+     * (their handler reads the current server); a new one gets transports on the sockets prepare
+     * borrowed, with the TCP connections a previous version parked; one dropped is given back to
+     * core; a new first-message time moves the TCP connections to a new transport.
+     */
+    private void listen(Settings s, List<Bound> bound) {
+        UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);
+        for (InetSocketAddress a : List.copyOf(listening.keySet())) {
+            if (!s.listen().contains(a)) {
+                Listening l = listening.remove(a);
+                l.udp().detach();
+                l.tcp().detach();
+                streams.remove(l.tcp());
+                listeners.release(socketName(a));
+                LOG.info("SIP no longer on {}", a);
             }
         }
-        transports.clear();
-        boundListen = List.of();
+        for (Bound b : bound) {
+            Listening l = listening.get(b.address());
+            try {
+                if (l == null) {
+                    UdpTransport u = UdpTransport.on(b.udp(), () -> inspectors, handler);
+                    TcpTransport t = TcpTransport.on(b.tcp(), listeners.unpark(socketName(b.address())), () -> inspectors, handler,
+                            s.firstMessageMs());
+                    listening.put(b.address(), new Listening(u, t));
+                    streams.add(t);
+                    LOG.info("SIP over UDP and TCP on {}{}", b.address(), t.open() > 0 ? " with " + t.open() + " TCP connections kept" : "");
+                } else if (s.firstMessageMs() != boundFirstMessageMs) {
+                    TcpTransport t = TcpTransport.on(b.tcp(), l.tcp().detach(), () -> inspectors, handler, s.firstMessageMs());
+                    streams.add(t);
+                    streams.remove(l.tcp());
+                    listening.put(b.address(), new Listening(l.udp(), t));
+                }
+            } catch (IOException e) {
+                LOG.error("SIP cannot read on {}: {}", b.address(), e.getMessage()); // a selector could not open: no descriptor left
+            }
+        }
+        boundFirstMessageMs = s.firstMessageMs();
+        Listening first = listening.get(s.listen().get(0));
+        out.set(first == null ? null : first.udp());
     }
 
     private static final ConfigTree TREE = new ConfigTree(NS);

@@ -9,11 +9,13 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 
+import org.besip.core.api.handover.Listeners;
 import org.besip.core.api.traffic.TrafficInspector;
 import org.besip.core.api.traffic.Transport;
 import org.besip.core.api.traffic.Verdict;
@@ -40,6 +42,9 @@ public final class TcpTransport implements AutoCloseable {
 
     private final Selector selector;
     private final ServerSocketChannel server;
+    private final boolean owned;
+    /** Adopted connections with bytes already read: their messages are framed before the first select. */
+    private final java.util.Queue<InetSocketAddress> readable = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Thread loop;
     private volatile boolean running = true;
     /** Open connections by remote address, for what the proxy sends back over a caller's connection. */
@@ -76,13 +81,47 @@ public final class TcpTransport implements AutoCloseable {
     /** @param firstMessageMs how long a new connection may take to bring its first SIP message */
     public TcpTransport(InetSocketAddress bind, Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler,
             long firstMessageMs) throws IOException {
+        this(ServerSocketChannel.open().bind(bind, 128), true, List.of(), inspectors, handler, firstMessageMs);
+    }
+
+    /**
+     * Accepts on {@code borrowed}, a listening socket that outlives the transport (core's
+     * {@code Listeners}), and carries on the connections a previous transport left
+     * ({@link #detach}), with what it had read of them.
+     */
+    public static TcpTransport on(ServerSocketChannel borrowed, List<Listeners.Parked> adopted, Supplier<List<TrafficInspector>> inspectors,
+            UdpTransport.Handler handler, long firstMessageMs) throws IOException {
+        return new TcpTransport(borrowed, false, adopted, inspectors, handler, firstMessageMs);
+    }
+
+    private TcpTransport(ServerSocketChannel server, boolean owned, List<Listeners.Parked> adopted, Supplier<List<TrafficInspector>> inspectors,
+            UdpTransport.Handler handler, long firstMessageMs) throws IOException {
         this.firstMessageMs = firstMessageMs;
+        this.server = server;
+        this.owned = owned;
         selector = Selector.open();
-        server = ServerSocketChannel.open();
-        server.bind(bind, 128);
         server.configureBlocking(false);
         server.register(selector, SelectionKey.OP_ACCEPT);
-        loop = new Thread(() -> run(inspectors, handler), "sip-tcp-" + bind.getPort());
+        for (Listeners.Parked p : adopted) {
+            try {
+                Conn c = adopt(p.channel());
+                c.sip = true;
+                c.trusted = p.trusted();
+                byte[] unread = p.unread();
+                if (unread.length > 0) {
+                    c.in = ByteBuffer.allocate(Math.max(INITIAL_BUFFER, Math.min(unread.length * 2, MAX_MESSAGE + 4)));
+                    c.in.put(unread, 0, Math.min(unread.length, c.in.capacity()));
+                    readable.add(c.remote); // a whole message may be waiting in what was read already
+                }
+            } catch (IOException e) {
+                try {
+                    p.channel().close();
+                } catch (IOException ignored) {
+                    // gone
+                }
+            }
+        }
+        loop = new Thread(() -> run(inspectors, handler), "sip-tcp-" + ((InetSocketAddress) server.getLocalAddress()).getPort());
         loop.setDaemon(true);
         loop.start();
     }
@@ -148,6 +187,16 @@ public final class TcpTransport implements AutoCloseable {
             try {
                 selector.select(1000);
                 drainPending();
+                for (InetSocketAddress r = readable.poll(); r != null; r = readable.poll()) {
+                    SelectionKey k = connections.get(r);
+                    if (k != null && k.isValid()) {
+                        try {
+                            frame(k, inspectors, handler);
+                        } catch (IOException e) {
+                            close(k);
+                        }
+                    }
+                }
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey k = it.next();
@@ -201,6 +250,11 @@ public final class TcpTransport implements AutoCloseable {
             ch.close(); // full of connections that authenticated: the newcomer waits
             return;
         }
+        adopt(ch);
+    }
+
+    private Conn adopt(SocketChannel ch) throws IOException {
+        InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
         ch.configureBlocking(false);
         Conn c = new Conn();
         c.remote = remote;
@@ -208,6 +262,7 @@ public final class TcpTransport implements AutoCloseable {
         connections.put(c.remote, k);
         byAge.add(k);
         perSource.merge(remote.getAddress(), 1, Integer::sum);
+        return c;
     }
 
     /** Closes the oldest connection that never brought a SIP message, else the oldest that never authenticated; false when none. */
@@ -239,10 +294,17 @@ public final class TcpTransport implements AutoCloseable {
             close(k);
             return;
         }
-        InetSocketAddress source = (InetSocketAddress) ch.getRemoteAddress();
         if (c.trusted) {
             c.lastActive = System.currentTimeMillis(); // keep-alive CRLFs count only on a connection that authenticated
         }
+        frame(k, inspectors, handler);
+    }
+
+    /** Hands each whole message read so far on {@code k} to the handler. */
+    private void frame(SelectionKey k, Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler) throws IOException {
+        SocketChannel ch = (SocketChannel) k.channel();
+        Conn c = (Conn) k.attachment();
+        InetSocketAddress source = c.remote;
         while (true) {
             int len = messageLength(c.in);
             if (len == 0) {
@@ -388,8 +450,39 @@ public final class TcpTransport implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() throws IOException {
+    /**
+     * Stops (the message being handled is finished first) and leaves the listening socket and
+     * the open connections as they are, for the next transport: each with what was read of it
+     * and not handled yet. What was queued to send is written first as far as the socket takes it.
+     */
+    public List<Listeners.Parked> detach() {
+        stop();
+        List<Listeners.Parked> out = new ArrayList<>();
+        for (SelectionKey k : selector.keys()) {
+            if (k.attachment() instanceof Conn c && k.channel() instanceof SocketChannel ch && ch.isOpen()) {
+                try {
+                    for (ByteBuffer b : c.out) {
+                        ch.write(b);
+                    }
+                } catch (IOException e) {
+                    // what did not go is lost, as on a broken connection
+                }
+                c.in.flip();
+                byte[] unread = new byte[c.in.remaining()];
+                c.in.get(unread);
+                out.add(new Listeners.Parked(ch, unread, c.trusted));
+            }
+            k.cancel();
+        }
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // its keys are cancelled either way
+        }
+        return out;
+    }
+
+    private void stop() {
         running = false;
         selector.wakeup();
         try {
@@ -397,10 +490,22 @@ public final class TcpTransport implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Stops and closes every connection; the listening socket too when the transport bound it itself. */
+    @Override
+    public void close() throws IOException {
+        stop();
         for (SelectionKey k : selector.keys()) {
-            close(k);
+            if (k.channel() != server) {
+                close(k);
+            } else {
+                k.cancel();
+            }
         }
         selector.close();
-        server.close();
+        if (owned) {
+            server.close();
+        }
     }
 }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -24,27 +26,57 @@ public final class UdpTransport implements AutoCloseable {
     }
 
     private final DatagramChannel channel;
+    private final boolean owned;
     private final InetSocketAddress local;
+    private final Selector selector;
     private final Thread reader;
     private volatile boolean running = true;
 
+    /** Binds its own socket to {@code bind}, closed with the transport. */
     public UdpTransport(InetSocketAddress bind, Supplier<List<TrafficInspector>> inspectors, Handler handler) throws IOException {
-        channel = DatagramChannel.open();
-        channel.bind(bind);
+        this(DatagramChannel.open().bind(bind), true, inspectors, handler);
+    }
+
+    /**
+     * Reads and sends on {@code borrowed}, a bound socket that outlives the transport (core's
+     * {@code Listeners}): {@link #detach} stops reading and leaves it open, so what arrives
+     * next waits in its buffer for the next transport.
+     */
+    public static UdpTransport on(DatagramChannel borrowed, Supplier<List<TrafficInspector>> inspectors, Handler handler)
+            throws IOException {
+        return new UdpTransport(borrowed, false, inspectors, handler);
+    }
+
+    private UdpTransport(DatagramChannel channel, boolean owned, Supplier<List<TrafficInspector>> inspectors, Handler handler)
+            throws IOException {
+        this.channel = channel;
+        this.owned = owned;
         local = (InetSocketAddress) channel.getLocalAddress();
-        reader = new Thread(() -> loop(inspectors, handler), "sip-udp-" + bind.getPort());
+        channel.configureBlocking(false);
+        selector = Selector.open();
+        channel.register(selector, SelectionKey.OP_READ);
+        reader = new Thread(() -> loop(inspectors, handler), "sip-udp-" + local.getPort());
         reader.setDaemon(true);
         reader.start();
     }
 
     public int port() throws IOException {
-        return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+        return local.getPort();
     }
 
-    /** Sends a datagram from this transport's port (requests and responses the proxy forwards). */
+    /**
+     * Sends a datagram from this transport's port (requests and responses the proxy forwards);
+     * a full socket buffer is waited for a little (the socket never blocks the reader).
+     */
     public void send(byte[] data, InetSocketAddress to) {
+        send(ByteBuffer.wrap(data), to);
+    }
+
+    private void send(ByteBuffer data, InetSocketAddress to) {
         try {
-            channel.send(ByteBuffer.wrap(data), to);
+            for (int attempt = 0; attempt < 50 && channel.send(data, to) == 0; attempt++) {
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000); // at most 5 ms, then the datagram is lost like any other
+            }
         } catch (IOException e) {
             // UDP is lossy anyway: the sender's retransmission covers a failed send
         }
@@ -54,30 +86,18 @@ public final class UdpTransport implements AutoCloseable {
         ByteBuffer buf = ByteBuffer.allocate(65_535);
         while (running) {
             try {
-                buf.clear();
-                InetSocketAddress source = (InetSocketAddress) channel.receive(buf);
-                buf.flip();
-                boolean drop = false;
-                for (TrafficInspector i : inspectors.get()) {
-                    try {
-                        if (i.inspect(source, local, Transport.UDP, buf.asReadOnlyBuffer()) == Verdict.DROP) {
-                            drop = true;
-                            break;
-                        }
-                    } catch (RuntimeException e) {
-                        // a faulty inspector must not stop signalling
+                selector.select(1000);
+                selector.selectedKeys().clear();
+                while (running) {
+                    buf.clear();
+                    InetSocketAddress source = (InetSocketAddress) channel.receive(buf);
+                    if (source == null) {
+                        break;
                     }
+                    buf.flip();
+                    handle(buf, source, inspectors, handler);
                 }
-                if (drop) {
-                    continue;
-                }
-                byte[] data = new byte[buf.remaining()];
-                buf.get(data);
-                byte[] reply = handler.handle(data, data.length, source);
-                if (reply != null) {
-                    channel.send(ByteBuffer.wrap(reply), source);
-                }
-            } catch (IOException e) {
+            } catch (IOException | java.nio.channels.ClosedSelectorException e) {
                 if (!running) {
                     return;
                 }
@@ -85,9 +105,49 @@ public final class UdpTransport implements AutoCloseable {
         }
     }
 
+    private void handle(ByteBuffer buf, InetSocketAddress source, Supplier<List<TrafficInspector>> inspectors, Handler handler) {
+        for (TrafficInspector i : inspectors.get()) {
+            try {
+                if (i.inspect(source, local, Transport.UDP, buf.asReadOnlyBuffer()) == Verdict.DROP) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // a faulty inspector must not stop signalling
+            }
+        }
+        byte[] data = new byte[buf.remaining()];
+        buf.get(data);
+        byte[] reply = handler.handle(data, data.length, source);
+        if (reply != null) {
+            send(ByteBuffer.wrap(reply), source);
+        }
+    }
+
+    /**
+     * Stops reading (the message being handled is finished first) and leaves the socket open:
+     * datagrams that arrive from now on wait for the next reader.
+     */
+    public void detach() {
+        running = false;
+        selector.wakeup();
+        try {
+            reader.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // its key is cancelled either way
+        }
+    }
+
+    /** Stops reading; closes the socket when the transport bound it itself. */
     @Override
     public void close() throws IOException {
-        running = false;
-        channel.close();
+        detach();
+        if (owned) {
+            channel.close();
+        }
     }
 }

@@ -118,6 +118,37 @@ class CallTrackerTest {
     }
 
     @Test
+    void callsHandedToTheNextVersionEndThereWithTheirDurationWhileTheOthersAreInterrupted() throws Exception {
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "h1", "<sip:bob@box>", "1 INVITE", OFFER), "provider", ALICE, 1_000);
+        calls.responded(msg("SIP/2.0 200 OK", "h1", "<sip:bob@box>;tag=b1", "1 INVITE", ANSWER), 3_000);
+        calls.forwarded(msg("INVITE sip:carol@box SIP/2.0", "h2", "<sip:carol@box>", "1 INVITE", OFFER), null, ALICE, 4_000); // ringing
+        List<CallTracker.Snapshot> handed = calls.handOver();
+        assertEquals(List.of("h1", "h2"), handed.stream().map(CallTracker.Snapshot::callId).toList());
+        assertEquals(0, calls.active());
+        calls.close(); // the old version stops: nothing of what it handed over is closed
+        cdrs.close();
+
+        cdrs = new CdrStore(ds); // the next version: a CDR left open by a crash before is interrupted, the handed ones are not
+        cdrs.started(crashed());
+        assertEquals(1, cdrs.closeInterrupted(5_000, java.util.Set.of("h1", "h2")));
+        calls = new CallTracker(cdrs, (topic, props) -> events.add(new Published(topic, props)));
+        calls.takeOver(handed);
+        assertEquals(2, calls.active());
+        calls.responded(msg("SIP/2.0 200 OK", "h2", "<sip:carol@box>;tag=c1", "1 INVITE", ANSWER), 6_000); // the late answer
+        calls.forwarded(bye("h1", "b1"), null, new InetSocketAddress("127.0.0.3", 5080), 63_000);
+        calls.forwarded(msg("BYE sip:carol@box SIP/2.0", "h2", "<sip:carol@box>;tag=c1", "2 BYE", ""), null, ALICE, 16_000);
+        String csv = csv();
+        assertTrue(csv.contains("h1,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,3000,63000,60,answered,callee,provider,"), csv);
+        assertTrue(csv.contains("h2,sip:alice@box,sip:carol@box,127.0.0.2:5070,4000,6000,16000,10,answered,caller,,"), csv);
+        assertTrue(csv.contains("crashed,sip:x@box,sip:y@box,,0,,5000,0,interrupted,"), csv);
+    }
+
+    /** A CDR row a crash left open. */
+    private static CallTracker.Call crashed() {
+        return new CallTracker.Call("crashed", "sip:x@box", "sip:y@box", null, null, 0);
+    }
+
+    @Test
     void callsInProgressAtStopAreInterruptedAndSoAreThoseOfACrashAtTheNextStart() throws Exception {
         calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c5", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
         calls.close();

@@ -1,0 +1,164 @@
+package org.besip.pbx.internal.component;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.besip.pbx.internal.call.CallTracker;
+import org.besip.pbx.internal.call.Prepaid;
+
+/**
+ * The live state the pbx module hands to its next version (core's {@code Handover}), and its
+ * format, version {@value #VERSION} (docs/handover.md): big-endian {@link DataOutputStream}
+ * fields, strings as a presence byte then modified UTF-8.
+ *
+ * <pre>
+ * dialog key    32 bytes   keys the Record-Route tokens and Via branches: in-dialog requests,
+ *                          retransmissions and late answers of calls routed before the swap match
+ * nonce key     32 bytes   the digest nonces given out stay good
+ * nonce counts  int n, n × (string nonce, long last nc)      replays stay refused
+ * calls         int n, n × call                              CallTracker.Snapshot, field by field
+ * credit holds  int n, n × (string call-id, string user, double amount)
+ * </pre>
+ *
+ * Pure: encodes and decodes, nothing else.
+ */
+public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonceCounts, List<CallTracker.Snapshot> calls,
+        List<Prepaid.Hold> holds) {
+
+    /** The format this version writes and reads. */
+    public static final int VERSION = 1;
+    private static final int KEY = 32;
+    /** Bounds on what is read back (a corrupt state must not allocate without limit). */
+    private static final int MAX_ENTRIES = 100_000;
+
+    public byte[] encode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(dialogKey);
+            out.write(nonceKey);
+            out.writeInt(nonceCounts.size());
+            for (Map.Entry<String, Long> e : nonceCounts.entrySet()) {
+                string(out, e.getKey());
+                out.writeLong(e.getValue());
+            }
+            out.writeInt(calls.size());
+            for (CallTracker.Snapshot c : calls) {
+                for (String s : new String[] { c.callId(), c.from(), c.to(), c.source(), c.fromTag() }) {
+                    string(out, s);
+                }
+                out.writeLong(c.startMs());
+                string(out, c.trunk());
+                out.writeLong(c.answerMs());
+                for (String s : new String[] { c.callerFrom(), c.callerContact(), c.callerAddress(), c.calleeTo(), c.calleeContact() }) {
+                    string(out, s);
+                }
+                Prepaid.Decision d = c.price();
+                out.writeBoolean(d != null);
+                if (d != null) {
+                    out.writeInt(d.status());
+                    string(out, d.reason());
+                    string(out, d.user());
+                    out.writeDouble(d.pricePerMinute());
+                    out.writeLong(d.maxDurationMs());
+                }
+                out.writeLong(c.deadlineMs());
+                string(out, c.callerMedia());
+                string(out, c.calleeMedia());
+                out.writeInt(c.payloads().size());
+                for (String p : c.payloads()) {
+                    string(out, p);
+                }
+            }
+            out.writeInt(holds.size());
+            for (Prepaid.Hold h : holds) {
+                string(out, h.callId());
+                string(out, h.user());
+                out.writeDouble(h.amount());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    /** @throws IOException the bytes are not a version {@value #VERSION} state (truncated, corrupt) */
+    public static PbxState decode(byte[] data) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+        byte[] dialog = in.readNBytes(KEY);
+        byte[] nonce = in.readNBytes(KEY);
+        if (nonce.length != KEY) {
+            throw new IOException("truncated keys");
+        }
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (int i = 0, n = count(in); i < n; i++) {
+            counts.put(string(in), in.readLong());
+        }
+        List<CallTracker.Snapshot> calls = new ArrayList<>();
+        for (int i = 0, n = count(in); i < n; i++) {
+            String callId = string(in);
+            String from = string(in);
+            String to = string(in);
+            String source = string(in);
+            String fromTag = string(in);
+            long start = in.readLong();
+            String trunk = string(in);
+            long answer = in.readLong();
+            String callerFrom = string(in);
+            String callerContact = string(in);
+            String callerAddress = string(in);
+            String calleeTo = string(in);
+            String calleeContact = string(in);
+            Prepaid.Decision price = null;
+            if (in.readBoolean()) {
+                price = new Prepaid.Decision(in.readInt(), string(in), string(in), in.readDouble(), in.readLong());
+            }
+            long deadline = in.readLong();
+            String callerMedia = string(in);
+            String calleeMedia = string(in);
+            List<String> payloads = new ArrayList<>();
+            for (int j = 0, m = count(in); j < m; j++) {
+                payloads.add(string(in));
+            }
+            if (callId == null) {
+                throw new IOException("a call without a Call-ID");
+            }
+            calls.add(new CallTracker.Snapshot(callId, from, to, source, fromTag, start, trunk, answer, callerFrom, callerContact,
+                    callerAddress, calleeTo, calleeContact, price, deadline, callerMedia, calleeMedia, List.copyOf(payloads)));
+        }
+        List<Prepaid.Hold> holds = new ArrayList<>();
+        for (int i = 0, n = count(in); i < n; i++) {
+            holds.add(new Prepaid.Hold(string(in), string(in), in.readDouble()));
+        }
+        if (in.available() > 0) {
+            throw new IOException(in.available() + " bytes after the state");
+        }
+        return new PbxState(dialog, nonce, counts, calls, holds);
+    }
+
+    private static int count(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_ENTRIES) {
+            throw new IOException("a count of " + n);
+        }
+        return n;
+    }
+
+    private static void string(DataOutputStream out, String s) throws IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            out.writeUTF(s);
+        }
+    }
+
+    private static String string(DataInputStream in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
+    }
+}

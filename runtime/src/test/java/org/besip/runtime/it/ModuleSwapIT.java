@@ -1,0 +1,293 @@
+package org.besip.runtime.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 13: the pbx module swapped while calls go on, on the shipped box. sipp places calls of
+ * {@value #HOLD_MS} ms at {@value #RATE} calls/s from an authenticated user through a tariffed
+ * trunk (a sipp UAS on 127.0.0.7), and a phone registered over TCP (this test, speaking SIP on a
+ * socket of its own) waits for a call; in the middle of each batch the pbx bundle is (a) upgraded
+ * to 1.0.1 over the Modules API, (b) disabled and enabled, (c) given a new tariff, a new user and
+ * a second listen address in one commit. Each batch: every sipp call completes (sipp's exit
+ * status: no failed call, no unexpected message), every CDR is answered, none interrupted, each
+ * duration is the call's hold and each cost the tariff's price of it; at the end the TCP phone,
+ * whose connection was never closed, is rung and answers over it.
+ */
+class ModuleSwapIT {
+
+    static final int CALLS = 60;
+    /** Below the shipped INVITE-flood rule (100 INVITEs in 5 s from one source): each call sends two, the challenged one and the answer. */
+    static final int RATE = 4;
+    static final int HOLD_MS = 6000;
+    /** The tariff of every dialled number: 0.6 a minute, 0.01 a started second. */
+    static final String PRICE = "0.6";
+
+    @TempDir
+    Path work;
+
+    @Test
+    void callsGoOnThroughAnUpgradeADisableAndEnableAndACommit() throws Exception {
+        try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
+            NetconfIT.pbxUsers(box, work, 2);
+            int provider = BesipProcess.freeUdpAndTcpPort();
+            NetconfIT.runOn(box, "merge_pbx", "<trunk><name>provider</name><host>127.0.0.7</host><port>" + provider
+                    + "</port><source-address>127.0.0.7</source-address></trunk><dial-plan><route><prefix>9</prefix><trunk>provider"
+                    + "</trunk><strip>1</strip></route></dial-plan><tariff><prefix></prefix><price-per-minute>" + PRICE
+                    + "</price-per-minute></tariff>");
+            Files.writeString(work.resolve("caller.csv"), "SEQUENTIAL\nuser1;[authentication username=user1 password="
+                    + NetconfIT.USER_PASSWORD + "]\n");
+            try (TcpPhone phone = TcpPhone.register(box.sipPort(), "user0", NetconfIT.USER_PASSWORD)) {
+                batch(box, provider, "9001", () -> {
+                    var r = box.postJar("action=upgrade&module=pbx", nextRelease(work));
+                    assertEquals(200, r.statusCode(), r.body());
+                    assertTrue(r.body().contains("1.0.1"), r.body());
+                });
+                batch(box, provider, "9002", () -> {
+                    var r = box.post("action=disable&module=pbx", null, null, Map.of());
+                    assertEquals(200, r.statusCode(), r.body());
+                    r = box.post("action=enable&module=pbx", null, null, Map.of());
+                    assertEquals(200, r.statusCode(), r.body());
+                });
+                int second = BesipProcess.freeUdpAndTcpPort();
+                batch(box, provider, "9003", () -> NetconfIT.runOn(box, "merge_pbx", "<tariff><prefix>9003</prefix><price-per-minute>"
+                        + PRICE + "</price-per-minute></tariff><user><name>user9</name><password>" + NetconfIT.USER_PASSWORD
+                        + "</password></user><listen><address>127.0.0.1</address><port>" + box.sipPort() + "</port></listen><listen>"
+                        + "<address>127.0.0.1</address><port>" + second + "</port></listen>"));
+                BesipProcess.awaitUdpListener(second);
+
+                String log = Files.readString(box.data().resolve("logs/besip.log"));
+                assertTrue(log.contains("took over"), "the new version took the calls over:\n" + log);
+                assertTrue(phone.rungAndAnswered(box, work), "the TCP phone is reached over the connection it registered on");
+            }
+        }
+    }
+
+    interface Swap {
+        void run() throws Exception;
+    }
+
+    /** {@value #CALLS} calls to {@code dialled} with {@code swap} done once a third of them are under way. */
+    private void batch(BesipProcess box, int providerPort, String dialled, Swap swap) throws Exception {
+        Path provider = Path.of("../bundles/pbx/src/test/resources/sipp/uas-record-route.xml").toAbsolutePath(); // keeps the box in the dialog
+        Process uas = new ProcessBuilder("sipp", "-sf", provider.toString(), "-i", "127.0.0.7", "-p", String.valueOf(providerPort), "-m", String.valueOf(CALLS),
+                "-nostdin", "-timeout", "120s").directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(work.resolve("uas-" + dialled + ".txt").toFile()).start();
+        try {
+            BesipProcess.awaitUdpListener("127.0.0.7", providerPort);
+            Path scenario = Path.of("src/test/resources/sipp/uac-auth-hold.xml").toAbsolutePath();
+            Process uac = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", work.resolve("caller.csv").toString(), "-s", dialled,
+                    "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.2", "-p", String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-r",
+                    String.valueOf(RATE), "-m", String.valueOf(CALLS), "-d", String.valueOf(HOLD_MS), "-nostdin", "-timeout", "120s",
+                    "-recv_timeout", "30000").directory(work.toFile()).redirectErrorStream(true)
+                    .redirectOutput(work.resolve("uac-" + dialled + ".txt").toFile()).start();
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (cdrs(box, dialled).size() < CALLS / 3) {
+                assertTrue(System.currentTimeMillis() < deadline && uac.isAlive(), "calls to " + dialled + " are under way:\n"
+                        + Files.readString(work.resolve("uac-" + dialled + ".txt")) + box.diagnostics());
+                Thread.sleep(100);
+            }
+            swap.run();
+            assertTrue(uac.waitFor(150, TimeUnit.SECONDS), "sipp's calls to " + dialled + " end");
+            String out = Files.readString(work.resolve("uac-" + dialled + ".txt"));
+            assertEquals(0, uac.exitValue(), "every call to " + dialled + " completed (no failed transaction):\n" + out + box.diagnostics());
+            assertTrue(uas.waitFor(30, TimeUnit.SECONDS), "the provider got every BYE");
+            assertEquals(0, uas.exitValue(), Files.readString(work.resolve("uas-" + dialled + ".txt")));
+        } finally {
+            uas.destroyForcibly();
+        }
+        List<String[]> rows = cdrs(box, dialled);
+        assertEquals(CALLS, rows.size(), "one CDR per call to " + dialled);
+        for (String[] f : rows) {
+            String row = String.join(",", f);
+            assertEquals("answered", f[8], "no CDR of a call to " + dialled + " is interrupted: " + row);
+            int seconds = Integer.parseInt(f[7]);
+            long ms = Long.parseLong(f[6]) - Long.parseLong(f[5]);
+            assertTrue(ms > HOLD_MS - 100 && ms < HOLD_MS + 3000, "the call lasted its hold (sipp's timers are not to the ms), from answer to BYE: " + row);
+            assertEquals(ms / 1000, seconds, "duration_s is the answered time: " + row);
+            double started = Math.ceil(ms / 1000.0);
+            assertEquals(0.6 * started / 60, Double.parseDouble(f[11]), 1e-4, "the cost is 0.6 a minute per started second: " + row);
+            assertEquals("provider", f[10], row);
+        }
+    }
+
+    /** The CDRs of calls to {@code dialled}: call_id, from, to, source, start, answer, end, duration, disposition, hangup, trunk, cost… */
+    static List<String[]> cdrs(BesipProcess box, String dialled) throws Exception {
+        var r = box.get("besip-pbx.csv", "admin", box.password());
+        assertEquals(200, r.statusCode(), r.body());
+        List<String[]> out = new ArrayList<>();
+        for (String line : r.body().split("\r\n")) {
+            String[] f = line.split(",", -1);
+            if (f.length > 11 && f[2].contains(":" + dialled + "@")) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /** The pbx bundle's jar with Bundle-Version 1.0.1: "the next release". */
+    static Path nextRelease(Path dir) throws IOException {
+        Path jar;
+        try (var files = Files.list(BesipOptions.dist().resolve("bundles"))) {
+            jar = files.filter(p -> p.getFileName().toString().startsWith("besip-pbx-")).findFirst().orElseThrow();
+        }
+        Path next = dir.resolve("besip-pbx-1.0.1.jar");
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
+            Manifest mf = in.getManifest();
+            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), "1.0.1");
+            try (OutputStream os = Files.newOutputStream(next); JarOutputStream out = new JarOutputStream(os, mf)) {
+                for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                    out.putNextEntry(new JarEntry(e.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
+        }
+        return next;
+    }
+
+    /**
+     * A phone registered over TCP: this test's own socket, REGISTER with digest (RFC 2617 with
+     * qop=auth, MD5, worked out here), then, when rung, 200 OK and the BYE answered.
+     */
+    static final class TcpPhone implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+        private final String user;
+
+        private TcpPhone(Socket socket, String user) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.out = socket.getOutputStream();
+            this.user = user;
+        }
+
+        static TcpPhone register(int boxPort, String user, String password) throws Exception {
+            Socket s = new Socket();
+            s.connect(new InetSocketAddress("127.0.0.1", boxPort), 5000);
+            s.setSoTimeout(20_000);
+            TcpPhone p = new TcpPhone(s, user);
+            String reply = p.send(p.register(1, null));
+            assertTrue(reply.startsWith("SIP/2.0 401"), reply);
+            Matcher m = Pattern.compile("nonce=\"([^\"]+)\"").matcher(reply);
+            assertTrue(m.find(), reply);
+            String nonce = m.group(1);
+            String uri = "sip:127.0.0.1:" + boxPort;
+            String ha1 = md5(user + ":besip:" + password);
+            String ha2 = md5("REGISTER:" + uri);
+            String response = md5(ha1 + ":" + nonce + ":00000001:c0ffee:auth:" + ha2);
+            reply = p.send(p.register(2, "Authorization: Digest username=\"" + user + "\", realm=\"besip\", nonce=\"" + nonce + "\", uri=\""
+                    + uri + "\", response=\"" + response + "\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"c0ffee\"\r\n"));
+            assertTrue(reply.startsWith("SIP/2.0 200"), "registered over TCP: " + reply);
+            return p;
+        }
+
+        private String register(int cseq, String auth) {
+            int local = socket.getLocalPort();
+            return "REGISTER sip:127.0.0.1:" + socket.getPort() + " SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:" + local + ";branch=z9hG4bKtcp"
+                    + cseq + ";rport\r\nFrom: <sip:" + user + "@127.0.0.1>;tag=tcpphone\r\nTo: <sip:" + user + "@127.0.0.1>\r\n"
+                    + "Call-ID: tcp-phone-register\r\nCSeq: " + cseq + " REGISTER\r\nContact: <sip:" + user + "@127.0.0.1:" + local
+                    + ";transport=tcp>;expires=3600\r\nMax-Forwards: 70\r\n" + (auth == null ? "" : auth) + "Content-Length: 0\r\n\r\n";
+        }
+
+        private String send(String message) throws IOException {
+            out.write(message.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return read();
+        }
+
+        /** The next SIP message on the connection (headers and the Content-Length body). */
+        private String read() throws IOException {
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("the box closed the phone's connection after:\n" + head);
+                }
+                if (head.length() == 0 && (b == '\r' || b == '\n')) {
+                    continue; // keep-alive CRLFs
+                }
+                head.append((char) b);
+            }
+            Matcher m = Pattern.compile("(?mi)^(?:Content-Length|l):\\s*(\\d+)").matcher(head);
+            int len = m.find() ? Integer.parseInt(m.group(1)) : 0;
+            return head + new String(in.readNBytes(len), StandardCharsets.UTF_8);
+        }
+
+        /** sipp (user1) calls extension 100; this phone answers what comes over its connection and the BYE after. */
+        boolean rungAndAnswered(BesipProcess box, Path work) throws Exception {
+            Path scenario = Path.of("../bundles/pbx/src/test/resources/sipp/uac-proxy-auth.xml").toAbsolutePath();
+            Process uac = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", work.resolve("caller.csv").toString(), "-s", "100",
+                    "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.2", "-p", String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-m", "1",
+                    "-nostdin", "-timeout", "30s").directory(work.toFile()).redirectErrorStream(true)
+                    .redirectOutput(work.resolve("uac-tcp.txt").toFile()).start();
+            try {
+                String invite = read();
+                assertTrue(invite.startsWith("INVITE "), invite);
+                respond(invite, "200 OK", "Contact: <sip:" + user + "@127.0.0.1:" + socket.getLocalPort() + ";transport=tcp>\r\n");
+                String next = read();
+                if (next.startsWith("ACK ")) {
+                    next = read();
+                }
+                assertTrue(next.startsWith("BYE "), next);
+                respond(next, "200 OK", "");
+                assertTrue(uac.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, uac.exitValue(), Files.readString(work.resolve("uac-tcp.txt")));
+                return true;
+            } finally {
+                uac.destroyForcibly();
+            }
+        }
+
+        private void respond(String request, String status, String extra) throws IOException {
+            StringBuilder r = new StringBuilder("SIP/2.0 " + status + "\r\n");
+            for (String line : request.split("\r\n")) {
+                String name = line.contains(":") ? line.substring(0, line.indexOf(':')).trim().toLowerCase(java.util.Locale.ROOT) : "";
+                switch (name) {
+                    case "via", "from", "call-id", "cseq", "record-route" -> r.append(line).append("\r\n");
+                    case "to" -> r.append(line).append(line.contains(";tag=") ? "" : ";tag=tcpanswer").append("\r\n");
+                    default -> {
+                    }
+                }
+            }
+            r.append(extra).append("Content-Length: 0\r\n\r\n");
+            out.write(r.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+
+        private static String md5(String s) throws Exception {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+}
