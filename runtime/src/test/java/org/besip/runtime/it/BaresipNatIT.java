@@ -401,7 +401,7 @@ class BaresipNatIT {
     }
 
     /** Polls the PBX page (at most 30 s) until the relay's row passes {@code until}; returns it. */
-    private static RelayRow relayRow(BesipProcess box, java.util.function.Predicate<RelayRow> until) throws Exception {
+    static RelayRow relayRow(BesipProcess box, java.util.function.Predicate<RelayRow> until) throws Exception {
         java.util.regex.Pattern row = java.util.regex.Pattern.compile("<td class='caller-packets'>(\\d+)</td><td>([^<]*)</td>"
                 + "<td class='callee-packets'>(\\d+)</td><td>\\d+</td><td class='music'>\\d+, (\\d+)</td>");
         long deadline = System.currentTimeMillis() + 30_000;

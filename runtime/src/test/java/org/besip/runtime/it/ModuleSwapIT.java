@@ -80,11 +80,88 @@ class ModuleSwapIT {
                         + "</password></user><listen><address>127.0.0.1</address><port>" + box.sipPort() + "</port></listen><listen>"
                         + "<address>127.0.0.1</address><port>" + second + "</port></listen>"));
                 BesipProcess.awaitUdpListener(second);
+                batch(box, provider, "9004", () -> { // a release that cannot start: the upgrade is refused, 1.0.1 is back, the calls go on
+                    var r = box.postJar("action=upgrade&module=pbx", broken(work));
+                    assertEquals(422, r.statusCode(), r.body());
+                    assertTrue(r.body().contains("failed to activate") && r.body().contains("1.0.1 is back in place"), r.body());
+                });
+                try (Flooder flooder = Flooder.blocked(box.sipPort())) { // a REGISTER flood from another source, blocked by the rule
+                    batch(box, provider, "9005", () -> {
+                        var r = box.postJar("action=upgrade&module=security", release(work, "besip-security-", "1.0.1"));
+                        assertEquals(200, r.statusCode(), r.body());
+                    });
+                    assertEquals(0, flooder.answered(), "the flooder was never answered once blocked: no block lost in the upgrade");
+                    assertTrue(flooder.sent() > 100, "it flooded throughout: " + flooder.sent());
+                }
+                String modules = box.get("besip-modules.json", "admin", box.password()).body();
+                assertTrue(modules.matches("(?s).*\"pbx\".*\"1\\.0\\.1\".*"), "pbx runs 1.0.1 still: " + modules);
 
                 String log = Files.readString(box.data().resolve("logs/besip.log"));
                 assertTrue(log.contains("took over"), "the new version took the calls over:\n" + log);
                 assertTrue(phone.rungAndAnswered(box, work), "the TCP phone is reached over the connection it registered on");
             }
+        }
+    }
+
+    /**
+     * A call with G.711 both ways through the media relay (policy always; the caller sends 7 s
+     * of a capture, the callee echoes it): pbx is upgraded while the audio flows. The relay's
+     * session, its sockets and its counters go on in the new version; the call completes and its
+     * CDR carries the MOS the new version's relay measured of both directions.
+     */
+    @Test
+    void audioThroughTheRelayGoesOnThroughAnUpgrade() throws Exception {
+        try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
+            NetconfIT.pbxUsers(box, work, 2);
+            NetconfIT.runOn(box, "configure_pbx_mode", "proxy", "31000", "31099", "always");
+            MonitoringIT.awaitLog(box, "SIP proxy as 127.0.0.1:" + box.sipPort());
+            int phone = BesipProcess.freeUdpAndTcpPort();
+            Path register = Path.of("../bundles/pbx/src/test/resources/sipp/register-auth.xml").toAbsolutePath();
+            Process reg = new ProcessBuilder("sipp", "-sf", register.toString(), "-inf", work.resolve("users.csv").toString(), "127.0.0.1:"
+                    + box.sipPort(), "-i", "127.0.0.1", "-p", String.valueOf(phone), "-m", "1", "-nostdin", "-timeout", "30s")
+                    .directory(work.toFile()).redirectErrorStream(true).start();
+            String regOut = new String(reg.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(reg.waitFor(40, TimeUnit.SECONDS) && reg.exitValue() == 0, "user0 registers:\n" + regOut);
+            Path answer = Path.of("../bundles/pbx/src/test/resources/sipp/uas-record-route.xml").toAbsolutePath(); // the box stays in the dialog
+            Process callee = new ProcessBuilder("sipp", "-sf", answer.toString(), "-i", "127.0.0.1", "-p", String.valueOf(phone), "-mp",
+                    String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "60s")
+                    .directory(work.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("callee.txt").toFile()).start();
+            try {
+                BesipProcess.awaitUdpListener(phone);
+                Path scenario = work.resolve("uac-pcap-audio.xml");
+                Files.writeString(scenario, Files.readString(Path.of("src/test/resources/sipp/uac-pcap-audio.xml")).replace("@PCAP@",
+                        B2buaIT.PCAP.toString()));
+                Files.writeString(work.resolve("caller.csv"), "SEQUENTIAL\nuser1;[authentication username=user1 password="
+                        + NetconfIT.USER_PASSWORD + "]\n");
+                Process caller = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", work.resolve("caller.csv").toString(), "-s",
+                        "user0", "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.2", "-p", String.valueOf(BesipProcess.freeUdpAndTcpPort()),
+                        "-mp", String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-m", "1", "-nostdin", "-timeout", "60s", "-recv_timeout",
+                        "10000").directory(work.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("caller.txt").toFile()).start();
+                BaresipNatIT.RelayRow before = BaresipNatIT.relayRow(box, r -> r.callerPackets() > 50 && r.calleePackets() > 50);
+                var r = box.postJar("action=upgrade&module=pbx", nextRelease(work));
+                assertEquals(200, r.statusCode(), r.body());
+                BaresipNatIT.RelayRow after = BaresipNatIT.relayRow(box, x -> x.callerPackets() > before.callerPackets() + 50
+                        && x.calleePackets() > before.calleePackets() + 50);
+                System.out.printf("relay counters: %d/%d packets before the upgrade, %d/%d after%n", before.callerPackets(),
+                        before.calleePackets(), after.callerPackets(), after.calleePackets());
+                assertTrue(caller.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, caller.exitValue(), "the call completed:\n" + Files.readString(work.resolve("caller.txt")) + box.diagnostics());
+                assertTrue(callee.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, callee.exitValue(), Files.readString(work.resolve("callee.txt")));
+            } finally {
+                callee.destroyForcibly();
+            }
+            MonitoringIT.awaitLog(box, "RTP packets from the caller"); // the session is released with the call
+            String log = Files.readString(box.data().resolve("logs/besip.log"));
+            assertTrue(log.contains("media relay took over 1 of 1 sessions from the previous version"), log);
+            var cdrs = box.get("besip-pbx.csv", "admin", box.password()).body();
+            String cdr = cdrs.lines().filter(l -> l.contains(",answered,")).findFirst().orElseThrow(() -> new AssertionError(cdrs));
+            String[] f = cdr.split(",", -1);
+            System.out.println("CDR of the call through the upgrade: " + cdr);
+            assertEquals(19, f.length, "the CDR's 19 columns: " + cdr);
+            // loopback, no loss: the BESIP E-model for G.711 with 20 ms gives 4.40 each way, measured by the new version's relay
+            assertEquals(4.40, Double.parseDouble(f[13]), 0.05, "the caller's stream after the upgrade: " + cdr);
+            assertEquals(4.40, Double.parseDouble(f[14]), 0.05, "the callee's echo after the upgrade: " + cdr);
         }
     }
 
@@ -152,14 +229,19 @@ class ModuleSwapIT {
 
     /** The pbx bundle's jar with Bundle-Version 1.0.1: "the next release". */
     static Path nextRelease(Path dir) throws IOException {
+        return release(dir, "besip-pbx-", "1.0.1");
+    }
+
+    /** The shipped jar whose name starts with {@code prefix}, as version {@code version}. */
+    static Path release(Path dir, String prefix, String version) throws IOException {
         Path jar;
         try (var files = Files.list(BesipOptions.dist().resolve("bundles"))) {
-            jar = files.filter(p -> p.getFileName().toString().startsWith("besip-pbx-")).findFirst().orElseThrow();
+            jar = files.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst().orElseThrow();
         }
-        Path next = dir.resolve("besip-pbx-1.0.1.jar");
+        Path next = dir.resolve(prefix + version + ".jar");
         try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
             Manifest mf = in.getManifest();
-            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), "1.0.1");
+            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), version);
             try (OutputStream os = Files.newOutputStream(next); JarOutputStream out = new JarOutputStream(os, mf)) {
                 for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
                     out.putNextEntry(new JarEntry(e.getName()));
@@ -169,6 +251,120 @@ class ModuleSwapIT {
             }
         }
         return next;
+    }
+
+    /**
+     * "1.0.2", a release whose PBX component cannot activate: its descriptor names an
+     * implementation class the jar does not have (a broken build).
+     */
+    static Path broken(Path dir) throws IOException {
+        Path next = nextRelease(dir);
+        Path out = dir.resolve("besip-pbx-1.0.2.jar");
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(next))) {
+            Manifest mf = in.getManifest();
+            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), "1.0.2");
+            try (OutputStream os = Files.newOutputStream(out); JarOutputStream jar = new JarOutputStream(os, mf)) {
+                for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                    jar.putNextEntry(new JarEntry(e.getName()));
+                    byte[] b = in.readAllBytes();
+                    if (e.getName().equals("OSGI-INF/org.besip.pbx.internal.component.PbxComponent.xml")) {
+                        String xml = new String(b, StandardCharsets.UTF_8);
+                        assertTrue(xml.contains("class=\"org.besip.pbx.internal.component.PbxComponent\""), xml);
+                        b = xml.replace("class=\"org.besip.pbx.internal.component.PbxComponent\"",
+                                "class=\"org.besip.pbx.internal.component.NotInThisJar\"").getBytes(StandardCharsets.UTF_8);
+                    }
+                    jar.write(b);
+                    jar.closeEntry();
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * REGISTERs from 127.0.0.9, 60 at once (past the shipped rule: 50 in 5 s), then one each 20 ms
+     * until closed (at most 3 minutes); counts what the box answers once it has blocked the source.
+     */
+    static final class Flooder implements AutoCloseable {
+        private final java.net.DatagramSocket socket;
+        private final int port;
+        private final Thread thread;
+        private volatile boolean running = true;
+        private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+
+        private Flooder(int port) throws IOException {
+            this.port = port;
+            socket = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.9"));
+            socket.setSoTimeout(20);
+            thread = new Thread(this::flood, "flooder");
+        }
+
+        /** Floods until the box stops answering (at most 20 s), then goes on flooding in the background. */
+        static Flooder blocked(int port) throws Exception {
+            Flooder f = new Flooder(port);
+            for (int i = 0; i < 60; i++) {
+                f.send();
+            }
+            long deadline = System.currentTimeMillis() + 20_000;
+            long quietSince = System.currentTimeMillis();
+            while (System.currentTimeMillis() - quietSince < 2000) { // blocked: 2 s of REGISTERs without an answer
+                assertTrue(System.currentTimeMillis() < deadline, "the flood from 127.0.0.9 is blocked");
+                f.send();
+                if (f.receive()) {
+                    quietSince = System.currentTimeMillis();
+                }
+            }
+            f.thread.start();
+            return f;
+        }
+
+        private void flood() {
+            long end = System.currentTimeMillis() + 180_000;
+            while (running && System.currentTimeMillis() < end) {
+                try {
+                    send();
+                    if (receive()) {
+                        answered.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private void send() throws IOException {
+            String msg = "REGISTER sip:127.0.0.1:" + port + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.9:" + socket.getLocalPort() + ";branch=z9hG4bKf"
+                    + System.nanoTime() + "\r\nFrom: <sip:user0@127.0.0.1>;tag=f\r\nTo: <sip:user0@127.0.0.1>\r\nCall-ID: flood-"
+                    + System.nanoTime() + "\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+            byte[] b = msg.getBytes(StandardCharsets.UTF_8);
+            socket.send(new java.net.DatagramPacket(b, b.length, java.net.InetAddress.getByName("127.0.0.1"), port));
+            sent.incrementAndGet();
+        }
+
+        private boolean receive() throws IOException {
+            try {
+                socket.receive(new java.net.DatagramPacket(new byte[4096], 4096));
+                return true;
+            } catch (java.net.SocketTimeoutException e) {
+                return false;
+            }
+        }
+
+        int answered() {
+            return answered.get();
+        }
+
+        int sent() {
+            return sent.get();
+        }
+
+        @Override
+        public void close() throws Exception {
+            running = false;
+            thread.join(5000);
+            socket.close();
+        }
     }
 
     /**

@@ -10,6 +10,11 @@ import org.w3c.dom.Node;
  * Reads what {@link ConfigApplier#prepare} and {@link ModuleRpc#invoke} receive: the child
  * elements of a node in the module's namespace, by local name. A null parent has no children, so
  * absent containers read as defaults. Since 1.3.
+ *
+ * <p>The typed readers (since 1.4) read a leaf the schema gives a default: what {@code prepare}
+ * receives has its defaults filled in, so the default lives in the YANG module alone and a
+ * component never repeats it. A leaf missing there is a bug of the caller, not bad input:
+ * {@link IllegalArgumentException} names it.
  */
 public final class ConfigTree {
 
@@ -44,5 +49,44 @@ public final class ConfigTree {
     public String text(Element parent, String name) {
         Element c = child(parent, name);
         return c == null ? null : c.getTextContent().trim();
+    }
+
+    /** The leaf {@code name} of {@code parent}, which must be there (the schema gives it a default). */
+    public String required(Element parent, String name) {
+        String v = text(parent, name);
+        if (v == null) {
+            throw new IllegalArgumentException("no " + name + (parent == null ? "" : " in " + parent.getLocalName())
+                    + ": its schema default was not filled in");
+        }
+        return v;
+    }
+
+    /** A numeric leaf with a default, as an int. */
+    public int integer(Element parent, String name) {
+        return (int) number(parent, name);
+    }
+
+    /** A numeric leaf with a default, as a long. */
+    public long number(Element parent, String name) {
+        String v = required(parent, name);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " is not an integer: " + v, e);
+        }
+    }
+
+    /** A boolean leaf with a default. */
+    public boolean bool(Element parent, String name) {
+        String v = required(parent, name);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(name + " is not a boolean: " + v);
+        }
+        return v.equals("true");
+    }
+
+    /** A numeric leaf without a default: null when absent. */
+    public Long optionalNumber(Element parent, String name) {
+        return text(parent, name) == null ? null : number(parent, name);
     }
 }

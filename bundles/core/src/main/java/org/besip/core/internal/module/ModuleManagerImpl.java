@@ -39,6 +39,8 @@ import org.besip.core.internal.feature.FeatureBundle;
 import org.besip.core.internal.feature.FeatureReader;
 import org.besip.core.internal.module.InstalledModule.InstalledBundle;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.startlevel.BundleStartLevel;
@@ -586,6 +588,9 @@ public class ModuleManagerImpl implements ModuleManager {
     /** Swaps a bundle's content for {@code jar}, refreshes its dependents, starts it if the module runs. */
     private void replace(Bundle b, Path jar, boolean start) throws ModuleException {
         try (InputStream in = Files.newInputStream(jar)) {
+            // stopped once, here: an update of an active bundle restarts it, and the refresh after would stop and start it again
+            // (two swaps of the module's state, twice the outage)
+            b.stop(Bundle.STOP_TRANSIENT);
             b.update(in);
         } catch (BundleException e) {
             throw new ModuleException(Reason.RESOLUTION, e.getMessage(), e);
@@ -649,6 +654,27 @@ public class ModuleManagerImpl implements ModuleManager {
         }
     }
 
+    /**
+     * Whether a satisfied component activates when its service is asked for: an immediate one
+     * still satisfied after its bundle started either is about to activate or failed to (Felix SCR
+     * leaves those satisfied, not FAILED_ACTIVATION); getting its service tries once more, now.
+     */
+    private boolean activates(ComponentConfigurationDTO c) {
+        try {
+            ServiceReference<?>[] refs = ctx.getServiceReferences((String) null, "(component.id=" + c.id + ")");
+            for (ServiceReference<?> r : refs == null ? new ServiceReference<?>[0] : refs) {
+                Object service = ctx.getService(r);
+                if (service == null) {
+                    return false;
+                }
+                ctx.ungetService(r);
+            }
+            return true;
+        } catch (InvalidSyntaxException e) {
+            return true; // cannot happen: a numeric filter
+        }
+    }
+
     /** How long a started bundle's immediate components may take to activate before the start counts as done. */
     static final long ACTIVATION_WAIT_MS = 10_000;
 
@@ -675,6 +701,10 @@ public class ModuleManagerImpl implements ModuleManager {
                         String failure = c.failure == null ? "" : c.failure.lines().findFirst().orElse("");
                         throw new ModuleException(Reason.RESOLUTION, b.getSymbolicName() + " " + b.getVersion() + ": component " + d.name
                                 + " failed to activate" + (failure.isEmpty() ? "" : ": " + failure));
+                    }
+                    if (c.state == ComponentConfigurationDTO.SATISFIED && d.serviceInterfaces.length > 0 && !activates(c)) {
+                        throw new ModuleException(Reason.RESOLUTION, b.getSymbolicName() + " " + b.getVersion() + ": component " + d.name
+                                + " failed to activate (its error is in the log)");
                     }
                     pending |= c.state == ComponentConfigurationDTO.SATISFIED;
                 }

@@ -99,6 +99,11 @@ public final class DigestAuthenticator {
         }
     }
 
+    /** Whether this authenticator challenges as one made with these settings would. */
+    public boolean sameAs(String realm, long nonceLifetimeMs, java.util.List<String> algorithms) {
+        return this.realm.equals(realm) && this.nonceLifetimeMs == nonceLifetimeMs && this.algorithms.equals(algorithms);
+    }
+
     /** The last nonce count seen of each nonce, oldest first (what a next authenticator needs to refuse replays). */
     public synchronized Map<String, Long> counts() {
         return new LinkedHashMap<>(lastCount);

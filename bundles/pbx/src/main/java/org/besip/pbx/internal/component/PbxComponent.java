@@ -1,5 +1,10 @@
 package org.besip.pbx.internal.component;
 
+import static org.besip.pbx.internal.component.PbxSettings.accounts;
+import static org.besip.pbx.internal.component.PbxSettings.advertised;
+import static org.besip.pbx.internal.component.PbxSettings.peers;
+import static org.besip.pbx.internal.component.PbxSettings.plan;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.sql.SQLException;
@@ -22,6 +27,8 @@ import org.besip.core.api.storage.DataStores;
 import org.besip.core.api.traffic.PeerDirectory;
 import org.besip.core.api.traffic.TrafficInspector;
 import org.besip.pbx.internal.SipServer;
+import org.besip.pbx.internal.component.PbxSettings.Media;
+import org.besip.pbx.internal.component.PbxSettings.Settings;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.auth.PasswordPolicy;
 import org.besip.pbx.internal.auth.DigestAuthenticator.Secret;
@@ -73,75 +80,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
 
     static final String NS = "urn:besip:params:xml:ns:yang:besip-pbx";
 
-    /**
-     * The challenge offered when none is configured: MD5 alone. RFC 8760 would add SHA-256, but
-     * the phones in the wild give up on it: Debian's baresip 1.0 (libre 1.1) stops at the first
-     * WWW-Authenticate that is not MD5, in any order ("Function not implemented"), sipp knows MD5
-     * only. SHA-256 is configured by listing it (docs/pbx.md).
-     */
-    static final List<String> DEFAULT_ALGORITHMS = List.of("MD5");
-    private static final PasswordPolicy PASSWORDS = PasswordPolicy.shipped();
     private static final Logger LOG = LoggerFactory.getLogger(PbxComponent.class);
-
-    /** What a configuration asks for. */
-    record Settings(List<InetSocketAddress> listen, String realm, List<String> algorithms, int nonceLifetimeS,
-            Map<String, Secret> users, List<RouteSpec> routes, Prepaid.Policy policy, List<AccountSpec> accounts,
-            Proxy.Policy routing, int keepaliveS, long firstMessageMs, List<TrunkResolver.Spec> trunks, List<InetSocketAddress> dns,
-            Media media, B2bua.Settings b2bua, Recordings.Retention retention) {
-    }
-
-    /** The media relay as configured. */
-    record Media(MediaAnchor.Policy policy, int minPort, int maxPort, long timeoutMs, byte[] music) {
-        static final Media DEFAULT = new Media(MediaAnchor.Policy.NAT_ONLY, 30000, 30999, 60_000, null);
-
-        /** The same range and timeout, another policy (a B2BUA relays every call: SDP addresses are topology too). */
-        Media relaying(MediaAnchor.Policy p) {
-            return new Media(p, minPort, maxPort, timeoutMs, music);
-        }
-    }
-
-    /** A dial-plan route as configured: trunks by name, whose addresses the resolver knows. */
-    record RouteSpec(String prefix, String trunk, int strip, String prepend, List<String> fallbacks, boolean record) {
-        RouteSpec(String prefix, String trunk, int strip, String prepend, List<String> fallbacks) {
-            this(prefix, trunk, strip, prepend, fallbacks, false);
-        }
-
-    }
-
-    /** A trunk's registration with its provider as configured. */
-    record AccountSpec(String trunk, String user, String password, String domain, int expiresS) {
-    }
-
-    /**
-     * The dial plan with the trunks' addresses: a route goes to its trunk's first address, then to
-     * the trunk's other addresses (SRV targets in order), then to each fallback trunk's. A trunk
-     * whose name is not resolved yet is skipped; a route none of whose trunks is resolved keeps its
-     * trunk without an address (503 until it is).
-     */
-    static DialPlan plan(List<RouteSpec> routes, Map<String, List<InetSocketAddress>> resolved) {
-        List<DialPlan.Route> out = new ArrayList<>();
-        for (RouteSpec r : routes) {
-            List<DialPlan.Trunk> chain = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            names.add(r.trunk());
-            names.addAll(r.fallbacks());
-            for (String n : names) {
-                for (InetSocketAddress a : resolved.getOrDefault(n, List.of())) {
-                    chain.add(new DialPlan.Trunk(n, a));
-                }
-            }
-            DialPlan.Trunk first = chain.isEmpty() ? new DialPlan.Trunk(r.trunk(), null) : chain.remove(0);
-            out.add(new DialPlan.Route(r.prefix(), first, r.strip(), r.prepend(), List.copyOf(chain)));
-        }
-        return new DialPlan(out);
-    }
-
-    /** Every address a trunk is known at, for the routing policy (whose requests come from a trunk). */
-    static Map<InetSocketAddress, String> peers(Map<String, List<InetSocketAddress>> resolved) {
-        Map<InetSocketAddress, String> out = new HashMap<>();
-        resolved.forEach((t, list) -> list.forEach(a -> out.put(a, t)));
-        return out;
-    }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
@@ -194,6 +133,30 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     }
     private DigestAuthenticator digest;
     private Map<String, Long> handedNonceCounts = Map.of();
+    /** The relay sessions the previous version handed over, until the relay is built (by the first configuration). */
+    private List<PbxState.Relayed> handedRelay = List.of();
+    /** The relay's sockets are core's too, each named by its port: a session handed to the next version keeps them. */
+    private final MediaRelay.Ports relayPorts = new MediaRelay.Ports() {
+        @Override
+        public java.nio.channels.DatagramChannel bind(InetSocketAddress at) throws IOException {
+            return listeners.udp(mediaName(at), at);
+        }
+
+        @Override
+        public void release(java.nio.channels.DatagramChannel c, InetSocketAddress at) {
+            listeners.release(mediaName(at));
+        }
+    };
+    /** The configured users' secrets, read by the registrar and the proxy at each request: a commit swaps the map, nothing else. */
+    private volatile Map<String, Secret> users = Map.of();
+    private Registrar registrar;
+    /** The proxy (and its transaction table) lives as long as the box's own address: most commits keep it. */
+    private Proxy proxy;
+    private String proxyHost;
+    private int proxyPort;
+    private int keepaliveS = -1;
+    /** What the proxy and the trunk registrations send through: UDP from the first listen address, back over TCP where a phone is. */
+    private final Proxy.Sender sender = new org.besip.pbx.internal.transport.UdpAndTcpSender(out::get, streams);
     private volatile TrunkRegistration registrations;
     private volatile SipServer server;
     private volatile java.util.Set<String> configuredUsers = java.util.Set.of();
@@ -316,8 +279,11 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         inspectors.remove(i);
     }
 
+    private BundleContext context;
+
     @Activate
     void activate(BundleContext ctx) throws SQLException {
+        context = ctx;
         table = new BindingTable(stores.dataSource("pbx"));
         long now = System.currentTimeMillis();
         List<Binding> saved = table.load(now);
@@ -353,6 +319,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             System.arraycopy(handed.dialogKey(), 0, dialogKey, 0, dialogKey.length);
             System.arraycopy(handed.nonceKey(), 0, nonceKey, 0, nonceKey.length);
             handedNonceCounts = handed.nonceCounts();
+            handedRelay = handed.relay();
             prepaid.holds(handed.holds());
             calls.takeOver(handed.calls());
             LOG.info("took over {} calls in progress from the previous version", handed.calls().size());
@@ -428,13 +395,33 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         listening.clear();
         closeRegistrations();
         boolean b2b = current != null && current.settings().b2bua() != null;
+        // the box shutting down: no next version to hand to, the calls close as interrupted now (at the time they were cut)
+        boolean shutdown = context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
         // a B2BUA's dialogs live in its own tables, which are not handed over (docs/handover.md): its calls close as interrupted
-        List<CallTracker.Snapshot> goingOn = b2b ? List.of() : calls.handOver();
-        List<Prepaid.Hold> holds = prepaid.holds();
-        DigestAuthenticator d = digest;
-        handover.leave(PbxState.VERSION, new PbxState(dialogKey.clone(), nonceKey.clone(), d == null ? Map.of() : d.counts(), goingOn,
-                holds).encode());
-        LOG.info("handed {} calls in progress to the next version", goingOn.size());
+        List<CallTracker.Snapshot> goingOn = b2b || shutdown ? List.of() : calls.handOver();
+        if (!shutdown) {
+            java.util.Set<String> ids = goingOn.stream().map(CallTracker.Snapshot::callId).collect(java.util.stream.Collectors.toSet());
+            List<Prepaid.Hold> holds = prepaid.holds().stream().filter(h -> ids.contains(h.callId())).toList(); // the others settle below
+            List<PbxState.Relayed> relayed = new ArrayList<>();
+            MediaAnchor a = anchor;
+            if (relay != null && !b2b) {
+                Map<String, String> tags = a == null ? Map.of() : a.callerTags();
+                for (MediaRelay.SessionState st : relay.handOver()) {
+                    if (ids.contains(st.id())) {
+                        relayed.add(new PbxState.Relayed(st, tags.get(st.id())));
+                    } else { // no call to go on with: its sockets go back
+                        for (int port : new int[] { st.callerPort(), st.callerPort() + 1, st.calleePort(), st.calleePort() + 1 }) {
+                            listeners.release(mediaName(new InetSocketAddress(relay.settings().bind(), port)));
+                        }
+                    }
+                }
+            }
+            DigestAuthenticator d = digest;
+            handover.leave(PbxState.VERSION, new PbxState(dialogKey.clone(), nonceKey.clone(), d == null ? Map.of() : d.counts(), goingOn,
+                    holds, relayed).encode());
+            LOG.info("handed {} calls in progress to the next version, {} of them with their media relay session", goingOn.size(),
+                    relayed.size());
+        }
         closeRelay();
         if (resolver != null) {
             resolver.close();
@@ -450,6 +437,11 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         }
     }
 
+    /** The name a media relay port's socket is lent under by core. */
+    static String mediaName(InetSocketAddress a) {
+        return "media " + a.getAddress().getHostAddress() + " " + a.getPort();
+    }
+
     /** The name a listen address's sockets are lent under by core. */
     static String socketName(InetSocketAddress a) {
         return "sip " + a.getAddress().getHostAddress() + " " + a.getPort();
@@ -457,236 +449,9 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
 
     @Override
     public void prepare(long tx, Element config) throws ConfigRejectedException {
-        Element pbx = TREE.child(config, "pbx");
-        List<InetSocketAddress> listen = new ArrayList<>();
-        String realm = "besip";
-        List<String> algorithms = new ArrayList<>();
-        int lifetime = 300;
-        Map<String, Secret> users = new HashMap<>();
-        List<RouteSpec> routes = new ArrayList<>();
-        List<AccountSpec> accounts = new ArrayList<>();
-        List<TrunkResolver.Spec> trunkSpecs = new ArrayList<>();
-        List<InetSocketAddress> dnsServers = new ArrayList<>();
-        Map<String, String> displayNames = new HashMap<>();
-        Map<String, Proxy.Identity> identities = new HashMap<>();
-        List<Prepaid.Tariff> tariffs = new ArrayList<>();
-        java.util.Set<String> prepaidUsers = new java.util.HashSet<>();
-        Map<String, Double> userMax = new HashMap<>();
-        Map<String, Double> trunkMax = new HashMap<>();
-        Double globalMax = null;
-        Map<java.net.InetAddress, String> trunkHosts = new HashMap<>();
-        Map<String, String> extensions = new HashMap<>();
-        boolean openToUsers = false;
-        int keepaliveS = 30;
-        long firstMessageMs = 10_000;
-        long grantMs = Prepaid.Policy.DEFAULT_GRANT_MS;
-        boolean untariffed = false;
-        Map<String, Proxy.Credentials> trunkAccounts = new HashMap<>();
-        Map<String, String> dids = new HashMap<>();
-        String inboundDefault = null;
-        Media media = Media.DEFAULT;
-        B2bua.Settings b2buaSettings = null;
-        java.util.Set<String> recordedUsers = new java.util.HashSet<>();
-        Recordings.Retention retention = Recordings.Retention.DEFAULT;
-        if (pbx != null) {
-            Element rec = TREE.child(pbx, "recording");
-            if (rec != null) {
-                long days = TREE.text(rec, "max-age") == null ? 30 : Long.parseLong(TREE.text(rec, "max-age"));
-                long mib = TREE.text(rec, "max-total") == null ? 1024 : Long.parseLong(TREE.text(rec, "max-total"));
-                retention = new Recordings.Retention(days * 86_400_000L, mib * 1024 * 1024);
-            }
-            if ("b2bua".equals(TREE.text(pbx, "mode"))) {
-                Element b = TREE.child(pbx, "b2bua");
-                String se = b == null ? null : TREE.text(b, "session-expires");
-                String max = b == null ? null : TREE.text(b, "max-duration");
-                String pickup = b == null ? null : TREE.text(b, "pickup-code");
-                b2buaSettings = new B2bua.Settings(se == null ? B2bua.Settings.DEFAULT.sessionExpiresS() : Integer.parseInt(se),
-                        max == null ? B2bua.Settings.DEFAULT.maxDurationMs() : Long.parseLong(max) * 1000,
-                        pickup == null ? B2bua.Settings.DEFAULT.pickupCode() : pickup);
-            }
-            Element m = TREE.child(pbx, "media");
-            if (m != null) {
-                int min = TREE.text(m, "port-min") == null ? Media.DEFAULT.minPort() : Integer.parseInt(TREE.text(m, "port-min"));
-                int max = TREE.text(m, "port-max") == null ? Media.DEFAULT.maxPort() : Integer.parseInt(TREE.text(m, "port-max"));
-                if (min < 1024 || max - min + 1 < 4) {
-                    throw new ConfigRejectedException("/pbx:pbx/pbx:media", "the media port range must start at 1024 or above and hold at least"
-                            + " 4 ports (one call), not " + min + ".." + max);
-                }
-                long timeout = TREE.text(m, "timeout") == null ? 60_000 : Long.parseLong(TREE.text(m, "timeout")) * 1000;
-                byte[] music = null;
-                if (TREE.text(m, "music-on-hold") != null) {
-                    try {
-                        music = org.besip.pbx.internal.media.MusicOnHold.load(java.nio.file.Path.of(TREE.text(m, "music-on-hold")));
-                    } catch (IOException | RuntimeException e) {
-                        throw new ConfigRejectedException("/pbx:pbx/pbx:media/pbx:music-on-hold", "music on hold: " + e.getMessage());
-                    }
-                }
-                media = new Media(MediaAnchor.Policy.of(TREE.text(m, "relay")), min, max, timeout, music);
-            }
-            Element inbound = TREE.child(pbx, "inbound");
-            if (inbound != null) {
-                for (Element d : TREE.children(inbound, "did")) {
-                    dids.put(TREE.text(d, "number"), TREE.text(d, "user").toLowerCase(java.util.Locale.ROOT));
-                }
-                inboundDefault = TREE.text(inbound, "default-user") == null ? null
-                        : TREE.text(inbound, "default-user").toLowerCase(java.util.Locale.ROOT);
-            }
-            Element pre = TREE.child(pbx, "prepaid");
-            if (pre != null) {
-                grantMs = TREE.text(pre, "grant") == null ? grantMs : Long.parseLong(TREE.text(pre, "grant")) * 1000;
-                untariffed = "true".equals(TREE.text(pre, "untariffed-calls-allowed"));
-            }
-            Element tcp = TREE.child(pbx, "tcp");
-            if (tcp != null && TREE.text(tcp, "first-message-timeout") != null) {
-                firstMessageMs = Long.parseLong(TREE.text(tcp, "first-message-timeout")) * 1000;
-            }
-            Element nat = TREE.child(pbx, "nat");
-            if (nat != null && TREE.text(nat, "keepalive-interval") != null) {
-                keepaliveS = Integer.parseInt(TREE.text(nat, "keepalive-interval"));
-            }
-            Element routing = TREE.child(pbx, "routing");
-            openToUsers = routing != null && "true".equals(TREE.text(routing, "unauthenticated-calls-to-users"));
-            for (Element t : TREE.children(pbx, "tariff")) {
-                String prefix = TREE.text(t, "prefix");
-                tariffs.add(new Prepaid.Tariff(prefix == null ? "" : prefix, Double.parseDouble(TREE.text(t, "price-per-minute"))));
-            }
-            globalMax = decimal(TREE.text(pbx, "max-price-per-minute"));
-            for (Element l : TREE.children(pbx, "listen")) {
-                listen.add(new InetSocketAddress(TREE.text(l, "address"), Integer.parseInt(TREE.text(l, "port"))));
-            }
-            Element auth = TREE.child(pbx, "authentication");
-            if (auth != null) {
-                realm = TREE.text(auth, "realm") == null ? realm : TREE.text(auth, "realm");
-                for (Element a : TREE.children(auth, "algorithm")) {
-                    algorithms.add(a.getTextContent().trim());
-                }
-                lifetime = TREE.text(auth, "nonce-lifetime") == null ? lifetime : Integer.parseInt(TREE.text(auth, "nonce-lifetime"));
-            }
-            Element dns = TREE.child(pbx, "dns");
-            for (Element d : dns == null ? List.<Element>of() : TREE.children(dns, "server")) {
-                InetSocketAddress server = DnsJava.server(d.getTextContent());
-                if (server == null) {
-                    throw new ConfigRejectedException("/pbx:pbx/pbx:dns/pbx:server", "not an address, address:port or [IPv6]:port: "
-                            + d.getTextContent().trim());
-                }
-                dnsServers.add(server);
-            }
-            java.util.Set<String> trunks = new java.util.HashSet<>();
-            for (Element t : TREE.children(pbx, "trunk")) {
-                String name = TREE.text(t, "name");
-                String port = TREE.text(t, "port");
-                String host = TREE.text(t, "host").trim();
-                trunks.add(name);
-                if (TREE.text(t, "max-price-per-minute") != null) {
-                    trunkMax.put(name, decimal(TREE.text(t, "max-price-per-minute")));
-                }
-                if (TrunkResolver.isLiteral(host) && TrunkResolver.literalAddress(host) == null) {
-                    throw new ConfigRejectedException("/pbx:pbx/pbx:trunk[pbx:name='" + name + "']/pbx:host", "not an IP address: " + host);
-                }
-                trunkSpecs.add(new TrunkResolver.Spec(name, host, port == null ? null : Integer.valueOf(port)));
-                for (Element a : TREE.children(t, "source-address")) {
-                    java.net.InetAddress src = TrunkResolver.literalAddress(a.getTextContent().trim());
-                    if (src == null) {
-                        throw new ConfigRejectedException("/pbx:pbx/pbx:trunk[pbx:name='" + name + "']/pbx:source-address",
-                                "not an IP address: " + a.getTextContent().trim());
-                    }
-                    trunkHosts.put(src, name);
-                }
-                Element reg = TREE.child(t, "registration");
-                String domain = host;
-                String account = null;
-                if (reg != null) {
-                    domain = TREE.text(reg, "domain") == null ? host : TREE.text(reg, "domain");
-                    account = TREE.text(reg, "username");
-                    String expires = TREE.text(reg, "expires");
-                    trunkAccounts.put(name, new Proxy.Credentials(TREE.text(reg, "username"), TREE.text(reg, "password")));
-                    accounts.add(new AccountSpec(name, TREE.text(reg, "username"), TREE.text(reg, "password"), domain,
-                            expires == null ? 3600 : Integer.parseInt(expires)));
-                }
-                String callerId = TREE.text(t, "caller-id");
-                identities.put(name, new Proxy.Identity(callerId != null ? callerId.trim() : account, domain));
-            }
-            Element plan = TREE.child(pbx, "dial-plan");
-            if (plan != null) {
-                for (Element r : TREE.children(plan, "route")) {
-                    String trunk = TREE.text(r, "trunk");
-                    if (!trunks.contains(trunk)) {
-                        throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route", "no trunk " + TREE.text(r, "trunk"));
-                    }
-                    String strip = TREE.text(r, "strip");
-                    String prefix = TREE.text(r, "prefix");
-                    if (prefix != null && !DialPlan.valid(prefix)) {
-                        throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route[pbx:prefix='" + prefix + "']",
-                                "not a prefix or a dial pattern (_ then digits, X, Z, N, [1-5], . or !): " + prefix);
-                    }
-                    List<String> fallbacks = new ArrayList<>();
-                    for (Element f : TREE.children(r, "fallback")) {
-                        String ft = f.getTextContent().trim();
-                        if (!trunks.contains(ft)) {
-                            throw new ConfigRejectedException("/pbx:pbx/pbx:dial-plan/pbx:route/pbx:fallback", "no trunk " + ft);
-                        }
-                        fallbacks.add(ft);
-                    }
-                    routes.add(new RouteSpec(prefix == null ? "" : prefix, trunk, strip == null ? 0 : Integer.parseInt(strip),
-                            TREE.text(r, "prepend"), List.copyOf(fallbacks), "true".equals(TREE.text(r, "record"))));
-                }
-            }
-            for (Element u : TREE.children(pbx, "user")) {
-                if ("false".equals(TREE.text(u, "enabled"))) {
-                    continue;
-                }
-                String name = TREE.text(u, "name").toLowerCase(java.util.Locale.ROOT);
-                if ("true".equals(TREE.text(u, "prepaid"))) {
-                    prepaidUsers.add(name);
-                }
-                if ("true".equals(TREE.text(u, "record"))) {
-                    recordedUsers.add(name);
-                }
-                if (TREE.text(u, "max-price-per-minute") != null) {
-                    userMax.put(name, decimal(TREE.text(u, "max-price-per-minute")));
-                }
-                if (TREE.text(u, "extension") != null) {
-                    extensions.put(TREE.text(u, "extension"), name);
-                }
-                String ha1 = TREE.text(u, "ha1");
-                String password = TREE.text(u, "password");
-                if (password != null) {
-                    String weakness = PASSWORDS.weakness(name, TREE.text(u, "extension"), password);
-                    if (weakness != null) {
-                        throw new ConfigRejectedException("/pbx:pbx/pbx:user[pbx:name='" + TREE.text(u, "name") + "']/pbx:password",
-                                "user " + TREE.text(u, "name") + ": the password " + weakness + " (at least " + PasswordPolicy.MIN_LENGTH
-                                        + " characters, not the name or extension, not only digits, not a common password; or give ha1)");
-                    }
-                }
-                String display = TREE.text(u, "display-name");
-                if (display != null && !display.isBlank()) {
-                    displayNames.put(name, display.trim());
-                }
-                List<String> own = new ArrayList<>();
-                for (Element a : TREE.children(u, "algorithm")) {
-                    own.add(a.getTextContent().trim());
-                }
-                if (password == null && own.contains("SHA-256")) {
-                    throw new ConfigRejectedException("/pbx:pbx/pbx:user[pbx:name='" + TREE.text(u, "name") + "']/pbx:algorithm",
-                            "user " + TREE.text(u, "name") + ": an ha1 answers MD5 only; give the password to offer SHA-256");
-                }
-                users.put(TREE.text(u, "name").toLowerCase(java.util.Locale.ROOT),
-                        new Secret(TREE.text(u, "password"), ha1 == null ? Map.of() : Map.of("MD5", ha1), List.copyOf(own)));
-            }
-        }
-        if (listen.isEmpty()) {
-            listen.add(defaultListen);
-        }
-        boundFor.put(tx, bind(listen));
-        prepared.put(tx, new Settings(listen, realm, algorithms.isEmpty() ? DEFAULT_ALGORITHMS : algorithms, lifetime, users,
-                List.copyOf(routes), new Prepaid.Policy(tariffs, prepaidUsers, globalMax, userMax, trunkMax, grantMs, untariffed),
-                List.copyOf(accounts), new Proxy.Policy(Map.of(), Map.copyOf(trunkHosts), Map.copyOf(extensions), openToUsers,
-                        Map.copyOf(trunkAccounts), Map.copyOf(dids), inboundDefault).presenting(Map.copyOf(displayNames), Map.copyOf(identities))
-                        .recording(java.util.Set.copyOf(recordedUsers), routes.stream().filter(RouteSpec::record).map(RouteSpec::prefix)
-                                .collect(java.util.stream.Collectors.toUnmodifiableSet())),
-                keepaliveS, firstMessageMs, List.copyOf(trunkSpecs), List.copyOf(dnsServers),
-                b2buaSettings != null && media.policy() == MediaAnchor.Policy.NAT_ONLY ? media.relaying(MediaAnchor.Policy.ALWAYS) : media,
-                b2buaSettings, retention));
+        Settings s = PbxSettings.read(config, defaultListen);
+        boundFor.put(tx, bind(s.listen()));
+        prepared.put(tx, s);
     }
 
     @Override
@@ -696,19 +461,29 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             return;
         }
         List<Bound> bound = boundFor.remove(tx);
-        DigestAuthenticator digest = new DigestAuthenticator(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms(), nonceKey);
-        DigestAuthenticator before = this.digest;
-        digest.counts(before != null ? before.counts() : handedNonceCounts); // the same key: replays stay refused
-        handedNonceCounts = Map.of();
-        this.digest = digest;
-        Registrar registrar = new Registrar(digest, s.users()::get, location, "besip");
-        closeRegistrations();
+        // design §4, DS @Modified semantics: a commit changes what it touches and keeps the rest, with its state (the proxy's
+        // transactions, the authenticator's nonce counts, the trunks' registrations, the keep-alive timer)
+        users = s.users();
+        configuredUsers = java.util.Set.copyOf(s.users().keySet());
+        boolean newDigest = digest == null || !digest.sameAs(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms());
+        if (newDigest) {
+            DigestAuthenticator d = new DigestAuthenticator(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms(), nonceKey);
+            d.counts(digest != null ? digest.counts() : handedNonceCounts); // the same key: replays stay refused
+            handedNonceCounts = Map.of();
+            digest = d;
+            registrar = new Registrar(d, u -> users.get(u), location, "besip");
+        }
         InetSocketAddress first = s.listen().get(0);
         String host = advertised(first);
-        List<TcpTransport> streams = this.streams;
-        Proxy.Sender udp = new org.besip.pbx.internal.transport.UdpAndTcpSender(out::get, streams);
-        Proxy proxy = new Proxy(location, s.users()::containsKey, host, first.getPort(), udp, calls, timers);
-        proxy.key(dialogKey);
+        boolean newProxy = proxy == null || !host.equals(proxyHost) || first.getPort() != proxyPort;
+        if (newProxy) { // the box's own address changed: its Via and Record-Route change with it
+            proxy = new Proxy(location, u -> users.containsKey(u), host, first.getPort(), sender, calls, timers);
+            proxy.key(dialogKey);
+            proxyHost = host;
+            proxyPort = first.getPort();
+            calls.hangup(proxy::hangup);
+        }
+        Proxy proxy = this.proxy;
         if (resolver == null || !s.dns().equals(resolverServers)) {
             if (resolver != null) {
                 resolver.close();
@@ -719,42 +494,51 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         Map<String, List<InetSocketAddress>> resolved = resolver.track(s.trunks());
         proxy.policy(s.routing().withTrunkPeers(peers(resolved)));
         trunkAddresses(s, resolved);
-        if (keepalives != null) {
-            keepalives.cancel(false);
-            keepalives = null;
-        }
-        if (s.keepaliveS() > 0) {
-            keepalives = timers.scheduleWithFixedDelay(() -> {
-                try {
-                    for (org.besip.pbx.internal.registrar.Binding b : location.all(System.currentTimeMillis())) {
-                        if (Proxy.natted(b)) {
-                            proxy.keepAlive(b);
+        if (newProxy || s.keepaliveS() != keepaliveS) {
+            if (keepalives != null) {
+                keepalives.cancel(false);
+                keepalives = null;
+            }
+            if (s.keepaliveS() > 0) {
+                keepalives = timers.scheduleWithFixedDelay(() -> {
+                    try {
+                        for (org.besip.pbx.internal.registrar.Binding b : location.all(System.currentTimeMillis())) {
+                            if (Proxy.natted(b)) {
+                                proxy.keepAlive(b);
+                            }
                         }
+                    } catch (RuntimeException e) {
+                        LOG.warn("NAT keep-alives: {}", e.toString());
                     }
-                } catch (RuntimeException e) {
-                    LOG.warn("NAT keep-alives: {}", e.toString());
-                }
-            }, s.keepaliveS(), s.keepaliveS(), java.util.concurrent.TimeUnit.SECONDS);
+                }, s.keepaliveS(), s.keepaliveS(), java.util.concurrent.TimeUnit.SECONDS);
+            }
+            keepaliveS = s.keepaliveS();
         }
         prepaid.policy(s.policy());
         if (recordings != null) {
             recordings.retention(s.retention());
         }
-        configuredUsers = java.util.Set.copyOf(s.users().keySet());
         TrunkResolver trunkResolver = resolver;
-        proxy.outbound(new Proxy.Outbound(plan(s.routes(), resolved), digest, s.users()::get, this::authFailed, prepaid, trunkResolver::failed));
-        calls.hangup(proxy::hangup);
+        proxy.outbound(new Proxy.Outbound(plan(s.routes(), resolved), digest, u -> users.get(u), this::authFailed, prepaid,
+                trunkResolver::failed));
         proxy.media(anchor(s.media(), first, host));
         if (s.b2bua() != null) {
             b2bua.settings(s.b2bua());
         }
         proxy.b2bua(s.b2bua() == null ? null : b2bua);
-        server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(src -> streams.forEach(t -> t.trust(src)));
+        if (newDigest || newProxy) {
+            List<TcpTransport> streams = this.streams;
+            server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(src -> streams.forEach(t -> t.trust(src)));
+        }
         listen(s, bound == null ? List.of() : bound);
-        registeredAccounts = accounts(s.accounts(), resolved);
-        registrations = new TrunkRegistration(registeredAccounts, host, first.getPort(), udp);
+        List<TrunkRegistration.Account> accounts = accounts(s.accounts(), resolved);
+        if (newProxy || registrations == null || !accounts.equals(registeredAccounts)) {
+            closeRegistrations();
+            registeredAccounts = accounts;
+            registrations = new TrunkRegistration(accounts, host, first.getPort(), sender);
+        }
         proxy.registrations(registrations);
-        current = new Applied(s, proxy, host, first.getPort(), udp);
+        current = new Applied(s, proxy, host, first.getPort(), sender);
         LOG.info("SIP {} as {}:{} with {} dial-plan routes", s.b2bua() == null ? "proxy" : "B2BUA", host, first.getPort(), s.routes().size());
     }
 
@@ -772,12 +556,13 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         if (m.policy() == MediaAnchor.Policy.NEVER) {
             closeRelay();
             anchor = null;
+            releaseHanded(listen.getAddress());
             return null;
         }
         if (!same) {
             closeRelay();
             try {
-                relay = new MediaRelay(new MediaRelay.Settings(listen.getAddress(), m.minPort(), m.maxPort(), m.timeoutMs()),
+                relay = new MediaRelay(new MediaRelay.Settings(listen.getAddress(), m.minPort(), m.maxPort(), m.timeoutMs()), relayPorts,
                         id -> calls.hangUp(id, System.currentTimeMillis()));
                 relayMedia = m;
                 LOG.info("media relay on {} ports {}-{} ({} calls at most), policy {}", listen.getAddress().getHostAddress(), m.minPort(),
@@ -795,7 +580,32 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             a.recordings(recordings);
             anchor = a;
         }
+        if (!handedRelay.isEmpty()) { // the previous version's sessions, on their sockets: the calls' audio goes on
+            int taken = relay.takeOver(handedRelay.stream().map(PbxState.Relayed::session).toList());
+            Map<String, String> tags = new HashMap<>();
+            handedRelay.forEach(r -> {
+                if (r.callerTag() != null) {
+                    tags.put(r.session().id(), r.callerTag());
+                }
+            });
+            a.callerTags(tags);
+            LOG.info("media relay took over {} of {} sessions from the previous version", taken, handedRelay.size());
+            releaseHanded(listen.getAddress());
+        }
         return a;
+    }
+
+    /** Gives back to core the sockets of the handed sessions no relay took over (none runs, or their ports are outside its range). */
+    private void releaseHanded(java.net.InetAddress bind) {
+        for (PbxState.Relayed r : handedRelay) {
+            MediaRelay.SessionState st = r.session();
+            if (relay == null || relay.get(st.id()) == null) {
+                for (int port : new int[] { st.callerPort(), st.callerPort() + 1, st.calleePort(), st.calleePort() + 1 }) {
+                    listeners.release(mediaName(new InetSocketAddress(bind, port)));
+                }
+            }
+        }
+        handedRelay = List.of();
     }
 
     private void closeRelay() {
@@ -865,39 +675,6 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         java.util.Set<java.net.InetAddress> trunks = new java.util.HashSet<>(s.routing().trunkHosts().keySet());
         resolved.values().forEach(l -> l.forEach(x -> trunks.add(x.getAddress())));
         trunkAddresses = java.util.Set.copyOf(trunks);
-    }
-
-    /** The registrations to keep with providers: each at its trunk's first address, once that is known. */
-    static List<TrunkRegistration.Account> accounts(List<AccountSpec> specs, Map<String, List<InetSocketAddress>> resolved) {
-        List<TrunkRegistration.Account> out = new ArrayList<>();
-        for (AccountSpec a : specs) {
-            List<InetSocketAddress> at = resolved.getOrDefault(a.trunk(), List.of());
-            if (!at.isEmpty()) {
-                out.add(new TrunkRegistration.Account(a.trunk(), at.get(0), a.user(), a.password(), a.domain(), a.expiresS()));
-            }
-        }
-        return out;
-    }
-
-    /** The address put in Via and Record-Route: the listen address, or for a wildcard the first non-loopback IPv4. */
-    static String advertised(InetSocketAddress listen) {
-        if (!listen.getAddress().isAnyLocalAddress()) {
-            return listen.getAddress().getHostAddress();
-        }
-        try {
-            for (java.net.NetworkInterface n : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
-                if (n.isUp() && !n.isLoopback()) {
-                    for (java.net.InetAddress a : java.util.Collections.list(n.getInetAddresses())) {
-                        if (a instanceof java.net.Inet4Address) {
-                            return a.getHostAddress();
-                        }
-                    }
-                }
-            }
-        } catch (java.net.SocketException e) {
-            // fall through
-        }
-        return "127.0.0.1";
     }
 
     /**

@@ -6,6 +6,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +15,7 @@ import java.util.Map;
 
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.Prepaid;
+import org.besip.pbx.internal.media.MediaRelay;
 
 /**
  * The live state the pbx module hands to its next version (core's {@code Handover}), and its
@@ -26,12 +29,21 @@ import org.besip.pbx.internal.call.Prepaid;
  * nonce counts  int n, n × (string nonce, long last nc)      replays stay refused
  * calls         int n, n × call                              CallTracker.Snapshot, field by field
  * credit holds  int n, n × (string call-id, string user, double amount)
+ * relay         int n, n × session: string call-id, string caller tag, int caller port, int callee
+ *               port, boolean answered, long opened, string recording, then caller leg and callee
+ *               leg, each: address SDP RTP, address latched RTP, address latched RTCP, boolean
+ *               expected RTP, boolean expected RTCP, string signalling source, long packets,
+ *               long bytes, long dropped (an address: string host then int port, absent as null)
  * </pre>
  *
  * Pure: encodes and decodes, nothing else.
  */
 public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonceCounts, List<CallTracker.Snapshot> calls,
-        List<Prepaid.Hold> holds) {
+        List<Prepaid.Hold> holds, List<Relayed> relay) {
+
+    /** A relay session with its call's caller tag (how the anchor tells the caller's SDP from the callee's). */
+    public record Relayed(MediaRelay.SessionState session, String callerTag) {
+    }
 
     /** The format this version writes and reads. */
     public static final int VERSION = 1;
@@ -82,6 +94,28 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
                 string(out, h.callId());
                 string(out, h.user());
                 out.writeDouble(h.amount());
+            }
+            out.writeInt(relay.size());
+            for (Relayed r : relay) {
+                MediaRelay.SessionState st = r.session();
+                string(out, st.id());
+                string(out, r.callerTag());
+                out.writeInt(st.callerPort());
+                out.writeInt(st.calleePort());
+                out.writeBoolean(st.answered());
+                out.writeLong(st.openedMs());
+                string(out, st.recording());
+                for (MediaRelay.LegState l : List.of(st.caller(), st.callee())) {
+                    address(out, l.sdpRtp());
+                    address(out, l.latchedRtp());
+                    address(out, l.latchedRtcp());
+                    out.writeBoolean(l.expectedRtp());
+                    out.writeBoolean(l.expectedRtcp());
+                    string(out, l.signalling() == null ? null : l.signalling().getHostAddress());
+                    out.writeLong(l.packets());
+                    out.writeLong(l.bytes());
+                    out.writeLong(l.dropped());
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
@@ -137,10 +171,29 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
         for (int i = 0, n = count(in); i < n; i++) {
             holds.add(new Prepaid.Hold(string(in), string(in), in.readDouble()));
         }
+        List<Relayed> relay = new ArrayList<>();
+        for (int i = 0, n = count(in); i < n; i++) {
+            String id = string(in);
+            String tag = string(in);
+            int callerPort = in.readInt();
+            int calleePort = in.readInt();
+            boolean answered = in.readBoolean();
+            long opened = in.readLong();
+            String recording = string(in);
+            MediaRelay.LegState[] legs = new MediaRelay.LegState[2];
+            for (int j = 0; j < 2; j++) {
+                legs[j] = new MediaRelay.LegState(address(in), address(in), address(in), in.readBoolean(), in.readBoolean(),
+                        inet(string(in)), in.readLong(), in.readLong(), in.readLong());
+            }
+            if (id == null) {
+                throw new IOException("a relay session without a Call-ID");
+            }
+            relay.add(new Relayed(new MediaRelay.SessionState(id, callerPort, calleePort, answered, opened, recording, legs[0], legs[1]), tag));
+        }
         if (in.available() > 0) {
             throw new IOException(in.available() + " bytes after the state");
         }
-        return new PbxState(dialog, nonce, counts, calls, holds);
+        return new PbxState(dialog, nonce, counts, calls, holds, relay);
     }
 
     private static int count(DataInputStream in) throws IOException {
@@ -149,6 +202,29 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
             throw new IOException("a count of " + n);
         }
         return n;
+    }
+
+    private static void address(DataOutputStream out, InetSocketAddress a) throws IOException {
+        string(out, a == null ? null : a.getAddress().getHostAddress());
+        if (a != null) {
+            out.writeInt(a.getPort());
+        }
+    }
+
+    private static InetSocketAddress address(DataInputStream in) throws IOException {
+        InetAddress host = inet(string(in));
+        return host == null ? null : new InetSocketAddress(host, in.readInt());
+    }
+
+    /** An address literal as written (never a name: nothing is looked up). */
+    private static InetAddress inet(String literal) throws IOException {
+        if (literal == null) {
+            return null;
+        }
+        if (!literal.matches("[0-9.]+|[0-9a-fA-F:.%]+")) {
+            throw new IOException("not an address literal: " + literal);
+        }
+        return InetAddress.getByName(literal);
     }
 
     private static void string(DataOutputStream out, String s) throws IOException {

@@ -51,6 +51,20 @@ public final class MediaAnchor {
 
     private volatile Recordings recordings;
 
+    /** The caller's From tag of each relayed call (how in-dialog SDP is told caller from callee), for the next version. */
+    public Map<String, String> callerTags() {
+        return Map.copyOf(callerTags);
+    }
+
+    /** Takes on the caller tags of the sessions a previous version handed to this relay. */
+    public void callerTags(Map<String, String> handed) {
+        handed.forEach((id, tag) -> {
+            if (relay.get(id) != null) {
+                callerTags.put(id, tag);
+            }
+        });
+    }
+
     /** Where recorded calls are written (null: recording is not possible). */
     public void recordings(Recordings r) {
         this.recordings = r;

@@ -264,7 +264,48 @@ public final class MediaRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the relay's sockets come from. {@link #OWN}: bound here, closed on release. The box
+     * lends them from core (Listeners), so that a session handed to the next version keeps its
+     * sockets and the packets that arrive in between wait in them.
+     */
+    public interface Ports {
+        DatagramChannel bind(InetSocketAddress at) throws IOException;
+
+        void release(DatagramChannel c, InetSocketAddress at);
+
+        Ports OWN = new Ports() {
+            @Override
+            public DatagramChannel bind(InetSocketAddress at) throws IOException {
+                DatagramChannel c = DatagramChannel.open();
+                try {
+                    c.bind(at);
+                    return c;
+                } catch (IOException e) {
+                    c.close();
+                    throw e;
+                }
+            }
+
+            @Override
+            public void release(DatagramChannel c, InetSocketAddress at) {
+                closeQuietly(c);
+            }
+        };
+    }
+
+    /** A leg as the next version takes it on: where its phone is and what it sent. */
+    public record LegState(InetSocketAddress sdpRtp, InetSocketAddress latchedRtp, InetSocketAddress latchedRtcp, boolean expectedRtp,
+            boolean expectedRtcp, InetAddress signalling, long packets, long bytes, long dropped) {
+    }
+
+    /** A session as the next version takes it on (its sockets stay with core; its statistics and recording end here). */
+    public record SessionState(String id, int callerPort, int calleePort, boolean answered, long openedMs, String recording, LegState caller,
+            LegState callee) {
+    }
+
     private final Settings settings;
+    private final Ports ports;
     private final Consumer<String> timedOut;
     private final Worker[] workers;
     private int nextWorker;
@@ -346,6 +387,12 @@ public final class MediaRelay implements AutoCloseable {
 
     /** @param timedOut told (on the relay thread) of a session that carried nothing for the timeout; it is released after */
     public MediaRelay(Settings settings, Consumer<String> timedOut) throws IOException {
+        this(settings, Ports.OWN, timedOut);
+    }
+
+    /** @param ports where the sockets come from and go back to */
+    public MediaRelay(Settings settings, Ports ports, Consumer<String> timedOut) throws IOException {
+        this.ports = ports;
         if (settings.minPort() < 1024 || settings.maxPort() > 65535 || settings.capacity() < 1) {
             throw new IllegalArgumentException("a media port range of at least 4 ports above 1023");
         }
@@ -410,7 +457,7 @@ public final class MediaRelay implements AutoCloseable {
                     try {
                         ch[got * 2 + 1] = bind(p + 1);
                     } catch (IOException e) {
-                        ch[got * 2].close();
+                        unbind(ch[got * 2], p);
                         throw e;
                     }
                     ports[got++] = p;
@@ -420,8 +467,8 @@ public final class MediaRelay implements AutoCloseable {
             }
             if (got < 2) {
                 for (int i = 0; i < got; i++) {
-                    closeQuietly(ch[i * 2]);
-                    closeQuietly(ch[i * 2 + 1]);
+                    unbind(ch[i * 2], ports[i]);
+                    unbind(ch[i * 2 + 1], ports[i] + 1);
                     free.addFirst(ports[i]);
                 }
                 LOG.warn("media relay: no port pair free for {} ({} sessions)", id, sessions.size());
@@ -453,16 +500,20 @@ public final class MediaRelay implements AutoCloseable {
     }
 
     private DatagramChannel bind(int port) throws IOException {
-        DatagramChannel c = DatagramChannel.open();
+        InetSocketAddress at = new InetSocketAddress(settings.bind(), port);
+        DatagramChannel c = ports.bind(at);
         try {
             c.setOption(StandardSocketOptions.SO_RCVBUF, 256 * 1024);
-            c.bind(new InetSocketAddress(settings.bind(), port));
             c.configureBlocking(false);
             return c;
         } catch (IOException e) {
-            c.close();
+            ports.release(c, at);
             throw e;
         }
+    }
+
+    private void unbind(DatagramChannel c, int port) {
+        ports.release(c, new InetSocketAddress(settings.bind(), port));
     }
 
     /** Records {@code s} from now on with {@code r} (its file {@code name}); the recording ends with the session. */
@@ -490,8 +541,8 @@ public final class MediaRelay implements AutoCloseable {
             }
         }
         for (Leg l : List.of(s.caller, s.callee)) {
-            closeQuietly(l.rtp);
-            closeQuietly(l.rtcp);
+            unbind(l.rtp, l.port);
+            unbind(l.rtcp, l.port + 1);
         }
         Recorder rec = s.recorder;
         if (rec != null) {
@@ -786,14 +837,99 @@ public final class MediaRelay implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        running = false;
-        List<String> ids;
+    /**
+     * Stops relaying without ending the sessions (the module hands them to its next version):
+     * the relay threads stop, the sockets stay open, each session's recording ends here; returns
+     * the sessions. {@link #close} after this closes nothing of theirs.
+     */
+    public List<SessionState> handOver() {
+        List<Session> all;
         synchronized (this) {
-            ids = new ArrayList<>(sessions.keySet());
+            running = false;
+            all = new ArrayList<>(sessions.values());
+            sessions.clear();
         }
-        ids.forEach(this::release);
+        stopWorkers();
+        List<SessionState> out = new ArrayList<>();
+        for (Session s : all) {
+            Recorder rec = s.recorder;
+            if (rec != null) {
+                rec.close(); // the file holds the call up to the swap
+            }
+            out.add(new SessionState(s.id, s.caller.port, s.callee.port, s.answered, s.openedMs, s.recording, state(s.caller),
+                    state(s.callee)));
+        }
+        return out;
+    }
+
+    private static LegState state(Leg l) {
+        return new LegState(l.sdpRtp, l.latchedRtp, l.latchedRtcp, l.expectedRtp, l.expectedRtcp, l.signalling, l.packets, l.bytes,
+                l.dropped);
+    }
+
+    /**
+     * Relays the sessions a previous version handed over, on the same sockets (the ports lend
+     * them again); a session whose ports are outside this relay's range, or cannot be had, is
+     * dropped (its call goes on without audio). Returns how many were taken.
+     */
+    public int takeOver(List<SessionState> handed) {
+        int taken = 0;
+        for (SessionState h : handed) {
+            Session s;
+            synchronized (this) {
+                if (sessions.containsKey(h.id()) || !free.contains(h.callerPort()) || !free.contains(h.calleePort())) {
+                    continue;
+                }
+                DatagramChannel[] ch = new DatagramChannel[4];
+                int[] at = { h.callerPort(), h.callerPort() + 1, h.calleePort(), h.calleePort() + 1 };
+                int got = 0;
+                try {
+                    for (; got < 4; got++) {
+                        ch[got] = bind(at[got]);
+                    }
+                } catch (IOException e) {
+                    for (int i = 0; i < got; i++) {
+                        unbind(ch[i], at[i]);
+                    }
+                    LOG.warn("media relay: {} not taken over: {}", h.id(), e.getMessage());
+                    continue;
+                }
+                free.remove(h.callerPort());
+                free.remove(h.calleePort());
+                s = new Session(h.id(), ch, h.callerPort(), h.calleePort(), System.currentTimeMillis(), workers[nextWorker++ % workers.length]);
+                s.answered = h.answered();
+                s.recording = h.recording();
+                restore(s.caller, h.caller());
+                restore(s.callee, h.callee());
+                sessions.put(h.id(), s);
+            }
+            Session opened = s;
+            Worker w = s.worker;
+            w.pending.add(() -> {
+                register(w, opened.caller.rtp, new Attachment(opened.caller, true));
+                register(w, opened.caller.rtcp, new Attachment(opened.caller, false));
+                register(w, opened.callee.rtp, new Attachment(opened.callee, true));
+                register(w, opened.callee.rtcp, new Attachment(opened.callee, false));
+            });
+            w.selector.wakeup();
+            taken++;
+        }
+        return taken;
+    }
+
+    private static void restore(Leg l, LegState st) {
+        l.sdpRtp = st.sdpRtp();
+        l.latchedRtp = st.latchedRtp();
+        l.latchedRtcp = st.latchedRtcp();
+        l.expectedRtp = st.expectedRtp();
+        l.expectedRtcp = st.expectedRtcp();
+        l.signalling = st.signalling();
+        l.packets = st.packets();
+        l.bytes = st.bytes();
+        l.dropped = st.dropped();
+    }
+
+    private void stopWorkers() {
         for (Worker w : workers) {
             try {
                 w.selector.close();
@@ -808,5 +944,16 @@ public final class MediaRelay implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        List<String> ids;
+        synchronized (this) {
+            ids = new ArrayList<>(sessions.keySet());
+        }
+        ids.forEach(this::release);
+        stopWorkers();
     }
 }

@@ -128,8 +128,10 @@ class CallTrackerTest {
         calls.close(); // the old version stops: nothing of what it handed over is closed
         cdrs.close();
 
-        cdrs = new CdrStore(ds); // the next version: a CDR left open by a crash before is interrupted, the handed ones are not
-        cdrs.started(crashed());
+        CdrStore before = new CdrStore(ds); // a CDR a crash before left open
+        before.started(crashed());
+        before.close();
+        cdrs = new CdrStore(ds); // the next version: the crash's CDR is interrupted, the handed ones are not
         assertEquals(1, cdrs.closeInterrupted(5_000, java.util.Set.of("h1", "h2")));
         calls = new CallTracker(cdrs, (topic, props) -> events.add(new Published(topic, props)));
         calls.takeOver(handed);

@@ -36,10 +36,10 @@ class PbxComponentPlanTest {
 
     @Test
     void peersAndRegistrationsFollowTheAddresses() {
-        assertEquals(Map.of(A1, "a", A2, "a", B1, "b"), PbxComponent.peers(Map.of("a", List.of(A1, A2), "b", List.of(B1))));
-        List<PbxComponent.AccountSpec> specs = List.of(new PbxComponent.AccountSpec("a", "acct", "pw", "provider.test", 600),
-                new PbxComponent.AccountSpec("b", "acct2", "pw2", "other.test", 600));
-        var accounts = PbxComponent.accounts(specs, Map.of("a", List.of(A2, A1), "b", List.of()));
+        assertEquals(Map.of(A1, "a", A2, "a", B1, "b"), PbxSettings.peers(Map.of("a", List.of(A1, A2), "b", List.of(B1))));
+        List<PbxSettings.AccountSpec> specs = List.of(new PbxSettings.AccountSpec("a", "acct", "pw", "provider.test", 600),
+                new PbxSettings.AccountSpec("b", "acct2", "pw2", "other.test", 600));
+        var accounts = PbxSettings.accounts(specs, Map.of("a", List.of(A2, A1), "b", List.of()));
         assertEquals(1, accounts.size(), "an unresolved trunk registers once it is resolved");
         assertEquals(A2, accounts.get(0).provider(), "at the first address");
         assertEquals("provider.test", accounts.get(0).domain());

@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.Prepaid;
+import org.besip.pbx.internal.media.MediaRelay;
 import org.junit.jupiter.api.Test;
 
 class PbxStateTest {
@@ -26,7 +29,11 @@ class PbxStateTest {
         CallTracker.Snapshot paid = new CallTracker.Snapshot("c2@h", "sip:carol@box", "sip:0049301234@box", "[::1]:5070", "c", 2000, "provider",
                 3000, "<sip:carol@box>;tag=c", null, "[::1]:5070", "<sip:0049301234@box>;tag=p", "<sip:p@10.0.0.1>",
                 new Prepaid.Decision(0, null, "carol", 0.6, 60_000), 63_000, null, "10.0.0.1:7000", List.of());
-        return new PbxState(dialog, nonce, Map.of("n1", 3L), List.of(ringing, paid), List.of(new Prepaid.Hold("c2@h", "carol", 0.6)));
+        MediaRelay.LegState a = new MediaRelay.LegState(new InetSocketAddress("127.0.0.2", 4000), new InetSocketAddress("127.0.0.2", 4000),
+                null, true, false, InetAddress.getLoopbackAddress(), 350, 60200, 1);
+        MediaRelay.LegState b = new MediaRelay.LegState(new InetSocketAddress("::1", 7000), null, null, false, false, null, 0, 0, 0);
+        return new PbxState(dialog, nonce, Map.of("n1", 3L), List.of(ringing, paid), List.of(new Prepaid.Hold("c2@h", "carol", 0.6)),
+                List.of(new PbxState.Relayed(new MediaRelay.SessionState("c1@h", 30000, 30002, true, 1500, "recordings/x.wav", a, b), "a1")));
     }
 
     @Test
@@ -38,6 +45,7 @@ class PbxStateTest {
         assertEquals(s.nonceCounts(), back.nonceCounts());
         assertEquals(s.calls(), back.calls(), "records: every field compared");
         assertEquals(s.holds(), back.holds());
+        assertEquals(s.relay(), back.relay(), "addresses, ports, counters of both legs");
     }
 
     @Test

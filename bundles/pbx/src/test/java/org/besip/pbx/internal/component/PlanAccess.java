@@ -14,6 +14,6 @@ public final class PlanAccess {
 
     /** One route {@code prefix} (strip 1, prepend 00420) to {@code trunk}, then {@code fallbacks}, with the addresses resolved. */
     public static DialPlan plan(String prefix, String trunk, List<String> fallbacks, Map<String, List<InetSocketAddress>> resolved) {
-        return PbxComponent.plan(List.of(new PbxComponent.RouteSpec(prefix, trunk, 1, "00420", fallbacks)), resolved);
+        return PbxSettings.plan(List.of(new PbxSettings.RouteSpec(prefix, trunk, 1, "00420", fallbacks)), resolved);
     }
 }

@@ -83,6 +83,73 @@ class MediaRelayTest {
         }
     }
 
+    /** Sockets kept by name across relays, as core's Listeners keeps them across versions of the module. */
+    static final class KeptPorts implements MediaRelay.Ports {
+        final java.util.Map<InetSocketAddress, java.nio.channels.DatagramChannel> open = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public java.nio.channels.DatagramChannel bind(InetSocketAddress at) throws java.io.IOException {
+            java.nio.channels.DatagramChannel c = open.get(at);
+            if (c == null || !c.isOpen()) {
+                c = java.nio.channels.DatagramChannel.open().bind(at);
+                open.put(at, c);
+            }
+            return c;
+        }
+
+        @Override
+        public void release(java.nio.channels.DatagramChannel c, InetSocketAddress at) {
+            java.nio.channels.DatagramChannel held = open.remove(at);
+            if (held != null) {
+                try {
+                    held.close();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSessionHandedToTheNextRelayKeepsItsSocketsItsLatchAndThePacketsSentInBetween() throws Exception {
+        int base = 21000 + (int) (ProcessHandle.current().pid() % 400) * 40;
+        MediaRelay.Settings settings = new MediaRelay.Settings(LO, base, base + 39, 60_000);
+        KeptPorts ports = new KeptPorts();
+        List<String> timedOut = new CopyOnWriteArrayList<>();
+        try (DatagramSocket a = new DatagramSocket(0, LO); DatagramSocket b = new DatagramSocket(0, LO)) {
+            MediaRelay first = new MediaRelay(settings, ports, timedOut::add);
+            MediaRelay.Session s = first.open("call-h");
+            s.caller().remote(new InetSocketAddress(LO, a.getLocalPort()));
+            s.callee().remote(new InetSocketAddress(LO, b.getLocalPort()));
+            send(a, rtp(1), s.caller().port());
+            assertNotNull(receive(b), "relayed before the swap");
+            List<MediaRelay.SessionState> handed = first.handOver();
+            first.close(); // the old version stops: the handed session's sockets stay open
+            assertEquals(1, handed.size());
+            assertEquals(4, ports.open.size(), "its four sockets stay with the keeper");
+            send(a, rtp(2), s.caller().port()); // while no relay runs: waits in the socket
+
+            try (MediaRelay next = new MediaRelay(settings, ports, timedOut::add)) {
+                assertEquals(1, next.takeOver(handed));
+                DatagramPacket late = receive(b);
+                assertNotNull(late, "the packet sent while no relay ran reaches the callee");
+                assertEquals(2, late.getData()[3], "the same packet");
+                assertEquals(s.callee().port(), late.getPort(), "from the same port as before the swap");
+                send(b, rtp(3), s.callee().port());
+                DatagramPacket back = receive(a);
+                assertNotNull(back, "and back to the caller, latched where it sent from");
+                assertEquals(s.caller().port(), back.getPort());
+                MediaRelay.Session taken = next.get("call-h");
+                assertEquals(2, taken.caller().received().packets(), "the counters go on from the handed ones");
+                assertEquals(s.caller().port(), taken.caller().port());
+                assertEquals(next.settings().capacity() - 1, next.freePairs() / 2, "its two port pairs are not free in the next relay");
+                next.release("call-h");
+                assertEquals(0, ports.open.size(), "released for good: every socket closed");
+            }
+            assertEquals(List.of(), timedOut);
+        }
+    }
+
     /** Two sockets on ports p and p + 1, as a phone's RTP and RTCP. */
     static DatagramSocket[] pair() throws Exception {
         for (int i = 0; i < 50; i++) {

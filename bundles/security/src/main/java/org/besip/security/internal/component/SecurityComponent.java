@@ -130,8 +130,11 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
     /** Where the operator's own rule files live: {@code <data>/security/rules/*.rules}. */
     private java.nio.file.Path rulesDir;
 
+    private org.osgi.framework.BundleContext context;
+
     @Activate
     void activate(org.osgi.framework.BundleContext ctx) throws SQLException {
+        context = ctx;
         String data = ctx.getProperty("besip.data");
         rulesDir = java.nio.file.Path.of(data == null ? "data" : data, "security", "rules");
         store = new SecurityStore(stores.dataSource("security"));
@@ -198,7 +201,13 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         ticker.shutdownNow();
         worker.shutdown();
         worker.awaitTermination(5, TimeUnit.SECONDS);
-        firewall.close(); // the blocks stay saved; the next start puts them back (kernel included)
+        if (context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING) {
+            firewall.close(); // the box shuts down: the blocks stay saved, the next boot puts them back (kernel included)
+        } else if (firewall != Firewall.NONE) {
+            // an upgrade, a disable: the kernel's blocks stay in force (each with its timeout) until the next start takes them
+            // over, so nothing blocked gets through while no version inspects
+            LOG.info("security: the kernel's blocks stay in force for the module's next start");
+        }
         firewall = Firewall.NONE;
         if (capture != null) {
             capture.close();
