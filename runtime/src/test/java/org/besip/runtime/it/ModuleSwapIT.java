@@ -29,22 +29,34 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 13: the pbx module swapped while calls go on, on the shipped box. sipp places calls of
- * {@value #HOLD_MS} ms at {@value #RATE} calls/s from an authenticated user through a tariffed
- * trunk (a sipp UAS on 127.0.0.7), and a phone registered over TCP (this test, speaking SIP on a
- * socket of its own) waits for a call; in the middle of each batch the pbx bundle is (a) upgraded
- * to 1.0.1 over the Modules API, (b) disabled and enabled, (c) given a new tariff, a new user and
- * a second listen address in one commit. Each batch: every sipp call completes (sipp's exit
- * status: no failed call, no unexpected message), every CDR is answered, none interrupted, each
- * duration is the call's hold and each cost the tariff's price of it; at the end the TCP phone,
- * whose connection was never closed, is rung and answers over it.
+ * Issue 13: modules swapped while calls go on, on the shipped box configured over NETCONF. sipp
+ * on 127.0.0.1 places {@value #CALLS} calls at {@value #RATE} calls/s from an authenticated user
+ * through a tariffed trunk (a sipp UAS on 127.0.0.7 that echoes the audio), each held
+ * {@value #HOLD_MS} ms with G.711 both ways through the media relay; a phone registered over TCP
+ * (this test, speaking SIP on a socket of its own) waits for a call. In the middle of each batch:
+ * (a) pbx upgraded to 1.0.1 over the Modules API, (b) pbx disabled and enabled, (c) a new tariff,
+ * a new user and a second listen address in one commit, (d) a release of pbx whose component
+ * cannot activate (refused, rolled back), (e) security upgraded while 127.0.0.9 floods REGISTERs.
+ * Each batch: every sipp call completes (sipp's exit status: no failed call, no unexpected
+ * message), every CDR is answered, none interrupted, each duration is the call's hold and each
+ * cost the tariff's price of it, each MOS the relay's of audio both ways; the flooder, once
+ * blocked, is never answered; at the end the TCP phone, whose connection was never closed, is
+ * rung and answers over it. A second test upgrades pbx while one call's audio crosses the relay
+ * and reads the relay's counters go on.
  */
 class ModuleSwapIT {
 
-    static final int CALLS = 60;
-    /** Below the shipped INVITE-flood rule (100 INVITEs in 5 s from one source): each call sends two, the challenged one and the answer. */
-    static final int RATE = 4;
-    static final int HOLD_MS = 6000;
+    static final int CALLS = 100;
+    /** Calls a second: the caller is on 127.0.0.1, which the security module never blocks (an operator's own test source). */
+    static final int RATE = 5;
+    /** Each call lasts 30 s, with G.711 both ways through the media relay all along. */
+    static final int HOLD_MS = 30_000;
+    /**
+     * The raw G.711 u-law the callers send (looped): the box's own music on hold. The callers'
+     * media ports count up from 42000 (sipp's [auto_media_port]), the provider echoes on 46000.
+     */
+    static final Path AUDIO = Path.of("../bundles/pbx/src/main/resources/org/besip/pbx/internal/media/music-on-hold.ul").toAbsolutePath()
+            .normalize();
     /** The tariff of every dialled number: 0.6 a minute, 0.01 a started second. */
     static final String PRICE = "0.6";
 
@@ -55,6 +67,7 @@ class ModuleSwapIT {
     void callsGoOnThroughAnUpgradeADisableAndEnableAndACommit() throws Exception {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             NetconfIT.pbxUsers(box, work, 2);
+            NetconfIT.runOn(box, "configure_pbx_mode", "proxy", "31000", "32999", "always"); // every call's audio through the relay
             int provider = BesipProcess.freeUdpAndTcpPort();
             NetconfIT.runOn(box, "merge_pbx", "<trunk><name>provider</name><host>127.0.0.7</host><port>" + provider
                     + "</port><source-address>127.0.0.7</source-address></trunk><dial-plan><route><prefix>9</prefix><trunk>provider"
@@ -173,15 +186,16 @@ class ModuleSwapIT {
     private void batch(BesipProcess box, int providerPort, String dialled, Swap swap) throws Exception {
         Path provider = Path.of("../bundles/pbx/src/test/resources/sipp/uas-record-route.xml").toAbsolutePath(); // keeps the box in the dialog
         Process uas = new ProcessBuilder("sipp", "-sf", provider.toString(), "-i", "127.0.0.7", "-p", String.valueOf(providerPort), "-m", String.valueOf(CALLS),
-                "-nostdin", "-timeout", "120s").directory(work.toFile()).redirectErrorStream(true)
+                "-mp", "46000", "-rtp_echo", "-nostdin", "-timeout", "180s").directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("uas-" + dialled + ".txt").toFile()).start();
         try {
             BesipProcess.awaitUdpListener("127.0.0.7", providerPort);
-            Path scenario = Path.of("src/test/resources/sipp/uac-auth-hold.xml").toAbsolutePath();
+            Path scenario = work.resolve("uac-auth-hold-rtp.xml");
+            Files.writeString(scenario, Files.readString(Path.of("src/test/resources/sipp/uac-auth-hold-rtp.xml")).replace("@AUDIO@",
+                    AUDIO.toString()));
             Process uac = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", work.resolve("caller.csv").toString(), "-s", dialled,
-                    "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.2", "-p", String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-r",
-                    String.valueOf(RATE), "-m", String.valueOf(CALLS), "-d", String.valueOf(HOLD_MS), "-nostdin", "-timeout", "120s",
-                    "-recv_timeout", "30000").directory(work.toFile()).redirectErrorStream(true)
+                    "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1", "-p", String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-r",
+                    String.valueOf(RATE), "-m", String.valueOf(CALLS), "-d", String.valueOf(HOLD_MS), "-mp", "42000", "-nostdin", "-timeout", "180s", "-recv_timeout", "30000").directory(work.toFile()).redirectErrorStream(true)
                     .redirectOutput(work.resolve("uac-" + dialled + ".txt").toFile()).start();
             long deadline = System.currentTimeMillis() + 60_000;
             while (cdrs(box, dialled).size() < CALLS / 3) {
@@ -190,7 +204,7 @@ class ModuleSwapIT {
                 Thread.sleep(100);
             }
             swap.run();
-            assertTrue(uac.waitFor(150, TimeUnit.SECONDS), "sipp's calls to " + dialled + " end");
+            assertTrue(uac.waitFor(180, TimeUnit.SECONDS), "sipp's calls to " + dialled + " end");
             String out = Files.readString(work.resolve("uac-" + dialled + ".txt"));
             assertEquals(0, uac.exitValue(), "every call to " + dialled + " completed (no failed transaction):\n" + out + box.diagnostics());
             assertTrue(uas.waitFor(30, TimeUnit.SECONDS), "the provider got every BYE");
@@ -210,6 +224,8 @@ class ModuleSwapIT {
             double started = Math.ceil(ms / 1000.0);
             assertEquals(0.6 * started / 60, Double.parseDouble(f[11]), 1e-4, "the cost is 0.6 a minute per started second: " + row);
             assertEquals("provider", f[10], row);
+            // loopback, no loss: the relay's MOS of G.711 both ways; a call that crossed the swap is measured by the new version
+            assertTrue(Double.parseDouble(f[13]) >= 4.0 && Double.parseDouble(f[14]) >= 4.0, "audio both ways through the relay: " + row);
         }
     }
 

@@ -17,8 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.besip.core.api.config.ConfigApplier;
 import org.besip.core.api.config.ConfigTree;
-import org.besip.core.api.config.ModuleRpc;
-import org.besip.core.api.metrics.MetricSource;
 import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
 import org.besip.core.api.handover.Handover;
@@ -30,7 +28,6 @@ import org.besip.pbx.internal.SipServer;
 import org.besip.pbx.internal.component.PbxSettings.Media;
 import org.besip.pbx.internal.component.PbxSettings.Settings;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
-import org.besip.pbx.internal.auth.PasswordPolicy;
 import org.besip.pbx.internal.auth.DigestAuthenticator.Secret;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.BindingTable;
@@ -43,13 +40,10 @@ import org.besip.pbx.internal.media.MediaAnchor;
 import org.besip.pbx.internal.media.MediaRelay;
 import org.besip.pbx.internal.media.Recordings;
 import org.besip.pbx.internal.proxy.B2bua;
-import org.besip.pbx.internal.proxy.DialPlan;
 import org.besip.pbx.internal.proxy.DnsJava;
 import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.proxy.TrunkRegistration;
 import org.besip.pbx.internal.proxy.TrunkResolver;
-import org.besip.pbx.internal.transport.TcpTransport;
-import org.besip.pbx.internal.transport.UdpTransport;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -61,22 +55,21 @@ import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
 
 /**
- * The PBX module: besip-pbx configuration over NETCONF (prepare, then apply), SIP over UDP and TCP
- * with every registered {@link TrafficInspector} asked first, the registrar with digest
- * authentication, the transaction-stateful proxy with its dial plan and trunks, call tracking
- * with CDRs and prepaid credit, the export-cdrs and top-up RPCs, its Zabbix keys, and
- * {@code besip/pbx/auth/FAILED} for each authentication failure with its source.
+ * The PBX module's engine: besip-pbx configuration over NETCONF (prepare reads it with
+ * {@link PbxSettings}, apply changes what it touches), SIP over UDP and TCP on core's sockets with
+ * every registered {@link TrafficInspector} asked first, the registrar with digest authentication,
+ * the transaction-stateful proxy or B2BUA with its dial plan and trunks, the media relay, call
+ * tracking with CDRs and prepaid credit, its state handed to the next version, and
+ * {@code besip/pbx/auth/FAILED} for each authentication failure with its source. What the rest of
+ * the box sees of it goes through {@link PbxView}: the RPCs ({@link PbxRpcs}), the Zabbix keys
+ * ({@link PbxMetrics}), the peer directory ({@link PbxPeers}) and the page are components of
+ * their own.
  */
-@Component(service = { ConfigApplier.class, ModuleRpc.class, MetricSource.class, PeerDirectory.class, PbxComponent.class }, property = {
-        ConfigApplier.YANG_MODULE + "=besip-pbx", ModuleRpc.NAMESPACE + "=" + PbxComponent.NS, ModuleRpc.NAMES + "=export-cdrs",
-        ModuleRpc.NAMES + "=top-up", MetricSource.KEYS + "=besip.pbx.registrations", MetricSource.KEYS + "=besip.pbx.calls.active" },
-        immediate = true)
-public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, PeerDirectory {
+@Component(service = { ConfigApplier.class, PbxView.class }, property = ConfigApplier.YANG_MODULE + "=besip-pbx", immediate = true)
+public class PbxComponent implements ConfigApplier, PbxView {
 
     static final String NS = "urn:besip:params:xml:ns:yang:besip-pbx";
 
@@ -97,7 +90,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     private CallTracker calls;
     private Recordings recordings;
 
-    /** The call recordings (the page lists and plays them); null when the data directory has no room for them. */
+    @Override
     public Recordings recordings() {
         return recordings;
     }
@@ -112,20 +105,9 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     @Reference
     private Handover handover;
 
-    /** A listen address's transports, reading and writing on core's sockets. */
-    private record Listening(UdpTransport udp, TcpTransport tcp) {
-    }
-
-    /** The sockets a prepared configuration bound (or found bound), by its transaction. */
-    private record Bound(InetSocketAddress address, java.nio.channels.DatagramChannel udp, java.nio.channels.ServerSocketChannel tcp) {
-    }
-
-    private final Map<InetSocketAddress, Listening> listening = new java.util.LinkedHashMap<>();
-    private final Map<Long, List<Bound>> boundFor = new ConcurrentHashMap<>();
-    private long boundFirstMessageMs;
-    /** The first listen address's UDP transport: what the proxy sends from. */
-    private final java.util.concurrent.atomic.AtomicReference<UdpTransport> out = new java.util.concurrent.atomic.AtomicReference<>();
-    private final List<TcpTransport> streams = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The SIP listen addresses' transports on core's sockets; made in activate. */
+    private SipSockets sockets;
+    private final Map<Long, List<SipSockets.Bound>> boundFor = new ConcurrentHashMap<>();
     /** Keys the digest nonces for the module's lifetime (and the next version's): a commit or an upgrade keeps them good. */
     private final byte[] nonceKey = new byte[32];
     {
@@ -156,7 +138,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     private int proxyPort;
     private int keepaliveS = -1;
     /** What the proxy and the trunk registrations send through: UDP from the first listen address, back over TCP where a phone is. */
-    private final Proxy.Sender sender = new org.besip.pbx.internal.transport.UdpAndTcpSender(out::get, streams);
+    private Proxy.Sender sender;
     private volatile TrunkRegistration registrations;
     private volatile SipServer server;
     private volatile java.util.Set<String> configuredUsers = java.util.Set.of();
@@ -172,102 +154,55 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     }
 
     @Override
-    public List<Element> invoke(String name, Element input, Document reply) throws ConfigRejectedException {
-        if (name.equals("top-up")) {
-            return topUp(input, reply);
-        }
-        if (!name.equals("export-cdrs")) {
-            throw new ConfigRejectedException(null, "besip-pbx has no RPC " + name);
-        }
-        long from = time(input, "from", 0);
-        long to = time(input, "to", Long.MAX_VALUE);
-        java.io.StringWriter csv = new java.io.StringWriter();
-        try {
-            cdrs.csv(from, to, csv);
-        } catch (SQLException | IOException e) {
-            throw new IllegalStateException("CDRs unavailable: " + e.getMessage(), e);
-        }
-        Element out = reply.createElementNS(NS, "csv");
-        out.setTextContent(csv.toString());
-        return List.of(out);
-    }
-
-    private List<Element> topUp(Element input, Document reply) throws ConfigRejectedException {
-        String user = TREE.text(input, "user");
-        String amount = TREE.text(input, "amount");
-        if (user == null || user.isBlank()) {
-            throw new ConfigRejectedException("/pbx:top-up/pbx:user", "top-up needs a user");
-        }
-        user = user.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!configuredUsers.contains(user)) { // empty until a configuration is applied
-            throw new ConfigRejectedException("/pbx:top-up/pbx:user", "no user " + user + " is configured");
-        }
-        double value;
-        try {
-            value = new java.math.BigDecimal(amount == null ? "" : amount.trim()).setScale(4, java.math.RoundingMode.UNNECESSARY)
-                    .doubleValue();
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new ConfigRejectedException("/pbx:top-up/pbx:amount", "amount must be a number with at most 4 decimals, not '"
-                    + amount + "'");
-        }
-        if (Math.abs(value) > 1_000_000) {
-            throw new ConfigRejectedException("/pbx:top-up/pbx:amount", "amount must be between -1000000 and 1000000");
-        }
-        double credit;
-        try {
-            credit = prepaid.topUp(user, value);
-        } catch (Exception e) {
-            throw new IllegalStateException("credit not saved: " + e.getMessage(), e);
-        }
-        Element out = reply.createElementNS(NS, "credit");
-        out.setTextContent(new java.math.BigDecimal(credit).setScale(4, java.math.RoundingMode.HALF_EVEN).toPlainString());
-        return List.of(out);
-    }
-
-    private static Double decimal(String v) {
-        return v == null || v.isBlank() ? null : Double.valueOf(v.trim());
-    }
-
-    private static long time(Element input, String leaf, long absent) throws ConfigRejectedException {
-        String v = TREE.text(input, leaf);
-        if (v == null || v.isBlank()) {
-            return absent;
-        }
-        try {
-            return java.time.OffsetDateTime.parse(v.trim()).toInstant().toEpochMilli();
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new ConfigRejectedException("/pbx:export-cdrs/pbx:" + leaf, leaf + " must be an RFC 3339 date-time such as"
-                    + " 2026-11-26T08:00:00Z, not '" + v.trim() + "'");
-        }
+    public List<Binding> registrations(long nowMs) {
+        return location.all(nowMs);
     }
 
     @Override
-    public Number value(String key) {
-        return switch (key) {
-            case "besip.pbx.registrations" -> location.all(System.currentTimeMillis()).size();
-            case "besip.pbx.calls.active" -> calls.active();
-            default -> null;
-        };
+    public boolean hasBindingFrom(java.net.InetAddress address) {
+        return location.hasSource(address);
     }
 
-    /** The registrations, for the web page. */
-    public LocationService location() {
-        return location;
+    @Override
+    public boolean configured(String user) {
+        return configuredUsers.contains(user);
     }
 
-    /** The calls in progress, for the web page. */
-    public CallTracker calls() {
-        return calls;
+    @Override
+    public List<CallTracker.Active> callsInProgress() {
+        return calls.inProgress();
     }
 
-    /** Prepaid accounts, for the web page. */
-    public Prepaid prepaid() {
-        return prepaid;
+    @Override
+    public List<MediaRelay.Session> relaySessions() {
+        MediaRelay r = relay;
+        return r == null ? List.of() : r.sessions();
     }
 
-    /** The call detail records, for the web page. */
-    public CdrStore cdrs() {
-        return cdrs;
+    @Override
+    public int relayCapacity() {
+        MediaRelay r = relay;
+        return r == null ? 0 : r.settings().capacity();
+    }
+
+    @Override
+    public Map<String, Double> credits() {
+        return prepaid.credits();
+    }
+
+    @Override
+    public List<CdrStore.Row> recentCdrs(int n) throws SQLException {
+        return cdrs.recent(n);
+    }
+
+    @Override
+    public void cdrCsv(long fromMs, long toMs, java.io.Writer out) throws SQLException, IOException {
+        cdrs.csv(fromMs, toMs, out);
+    }
+
+    @Override
+    public double topUp(String user, double amount) throws Exception {
+        return prepaid.topUp(user, amount);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -349,6 +284,8 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
                 a.end(id);
             }
         });
+        sockets = new SipSockets(listeners, () -> inspectors, (data, len, src) -> server.handle(data, len, src));
+        sender = sockets.sender();
         timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "pbx-timers");
             t.setDaemon(true);
@@ -388,11 +325,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     @Deactivate
     synchronized void deactivate() throws InterruptedException {
         // the sockets stay with core: what arrives from now on waits for the next version
-        for (Map.Entry<InetSocketAddress, Listening> e : listening.entrySet()) {
-            e.getValue().udp().detach();
-            listeners.park(socketName(e.getKey()), e.getValue().tcp().detach());
-        }
-        listening.clear();
+        sockets.detach();
         closeRegistrations();
         boolean b2b = current != null && current.settings().b2bua() != null;
         // the box shutting down: no next version to hand to, the calls close as interrupted now (at the time they were cut)
@@ -442,15 +375,10 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         return "media " + a.getAddress().getHostAddress() + " " + a.getPort();
     }
 
-    /** The name a listen address's sockets are lent under by core. */
-    static String socketName(InetSocketAddress a) {
-        return "sip " + a.getAddress().getHostAddress() + " " + a.getPort();
-    }
-
     @Override
     public void prepare(long tx, Element config) throws ConfigRejectedException {
         Settings s = PbxSettings.read(config, defaultListen);
-        boundFor.put(tx, bind(s.listen()));
+        boundFor.put(tx, sockets.bind(s.listen()));
         prepared.put(tx, s);
     }
 
@@ -460,7 +388,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         if (s == null) {
             return;
         }
-        List<Bound> bound = boundFor.remove(tx);
+        List<SipSockets.Bound> bound = boundFor.remove(tx);
         // design §4, DS @Modified semantics: a commit changes what it touches and keeps the rest, with its state (the proxy's
         // transactions, the authenticator's nonce counts, the trunks' registrations, the keep-alive timer)
         users = s.users();
@@ -527,10 +455,10 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         }
         proxy.b2bua(s.b2bua() == null ? null : b2bua);
         if (newDigest || newProxy) {
-            List<TcpTransport> streams = this.streams;
-            server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(src -> streams.forEach(t -> t.trust(src)));
+            SipSockets sk = sockets;
+            server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(sk::trust);
         }
-        listen(s, bound == null ? List.of() : bound);
+        sockets.listen(s.listen(), s.firstMessageMs(), bound == null ? List.of() : bound);
         List<TrunkRegistration.Account> accounts = accounts(s.accounts(), resolved);
         if (newProxy || registrations == null || !accounts.equals(registeredAccounts)) {
             closeRegistrations();
@@ -542,7 +470,7 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         LOG.info("SIP {} as {}:{} with {} dial-plan routes", s.b2bua() == null ? "proxy" : "B2BUA", host, first.getPort(), s.routes().size());
     }
 
-    private MediaRelay relay;
+    private volatile MediaRelay relay;
     private Media relayMedia;
     private volatile MediaAnchor anchor;
 
@@ -616,10 +544,6 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         }
     }
 
-    /** The media relay, for the web page and tests; null when none runs. */
-    public MediaRelay relay() {
-        return relay;
-    }
 
     /** What the last configuration built, for the resolver's changes of trunk addresses. */
     private record Applied(Settings settings, Proxy proxy, String host, int port, Proxy.Sender sender) {
@@ -677,45 +601,12 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
         trunkAddresses = java.util.Set.copyOf(trunks);
     }
 
-    /**
-     * Borrows from core the sockets of each listen address (bound now, or already bound for the
-     * running configuration); an address that cannot be bound refuses the configuration, and what
-     * this call bound is given back.
-     */
-    private synchronized List<Bound> bind(List<InetSocketAddress> listen) throws ConfigRejectedException {
-        List<Bound> out = new ArrayList<>();
-        for (InetSocketAddress a : listen) {
-            String name = socketName(a);
-            try {
-                out.add(new Bound(a, listeners.udp(name, a), listeners.tcp(name, a)));
-            } catch (java.io.IOException | RuntimeException e) {
-                release(out);
-                if (!listening.containsKey(a)) {
-                    listeners.release(name);
-                }
-                throw new ConfigRejectedException("/pbx:pbx/pbx:listen[pbx:address='" + a.getAddress().getHostAddress() + "'][pbx:port='"
-                        + a.getPort() + "']", "SIP cannot listen on " + a.getAddress().getHostAddress() + ":" + a.getPort() + ": "
-                        + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            }
-        }
-        return out;
-    }
-
-    /** Gives back the sockets of a configuration that is not applied, but those the running one uses. */
-    private synchronized void release(List<Bound> bound) {
-        for (Bound b : bound) {
-            if (!listening.containsKey(b.address())) {
-                listeners.release(socketName(b.address()));
-            }
-        }
-    }
-
     @Override
     public void abort(long tx) {
         prepared.remove(tx);
-        List<Bound> b = boundFor.remove(tx);
+        List<SipSockets.Bound> b = boundFor.remove(tx);
         if (b != null) {
-            release(b);
+            sockets.release(b);
         }
     }
 
@@ -742,11 +633,6 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
     }
 
     @Override
-    public boolean hasBinding(java.net.InetAddress address) {
-        return location.hasSource(address);
-    }
-
-    /** The trunks' registrations with their providers, for the web page. */
     public List<TrunkRegistration.Status> trunkStatus() {
         TrunkRegistration r = registrations;
         return r == null ? List.of() : r.status();
@@ -758,49 +644,6 @@ public class PbxComponent implements ConfigApplier, ModuleRpc, MetricSource, Pee
             r.close();
             registrations = null;
         }
-    }
-
-    /**
-     * Design §4: only what a change touches is rebuilt. A listen address kept keeps its transports
-     * (their handler reads the current server); a new one gets transports on the sockets prepare
-     * borrowed, with the TCP connections a previous version parked; one dropped is given back to
-     * core; a new first-message time moves the TCP connections to a new transport.
-     */
-    private void listen(Settings s, List<Bound> bound) {
-        UdpTransport.Handler handler = (data, len, src) -> server.handle(data, len, src);
-        for (InetSocketAddress a : List.copyOf(listening.keySet())) {
-            if (!s.listen().contains(a)) {
-                Listening l = listening.remove(a);
-                l.udp().detach();
-                l.tcp().detach();
-                streams.remove(l.tcp());
-                listeners.release(socketName(a));
-                LOG.info("SIP no longer on {}", a);
-            }
-        }
-        for (Bound b : bound) {
-            Listening l = listening.get(b.address());
-            try {
-                if (l == null) {
-                    UdpTransport u = UdpTransport.on(b.udp(), () -> inspectors, handler);
-                    TcpTransport t = TcpTransport.on(b.tcp(), listeners.unpark(socketName(b.address())), () -> inspectors, handler,
-                            s.firstMessageMs());
-                    listening.put(b.address(), new Listening(u, t));
-                    streams.add(t);
-                    LOG.info("SIP over UDP and TCP on {}{}", b.address(), t.open() > 0 ? " with " + t.open() + " TCP connections kept" : "");
-                } else if (s.firstMessageMs() != boundFirstMessageMs) {
-                    TcpTransport t = TcpTransport.on(b.tcp(), l.tcp().detach(), () -> inspectors, handler, s.firstMessageMs());
-                    streams.add(t);
-                    streams.remove(l.tcp());
-                    listening.put(b.address(), new Listening(l.udp(), t));
-                }
-            } catch (IOException e) {
-                LOG.error("SIP cannot read on {}: {}", b.address(), e.getMessage()); // a selector could not open: no descriptor left
-            }
-        }
-        boundFirstMessageMs = s.firstMessageMs();
-        Listening first = listening.get(s.listen().get(0));
-        out.set(first == null ? null : first.udp());
     }
 
     private static final ConfigTree TREE = new ConfigTree(NS);

@@ -18,7 +18,7 @@ import org.apache.felix.webconsole.servlet.AbstractServlet;
 import org.apache.felix.webconsole.servlet.ServletConstants;
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.CdrStore;
-import org.besip.pbx.internal.component.PbxComponent;
+import org.besip.pbx.internal.component.PbxView;
 import org.besip.pbx.internal.registrar.Binding;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -41,7 +41,7 @@ public class PbxPage extends AbstractServlet {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
     @Reference
-    private transient PbxComponent pbx;
+    private transient PbxView pbx;
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
@@ -72,7 +72,7 @@ public class PbxPage extends AbstractServlet {
             resp.setCharacterEncoding("UTF-8");
             resp.setHeader("Content-Disposition", "attachment; filename=\"cdr.csv\"");
             try {
-                pbx.cdrs().csv(from, to, resp.getWriter());
+                pbx.cdrCsv(from, to, resp.getWriter());
             } catch (SQLException e) {
                 resp.reset();
                 resp.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "CDRs unavailable: " + e.getMessage());
@@ -98,7 +98,7 @@ public class PbxPage extends AbstractServlet {
         PrintWriter out = resp.getWriter();
         long now = System.currentTimeMillis();
         out.println("<div id='besip-pbx'>");
-        List<Binding> regs = pbx.location().all(now);
+        List<Binding> regs = pbx.registrations(now);
         out.println("<h2>Registrations (" + regs.size() + ")</h2>");
         out.println("<table class='nicetable' id='besip-pbx-registrations'><thead><tr><th>User</th><th>Contact</th>"
                 + "<th>Expires in s</th><th>User agent</th><th>Source</th></tr></thead><tbody>");
@@ -108,7 +108,7 @@ public class PbxPage extends AbstractServlet {
                     + Encode.forHtml(String.valueOf(b.source())) + "</td></tr>");
         }
         out.println("</tbody></table>");
-        List<CallTracker.Active> calls = pbx.calls().inProgress();
+        List<CallTracker.Active> calls = pbx.callsInProgress();
         out.println("<h2>Calls in progress (" + calls.size() + ")</h2>");
         out.println("<table class='nicetable' id='besip-pbx-calls'><thead><tr><th>Started (UTC)</th><th>From</th><th>To</th>"
                 + "<th>State</th></tr></thead><tbody>");
@@ -118,10 +118,9 @@ public class PbxPage extends AbstractServlet {
                     + (c.answerMs() > 0 ? "answered " + (now - c.answerMs()) / 1000 + " s ago" : "ringing") + "</td></tr>");
         }
         out.println("</tbody></table>");
-        org.besip.pbx.internal.media.MediaRelay relay = pbx.relay();
-        if (relay != null) {
-            List<org.besip.pbx.internal.media.MediaRelay.Session> relayed = relay.sessions();
-            out.println("<h2>Media relay (" + relayed.size() + " of " + relay.settings().capacity() + " calls)</h2>");
+        if (pbx.relayCapacity() > 0) {
+            List<org.besip.pbx.internal.media.MediaRelay.Session> relayed = pbx.relaySessions();
+            out.println("<h2>Media relay (" + relayed.size() + " of " + pbx.relayCapacity() + " calls)</h2>");
             out.println("<table class='nicetable' id='besip-pbx-media'><thead><tr><th>Call-ID</th><th>Caller at</th><th>RTP from caller</th>"
                     + "<th>Callee at</th><th>RTP from callee</th><th>Dropped</th><th>Music on hold (frames to caller, callee)</th></tr>"
                     + "</thead><tbody>");
@@ -155,7 +154,7 @@ public class PbxPage extends AbstractServlet {
                     + Encode.forHtml(t.detail()) + "</td></tr>");
         }
         out.println("</tbody></table>");
-        Map<String, Double> credits = pbx.prepaid().credits();
+        Map<String, Double> credits = pbx.credits();
         out.println("<h2>Accounts (" + credits.size() + ")</h2>");
         out.println("<table class='nicetable' id='besip-pbx-accounts'><thead><tr><th>User</th><th>Credit</th></tr></thead><tbody>");
         credits.forEach((user, credit) -> out.println("<tr><td>" + Encode.forHtml(user) + "</td><td class='credit'>"
@@ -166,7 +165,7 @@ public class PbxPage extends AbstractServlet {
                 + "<th>Source</th><th>Duration s</th><th>Disposition</th><th>Hung up by</th><th>MOS caller</th><th>MOS callee</th></tr></thead>"
                 + "<tbody>");
         try {
-            for (CdrStore.Row r : pbx.cdrs().recent(LAST_CDRS)) {
+            for (CdrStore.Row r : pbx.recentCdrs(LAST_CDRS)) {
                 out.println("<tr><td>" + TIME.format(Instant.ofEpochMilli(r.startMs())) + "</td><td>" + Encode.forHtml(String.valueOf(r.from()))
                         + "</td><td>" + Encode.forHtml(String.valueOf(r.to())) + "</td><td>" + Encode.forHtml(String.valueOf(r.source()))
                         + "</td><td>" + (r.durationS() == null ? "" : r.durationS()) + "</td><td class='disposition'>"

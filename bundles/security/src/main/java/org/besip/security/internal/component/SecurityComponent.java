@@ -1,19 +1,13 @@
 package org.besip.security.internal.component;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,15 +21,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.besip.core.api.config.ConfigApplier;
 import org.besip.core.api.config.ConfigTree;
 import org.besip.core.api.config.ConfigRejectedException;
-import org.besip.core.api.config.ModuleRpc;
 import org.besip.core.api.event.Topics;
-import org.besip.core.api.metrics.MetricSource;
 import org.besip.core.api.storage.DataStores;
 import org.besip.core.api.traffic.PeerDirectory;
 import org.besip.core.api.traffic.TrafficInspector;
 import org.besip.core.api.traffic.Transport;
 import org.besip.core.api.traffic.Verdict;
 import org.besip.security.internal.block.Blocklist;
+import org.besip.security.internal.component.SecuritySettings.Email;
+import org.besip.security.internal.component.SecuritySettings.Settings;
 import org.besip.security.internal.block.SecurityStore;
 import org.besip.security.internal.block.SoftFaults;
 import org.besip.security.internal.capture.WireCapture;
@@ -44,7 +38,6 @@ import org.besip.security.internal.firewall.Firewall;
 import org.besip.security.internal.firewall.NftablesFirewall;
 import org.besip.security.internal.mail.SmtpClient;
 import org.besip.security.internal.rules.AddressSet;
-import org.besip.security.internal.rules.Rule;
 import org.besip.security.internal.rules.RuleParser;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -58,9 +51,7 @@ import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
 
 /**
  * The security module: the {@link TrafficInspector} the PBX asks for every inbound message (a
@@ -71,32 +62,13 @@ import org.w3c.dom.Node;
  * NETCONF turns into a notification), a log line and a row in SQLite. Blocks are saved with their
  * expiry and put back when the module starts again (restart, update, re-enable).
  */
-@Component(service = { TrafficInspector.class, ConfigApplier.class, ModuleRpc.class, MetricSource.class, EventHandler.class,
-        SecurityComponent.class }, property = { ConfigApplier.YANG_MODULE + "=besip-security",
-                ModuleRpc.NAMESPACE + "=" + SecurityComponent.NS, ModuleRpc.NAMES + "=block", ModuleRpc.NAMES + "=unblock",
-                ModuleRpc.NAMES + "=list-blocks", ModuleRpc.NAMES + "=send-report",
-                ModuleRpc.NAMES + "=reload-rules", MetricSource.KEYS + "=besip.security.blocks.active",
-                MetricSource.KEYS + "=besip.security.alerts", MetricSource.KEYS + "=besip.security.dropped",
-                EventConstants.EVENT_TOPIC + "=" + Topics.PBX_AUTH_FAILED, EventConstants.EVENT_TOPIC + "=" + Topics.NETCONF_AUTH_FAILED },
-        immediate = true)
-public class SecurityComponent implements TrafficInspector, ConfigApplier, ModuleRpc, MetricSource, EventHandler {
+@Component(service = { TrafficInspector.class, ConfigApplier.class, EventHandler.class, SecurityView.class }, property = {
+        ConfigApplier.YANG_MODULE + "=besip-security", EventConstants.EVENT_TOPIC + "=" + Topics.PBX_AUTH_FAILED,
+        EventConstants.EVENT_TOPIC + "=" + Topics.NETCONF_AUTH_FAILED }, immediate = true)
+public class SecurityComponent implements TrafficInspector, ConfigApplier, EventHandler, SecurityView {
 
-    static final String NS = "urn:besip:params:xml:ns:yang:besip-security";
-    static final String SHIPPED = "besip-sip.rules";
+    static final String NS = SecuritySettings.NS;
     private static final Logger LOG = LoggerFactory.getLogger(SecurityComponent.class);
-    static final Map<String, String> DEFAULT_VARS = Map.of("EXTERNAL_NET", "any", "HOME_NET", "any", "SIP_PROXY", "any", "SIP_PORT", "any");
-
-    /** A configuration, read and checked. */
-    record Settings(Engine engine, List<RuleParser.Problem> problems, List<AddressSet.Cidr> whitelist, SoftFaults.Policy soft,
-            String firewall, int retentionDays, List<String> captureInterfaces, String captureFilter, Email email) {
-    }
-
-    /** The e-mail report's settings; null server: off. */
-    record Email(boolean enabled, List<String> to, String from, SmtpClient.Server server, int intervalMin) {
-        static final Email OFF = new Email(false, List.of(), "besip@localhost", null, 60);
-    }
-
-    static final String DEFAULT_CAPTURE_FILTER = "(udp or tcp) and not dst port 5060";
 
     @Reference
     private DataStores stores;
@@ -468,94 +440,6 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         preparedElements.remove(tx);
     }
 
-    private Settings read(Element sec) throws ConfigRejectedException {
-        Map<String, String> vars = new HashMap<>(DEFAULT_VARS);
-        for (Element v : TREE.children(sec, "variable")) {
-            vars.put(TREE.text(v, "name"), TREE.text(v, "value"));
-        }
-        List<RuleParser.Problem> problems = new ArrayList<>();
-        Map<Long, Rule> rules = new LinkedHashMap<>();
-        if (sec == null || !"false".equals(TREE.text(sec, "default-rules"))) {
-            RuleParser.Result shipped = new RuleParser(vars).parse(shippedRules(), SHIPPED);
-            for (RuleParser.Problem p : shipped.problems()) {
-                if (sec != null && p.message().startsWith("undefined variable")) {
-                    throw new ConfigRejectedException("/sec:security/sec:variable", p.toString());
-                }
-                problems.add(p);
-            }
-            shipped.rules().forEach(r -> rules.put(r.sid(), r));
-        }
-        for (java.nio.file.Path file : ruleFiles()) {
-            try {
-                RuleParser.Result own = new RuleParser(vars).parse(java.nio.file.Files.readString(file), file.getFileName().toString());
-                problems.addAll(own.problems());
-                own.rules().forEach(r -> rules.put(r.sid(), r));
-            } catch (IOException | java.io.UncheckedIOException e) {
-                problems.add(new RuleParser.Problem(file.getFileName().toString(), 0, 0, "cannot read: " + e.getMessage()));
-            }
-        }
-        for (RuleParser.Problem p : problems) {
-            LOG.warn("security: rule not loaded: {}", p);
-        }
-        for (Element r : TREE.children(sec, "rule")) {
-            String sid = TREE.text(r, "sid");
-            String path = "/sec:security/sec:rule[sec:sid='" + sid + "']/sec:text";
-            RuleParser.Result res = new RuleParser(vars).parse(TREE.text(r, "text"), "rule " + sid);
-            if (!res.problems().isEmpty()) {
-                throw new ConfigRejectedException(path, res.problems().get(0).toString());
-            }
-            if (res.rules().size() != 1) {
-                throw new ConfigRejectedException(path, "one rule per entry, found " + res.rules().size());
-            }
-            Rule rule = res.rules().get(0);
-            if (!String.valueOf(rule.sid()).equals(sid)) {
-                throw new ConfigRejectedException(path, "the rule's sid is " + rule.sid() + ", its key " + sid);
-            }
-            rules.put(rule.sid(), rule);
-        }
-        List<AddressSet.Cidr> whitelist = new ArrayList<>(ownAddresses());
-        for (Element w : TREE.children(sec, "whitelist")) {
-            String t = w.getTextContent().trim();
-            try {
-                whitelist.add(AddressSet.Cidr.parse(t));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigRejectedException("/sec:security/sec:whitelist", e.getMessage());
-            }
-        }
-        Element sf = TREE.child(sec, "soft-faults");
-        SoftFaults.Policy d = SoftFaults.Policy.DEFAULT;
-        SoftFaults.Policy policy = sf == null ? d : new SoftFaults.Policy(!"false".equals(TREE.text(sf, "enabled")),
-                intOr(TREE.text(sf, "failures"), d.failures()), intOr(TREE.text(sf, "window"), d.windowS()), intOr(TREE.text(sf, "block-duration"), (int) d.blockS()));
-        String fw = sec == null || TREE.text(sec, "firewall") == null ? "auto" : TREE.text(sec, "firewall");
-        int retention = sec == null ? 30 : intOr(TREE.text(sec, "alert-retention"), 30);
-        Element cap = TREE.child(sec, "capture");
-        List<String> interfaces = TREE.children(cap, "interface").stream().map(e -> e.getTextContent().trim()).toList();
-        String filter = cap == null || TREE.text(cap, "filter") == null ? DEFAULT_CAPTURE_FILTER : TREE.text(cap, "filter");
-        return new Settings(new Engine(List.copyOf(rules.values())), List.copyOf(problems), whitelist, policy, fw, retention, interfaces,
-                filter, email(TREE.child(sec, "email")));
-    }
-
-    private static Email email(Element e) throws ConfigRejectedException {
-        if (e == null) {
-            return Email.OFF;
-        }
-        List<String> to = TREE.children(e, "to").stream().map(x -> x.getTextContent().trim()).toList();
-        String server = TREE.text(e, "server");
-        boolean enabled = "true".equals(TREE.text(e, "enabled"));
-        if (enabled && (server == null || to.isEmpty())) {
-            throw new ConfigRejectedException("/sec:security/sec:email", "an enabled e-mail report needs a server and at least one recipient (to)");
-        }
-        SmtpClient.Security security = switch (String.valueOf(TREE.text(e, "security"))) {
-            case "tls" -> SmtpClient.Security.TLS;
-            case "none" -> SmtpClient.Security.NONE;
-            default -> SmtpClient.Security.STARTTLS;
-        };
-        String from = TREE.text(e, "from") == null ? "besip@localhost" : TREE.text(e, "from");
-        return new Email(enabled, to, from, server == null ? null
-                : new SmtpClient.Server(server, intOr(TREE.text(e, "port"), 587), security, TREE.text(e, "username"), TREE.text(e, "password"), 10_000),
-                intOr(TREE.text(e, "interval"), 60));
-    }
-
     // ---- the e-mail report ----
 
     private volatile long lastReportMs = System.currentTimeMillis();
@@ -608,8 +492,12 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         }
     }
 
-    private static int intOr(String v, int d) {
-        return v == null ? d : Integer.parseInt(v);
+    private Settings read(Element sec) throws ConfigRejectedException {
+        Settings s = SecuritySettings.read(sec, ruleFiles());
+        for (RuleParser.Problem p : s.problems()) {
+            LOG.warn("security: rule not loaded: {}", p);
+        }
+        return s;
     }
 
     /** The operator's rule files, in name order (later files replace earlier rules with the same sid; YANG rules win). */
@@ -623,33 +511,6 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
             LOG.warn("security: cannot list {}: {}", rulesDir, e.getMessage());
             return List.of();
         }
-    }
-
-    static String shippedRules() {
-        try (InputStream in = SecurityComponent.class.getResourceAsStream("/rules/" + SHIPPED)) {
-            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    /** 127.0.0.1, ::1 and every address of the box's interfaces: never blocked. */
-    static List<AddressSet.Cidr> ownAddresses() {
-        List<AddressSet.Cidr> out = new ArrayList<>();
-        out.add(AddressSet.Cidr.parse("127.0.0.1"));
-        out.add(AddressSet.Cidr.parse("::1"));
-        try {
-            for (NetworkInterface n : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                for (InetAddress a : Collections.list(n.getInetAddresses())) {
-                    String h = a.getHostAddress();
-                    int pct = h.indexOf('%');
-                    out.add(AddressSet.Cidr.parse(pct < 0 ? h : h.substring(0, pct)));
-                }
-            }
-        } catch (SocketException | IllegalArgumentException e) {
-            // the configured list and the loopback still hold
-        }
-        return out;
     }
 
     /** Starts, restarts or stops wire capture (on the worker) when its interfaces or filter change. */
@@ -735,77 +596,6 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
         }
     }
 
-    // ---- RPCs ----
-
-    @Override
-    public List<Element> invoke(String name, Element input, Document reply) throws ConfigRejectedException {
-        long now = System.currentTimeMillis();
-        switch (name) {
-            case "block" -> {
-                String d = TREE.text(input, "duration");
-                long seconds;
-                try {
-                    seconds = d == null ? 600 : Long.parseLong(d);
-                } catch (NumberFormatException e) {
-                    throw new ConfigRejectedException(path("block", "duration"), "duration must be 0 to 31622400 seconds, not " + d);
-                }
-                blockByHand(TREE.text(input, "address"), seconds, TREE.text(input, "reason"), "block");
-                return List.of();
-            }
-            case "unblock" -> {
-                unblockByHand(TREE.text(input, "address"), "unblock");
-                return List.of();
-            }
-            case "reload-rules" -> {
-                Settings s = read(current);
-                settings = s;
-                LOG.info("security: rules reloaded: {} rules, {} problems", s.engine().size(), s.problems().size());
-                List<Element> out = new ArrayList<>();
-                Element n = reply.createElementNS(NS, "rules");
-                n.setTextContent(String.valueOf(s.engine().size()));
-                out.add(n);
-                for (RuleParser.Problem p : s.problems()) {
-                    Element e = reply.createElementNS(NS, "problem");
-                    e.setTextContent(p.toString());
-                    out.add(e);
-                }
-                return out;
-            }
-            case "send-report" -> {
-                int n;
-                try {
-                    n = report(true);
-                } catch (IOException | SQLException e) {
-                    throw new ConfigRejectedException("/sec:security/sec:email", "the report was not sent: " + e.getMessage());
-                }
-                Element out = reply.createElementNS(NS, "alerts");
-                out.setTextContent(String.valueOf(n));
-                return List.of(out);
-            }
-            case "list-blocks" -> {
-                List<Element> out = new ArrayList<>();
-                for (Blocklist.Block b : blocks.active(now)) {
-                    Element e = reply.createElementNS(NS, "block");
-                    add(reply, e, "address", b.address().getHostAddress());
-                    if (b.untilMs() != 0) {
-                        add(reply, e, "seconds-left", String.valueOf((b.untilMs() - now + 999) / 1000));
-                    }
-                    add(reply, e, "reason", b.reason());
-                    add(reply, e, "sid", String.valueOf(b.sid()));
-                    out.add(e);
-                }
-                return out;
-            }
-            default -> throw new ConfigRejectedException(null, "besip-security has no RPC " + name);
-        }
-    }
-
-    private static void add(Document d, Element parent, String name, String value) {
-        Element e = d.createElementNS(NS, name);
-        e.setTextContent(value);
-        parent.appendChild(e);
-    }
-
     /** The error path of an RPC's input leaf, or null for the page. */
     private static String path(String rpc, String leaf) {
         return rpc == null ? null : "/sec:" + rpc + "/sec:" + leaf;
@@ -822,40 +612,55 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
     // ---- what the page and Zabbix read ----
 
     @Override
-    public Number value(String key) {
-        return switch (key) {
-            case "besip.security.blocks.active" -> blocks.active(System.currentTimeMillis()).size();
-            case "besip.security.alerts" -> alerts.get();
-            case "besip.security.dropped" -> dropped.get();
-            default -> null;
-        };
+    public List<Blocklist.Block> activeBlocks(long nowMs) {
+        return blocks.active(nowMs);
     }
 
-    public Blocklist blocks() {
-        return blocks;
+    @Override
+    public long alerts() {
+        return alerts.get();
     }
 
+    @Override
+    public Reloaded reloadRules() throws ConfigRejectedException {
+        Settings s = read(current);
+        settings = s;
+        LOG.info("security: rules reloaded: {} rules, {} problems", s.engine().size(), s.problems().size());
+        return new Reloaded(s.engine().size(), s.problems());
+    }
+
+    @Override
+    public int report() throws IOException, SQLException, ConfigRejectedException {
+        return report(true);
+    }
+
+    @Override
     public List<Engine.Stats> ruleStats() {
         return settings.engine().stats();
     }
 
+    @Override
     public List<RuleParser.Problem> problems() {
         return settings.problems();
     }
 
+    @Override
     public List<SecurityStore.Alert> recentAlerts(int n) throws SQLException {
         return store.recentAlerts(n);
     }
 
+    @Override
     public String firewallName() {
         return firewall.name();
     }
 
+    @Override
     public long dropped() {
         return dropped.get();
     }
 
     /** Blocks an address by hand, from the RPC {@code rpc} or (null) the page: the same checks for both. */
+    @Override
     public void blockByHand(String address, long seconds, String reason, String rpc) throws ConfigRejectedException {
         InetAddress a = address(address, rpc);
         if (blocks.whitelisted(a)) {
@@ -868,6 +673,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Modul
     }
 
     /** Lifts a block by hand, from the RPC {@code rpc} or (null) the page. */
+    @Override
     public void unblockByHand(String address, String rpc) throws ConfigRejectedException {
         InetAddress a = address(address, rpc);
         if (!blocks.unblock(a)) {

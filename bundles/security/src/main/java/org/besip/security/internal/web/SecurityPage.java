@@ -20,7 +20,7 @@ import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.web.RequestChecks;
 import org.besip.security.internal.block.Blocklist;
 import org.besip.security.internal.block.SecurityStore;
-import org.besip.security.internal.component.SecurityComponent;
+import org.besip.security.internal.component.SecurityView;
 import org.besip.security.internal.engine.Engine;
 import org.besip.security.internal.rules.RuleParser;
 import org.osgi.service.component.annotations.Component;
@@ -43,7 +43,7 @@ public class SecurityPage extends AbstractServlet {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
     @Reference
-    private transient SecurityComponent security;
+    private transient SecurityView security;
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -90,7 +90,7 @@ public class SecurityPage extends AbstractServlet {
         if (error != null) {
             out.println("<p class='ui-state-error' id='besip-security-error'>" + Encode.forHtml(error) + "</p>");
         }
-        List<Blocklist.Block> active = security.blocks().active(now);
+        List<Blocklist.Block> active = security.activeBlocks(now);
         out.println("<h2>Blocked (" + active.size() + ")</h2>");
         out.println("<p>Enforced in " + ("none".equals(security.firewallName()) ? "the application" : "the application and "
                 + Encode.forHtml(security.firewallName())) + "; " + security.dropped() + " messages dropped since start.</p>");
