@@ -417,7 +417,8 @@ class BaresipNatIT {
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("the relay's counters never got there:\n" + page);
+        throw new AssertionError("the relay's counters never got there:\n" + page.replaceAll("(?s)^.*?(<h2>Media relay)", "$1")
+                .replaceAll("(?s)<h2>Recordings.*$", "") + box.diagnostics());
     }
 
     /** The RTP packets (G.711 µ-law, payload type 0) in a pcap file (Ethernet, IPv4, UDP): capture time in µs, SSRC, sequence. */

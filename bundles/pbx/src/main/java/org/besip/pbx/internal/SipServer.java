@@ -1,5 +1,6 @@
 package org.besip.pbx.internal;
 
+import org.besip.pbx.internal.auth.AuthFailures;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -16,11 +17,6 @@ import org.besip.pbx.internal.sip.SipParser;
  * without a Via are dropped.
  */
 public final class SipServer {
-
-    /** Reports an authentication failure with its source (for besip/pbx/auth/FAILED). */
-    public interface AuthFailures {
-        void failed(String source, String reason);
-    }
 
     static final String ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, MESSAGE, INFO, UPDATE, REFER, PRACK, SUBSCRIBE, NOTIFY, PUBLISH";
 

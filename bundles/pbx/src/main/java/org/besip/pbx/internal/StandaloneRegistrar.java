@@ -1,5 +1,6 @@
 package org.besip.pbx.internal;
 
+import org.besip.pbx.internal.auth.AuthFailures;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
@@ -24,24 +25,24 @@ public final class StandaloneRegistrar {
         return start(host, port, users, password, (src, why) -> { });
     }
 
-    public static UdpTransport start(String host, int port, int users, String password, SipServer.AuthFailures failures)
+    public static UdpTransport start(String host, int port, int users, String password, AuthFailures failures)
             throws Exception {
         return start(host, port, users, password, failures, new LocationService());
     }
 
     /** The same, with the bindings kept in {@code location}. */
-    public static UdpTransport start(String host, int port, int users, String password, SipServer.AuthFailures failures,
+    public static UdpTransport start(String host, int port, int users, String password, AuthFailures failures,
             LocationService location) throws Exception {
         return new UdpTransport(new InetSocketAddress(host, port), List::of, server(users, password, failures, location)::handle);
     }
 
     /** The SIP handling for users {@code user0..user<users-1>}, to put behind any transport. */
-    public static SipServer server(int users, String password, SipServer.AuthFailures failures) {
+    public static SipServer server(int users, String password, AuthFailures failures) {
         return server(users, password, failures, new LocationService());
     }
 
     /** The same, with the bindings kept in {@code location}. */
-    public static SipServer server(int users, String password, SipServer.AuthFailures failures, LocationService location) {
+    public static SipServer server(int users, String password, AuthFailures failures, LocationService location) {
         Map<String, DigestAuthenticator.Secret> secrets = new HashMap<>();
         for (int i = 0; i < users; i++) {
             secrets.put("user" + i, new DigestAuthenticator.Secret(password, Map.of()));

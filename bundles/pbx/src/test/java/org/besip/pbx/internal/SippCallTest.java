@@ -1,5 +1,6 @@
 package org.besip.pbx.internal;
 
+import org.besip.pbx.internal.transport.Sender;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -146,7 +147,7 @@ class SippCallTest {
         Registrar registrar = u.registrar();
         AtomicReference<UdpTransport> udp = new AtomicReference<>();
         List<org.besip.pbx.internal.transport.TcpTransport> tcp = new CopyOnWriteArrayList<>();
-        Proxy.Sender sender = new org.besip.pbx.internal.transport.UdpAndTcpSender(udp::get, tcp);
+        Sender sender = new org.besip.pbx.internal.transport.UdpAndTcpSender(udp::get, tcp);
         CallTracker calls = u.calls();
         SipServer server = new SipServer(registrar, (s, w) -> { }, authenticating(new Proxy(location, Set.of("bob")::contains, "127.0.0.1", box,
                 sender, calls, timers)));
@@ -211,7 +212,7 @@ class SippCallTest {
         Registrar registrar = new Registrar(digest, users::get, location, "besip");
         AtomicReference<UdpTransport> udp = new AtomicReference<>();
         List<org.besip.pbx.internal.transport.TcpTransport> tcp = new CopyOnWriteArrayList<>();
-        Proxy.Sender sender = new org.besip.pbx.internal.transport.UdpAndTcpSender(udp::get, tcp);
+        Sender sender = new org.besip.pbx.internal.transport.UdpAndTcpSender(udp::get, tcp);
         CallTracker calls = new CallTracker(new CdrStore(dataSource()), (topic, props) -> { });
         SipServer server = new SipServer(registrar, (s, w) -> { }, authenticating(new Proxy(location, users::containsKey, "127.0.0.1", box,
                 sender, calls, timers)));

@@ -451,9 +451,9 @@ public final class NetconfServer {
             }
         }
         Element before = datastores.snapshot(Name.RUNNING);
-        applyToModules(before, candidate);
+        Map<String, Element> changed = applyToModules(before, candidate);
         datastores.committed(candidate);
-        configChanged(s, before, candidate);
+        configChanged(s, changed);
         if (confirmed) {
             Element rollbackTo = pending != null ? pending.rollbackTo : before;
             if (pending != null) {
@@ -494,9 +494,9 @@ public final class NetconfServer {
         p.timeout.cancel(false);
         try {
             Element current = datastores.snapshot(Name.RUNNING);
-            applyToModules(current, p.rollbackTo);
+            Map<String, Element> changed = applyToModules(current, p.rollbackTo);
             datastores.committed(p.rollbackTo);
-            configChanged(null, current, p.rollbackTo);
+            configChanged(null, changed);
         } catch (RpcError | RpcErrors e) {
             LOG.error("rollback of a confirmed commit failed: {}", e.getMessage());
         }
@@ -509,18 +509,18 @@ public final class NetconfServer {
         }
         datastores.checkLock(Name.RUNNING, s.id());
         Element before = datastores.snapshot(Name.RUNNING);
-        applyToModules(before, newRunning);
+        Map<String, Element> changed = applyToModules(before, newRunning);
         datastores.committed(newRunning);
-        configChanged(s, before, newRunning);
+        configChanged(s, changed);
     }
 
     /**
      * Two-phase delivery to the modules whose configuration differs: prepare on all, then apply
      * on all, or abort on all prepared if one refuses.
      */
-    private void applyToModules(Element before, Element after) throws RpcErrors {
+    private Map<String, Element> applyToModules(Element before, Element after) throws RpcErrors {
         long tx = transactions.incrementAndGet();
-        Map<String, Element> changed = changedModules(before, after);
+        Map<String, Element> changed = changedModules(before, after); // once per commit: the notification names the same modules
         List<ConfigApplier> prepared = new ArrayList<>();
         for (var e : changed.entrySet()) {
             for (ConfigApplier a : appliers.apply(e.getKey())) {
@@ -547,6 +547,7 @@ public final class NetconfServer {
                 LOG.error("a module failed to apply a prepared configuration", ex);
             }
         }
+        return changed;
     }
 
     private static void abortAll(List<ConfigApplier> prepared, long tx) {
@@ -708,7 +709,7 @@ public final class NetconfServer {
     }
 
     /** RFC 6470 netconf-config-change: who changed running, and which top-level nodes. */
-    private void configChanged(Session s, Element before, Element after) {
+    private void configChanged(Session s, Map<String, Element> changed) {
         if (subscribers.isEmpty()) {
             return;
         }
@@ -725,7 +726,7 @@ public final class NetconfServer {
             add(d, by, "source-host", s.sourceAddress());
         }
         add(d, change, "datastore", "running");
-        for (var m : changedModules(before, after).entrySet()) {
+        for (var m : changed.entrySet()) {
             Element edit = d.createElementNS(NC_NOTIFICATIONS, "edit");
             change.appendChild(edit);
             Schema.ModuleInfo info = schema.module(m.getKey());

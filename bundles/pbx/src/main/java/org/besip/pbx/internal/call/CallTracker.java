@@ -237,7 +237,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
     }
 
     @Override
-    public synchronized void forwarded(SipMessage req, String trunk, InetSocketAddress source, long now) {
+    public synchronized void forwarded(SipMessage req, String trunk, Prepaid.Decision price, InetSocketAddress source, long now) {
         sweep(now);
         String callId = req.first("Call-ID");
         switch (req.method()) {
@@ -250,7 +250,7 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
                 c.callerFrom = req.first("From");
                 c.callerContact = req.first("Contact");
                 c.callerAddress = source;
-                c.price = prepaid == null ? null : prepaid.take(callId);
+                c.price = prepaid == null ? null : price;
                 Sdp sdp = Sdp.parse(req.body());
                 if (sdp != null) {
                     c.callerMedia = sdp.media();

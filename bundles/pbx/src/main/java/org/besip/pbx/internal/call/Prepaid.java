@@ -68,14 +68,6 @@ public final class Prepaid implements AutoCloseable {
         }
     };
     private final Map<String, String> holder = new java.util.HashMap<>();
-    private final Map<String, Decision> admitted = new LinkedHashMap<>(256, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Decision> eldest) {
-            return size() > CallTracker.MAX_CALLS;
-        }
-    };
     private volatile Policy policy = Policy.NONE;
     private volatile List<Tariff> byLength = List.of();
     private final BackgroundWriter writer;
@@ -110,7 +102,7 @@ public final class Prepaid implements AutoCloseable {
         return null;
     }
 
-    /** Decides whether {@code user} may call {@code dialled} through {@code trunk}; remembers an admission by Call-ID. */
+    /** Decides whether {@code user} may call {@code dialled} through {@code trunk}; a prepaid admission holds its grant under the Call-ID. */
     public Decision admit(String callId, String user, String dialled, String trunk) {
         Policy p = policy;
         Double price = price(dialled);
@@ -133,18 +125,7 @@ public final class Prepaid implements AutoCloseable {
                 return new Decision(402, "Insufficient Credit", user, price, 0);
             }
         }
-        Decision d = new Decision(0, null, user, price, maxMs);
-        synchronized (admitted) {
-            admitted.put(callId, d);
-        }
-        return d;
-    }
-
-    /** The admission of a call, once (null when the call was not priced). */
-    public Decision take(String callId) {
-        synchronized (admitted) {
-            return admitted.remove(callId);
-        }
+        return new Decision(0, null, user, price, maxMs); // it travels with the call to the tracker (Proxy.Observer.forwarded)
     }
 
     /**

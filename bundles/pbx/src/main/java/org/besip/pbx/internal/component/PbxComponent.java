@@ -1,5 +1,6 @@
 package org.besip.pbx.internal.component;
 
+import org.besip.pbx.internal.transport.Sender;
 import static org.besip.pbx.internal.component.PbxSettings.accounts;
 import static org.besip.pbx.internal.component.PbxSettings.advertised;
 import static org.besip.pbx.internal.component.PbxSettings.peers;
@@ -138,7 +139,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
     private int proxyPort;
     private int keepaliveS = -1;
     /** What the proxy and the trunk registrations send through: UDP from the first listen address, back over TCP where a phone is. */
-    private Proxy.Sender sender;
+    private Sender sender;
     private volatile TrunkRegistration registrations;
     private volatile SipServer server;
     private volatile java.util.Set<String> configuredUsers = java.util.Set.of();
@@ -546,7 +547,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
 
 
     /** What the last configuration built, for the resolver's changes of trunk addresses. */
-    private record Applied(Settings settings, Proxy proxy, String host, int port, Proxy.Sender sender) {
+    private record Applied(Settings settings, Proxy proxy, String host, int port, Sender sender) {
     }
 
     private Applied current;

@@ -1,5 +1,6 @@
 package org.besip.pbx.internal.component;
 
+import org.besip.pbx.internal.transport.Sender;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
@@ -49,7 +50,7 @@ final class SipSockets {
     /** The first listen address's UDP transport: what the proxy sends from. */
     private final AtomicReference<UdpTransport> out = new AtomicReference<>();
     private final List<TcpTransport> streams = new CopyOnWriteArrayList<>();
-    private final Proxy.Sender sender = new UdpAndTcpSender(out::get, streams);
+    private final Sender sender = new UdpAndTcpSender(out::get, streams);
 
     /** @param handler what each message goes to (it reads the module's current server) */
     SipSockets(Listeners listeners, Supplier<List<TrafficInspector>> inspectors, UdpTransport.Handler handler) {
@@ -64,7 +65,7 @@ final class SipSockets {
     }
 
     /** UDP from the first listen address, back over TCP to a peer whose connection a transport holds. */
-    Proxy.Sender sender() {
+    Sender sender() {
         return sender;
     }
 

@@ -1,5 +1,7 @@
 package org.besip.pbx.internal.proxy;
 
+import org.besip.pbx.internal.transport.Sender;
+import org.besip.pbx.internal.auth.AuthFailures;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -12,19 +14,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import org.besip.pbx.internal.SipServer;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.media.MediaAnchor;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.LocationService;
 import org.besip.pbx.internal.sip.SipMessage;
+import org.besip.pbx.internal.sip.SipUri;
+import org.besip.pbx.internal.sip.Via;
 import org.besip.pbx.internal.sip.SipMessage.Header;
 
 /**
@@ -47,27 +48,14 @@ import org.besip.pbx.internal.sip.SipMessage.Header;
  * box record-routed: its Record-Route carries a keyed token of the Call-ID and the caller's tag,
  * which the Route of every later request must bring back (else 481). So the box sends a request
  * only to a binding, a trunk, or the remote target of a dialog it record-routed; every refusal
- * is reported with its source ({@link SipServer.AuthFailures}) for the security module.
+ * is reported with its source ({@link AuthFailures}) for the security module.
  */
 public final class Proxy {
-
-    /** Puts bytes on the wire towards {@code to}; never blocks for long. */
-    public interface Sender {
-        void send(byte[] data, InetSocketAddress to);
-
-        /**
-         * Sends back to a peer that came over a stream (its Via says TCP): over its connection when
-         * the box still has it. By default (and when the connection is gone) over UDP.
-         */
-        default void sendBack(byte[] data, InetSocketAddress to, boolean stream) {
-            send(data, to);
-        }
-    }
 
     /** Sees what the proxy does, for call tracking and CDRs; called on the transport thread, must not block. */
     public interface Observer {
         /** A request was sent on; {@code trunk} names the trunk it went out through, or is null. */
-        void forwarded(SipMessage req, String trunk, InetSocketAddress source, long now);
+        void forwarded(SipMessage req, String trunk, Prepaid.Decision price, InetSocketAddress source, long now);
 
         /** The box answered a request itself with a final {@code status}. */
         void refused(SipMessage req, int status, InetSocketAddress source, long now);
@@ -82,7 +70,7 @@ public final class Proxy {
 
     private static final Observer NONE = new Observer() {
         @Override
-        public void forwarded(SipMessage req, String trunk, InetSocketAddress source, long now) {
+        public void forwarded(SipMessage req, String trunk, Prepaid.Decision price, InetSocketAddress source, long now) {
         }
 
         @Override
@@ -95,11 +83,6 @@ public final class Proxy {
     };
 
     static final String BRANCH_PREFIX = "z9hG4bK-bx-";
-    private static final Pattern HOST_PORT = Pattern.compile("^sips?:(?:[^@;>]*@)?(\\[[^\\]]+\\]|[^:;>?]+)(?::(\\d+))?",
-            Pattern.CASE_INSENSITIVE);
-    private static final Pattern USER = Pattern.compile("^sips?:([^@;>]+)@", Pattern.CASE_INSENSITIVE);
-    private static final Pattern VIA = Pattern.compile("^SIP/2\\.0/[A-Za-z]+\\s+(\\[[^\\]]+\\]|[^:;\\s]+)(?::(\\d+))?(.*)$",
-            Pattern.CASE_INSENSITIVE);
 
     private final LocationService location;
     private final Predicate<String> configuredUser;
@@ -192,16 +175,16 @@ public final class Proxy {
      * money: toll fraud is the first thing attackers try on a PBX).
      */
     public record Outbound(DialPlan plan, DigestAuthenticator digest, Function<String, DigestAuthenticator.Secret> secrets,
-            SipServer.AuthFailures failures, Prepaid prepaid, java.util.function.Consumer<String> trunkFailed) {
+            AuthFailures failures, Prepaid prepaid, java.util.function.Consumer<String> trunkFailed) {
         static final Outbound NONE = new Outbound(DialPlan.EMPTY, null, u -> null, (s, w) -> { }, null);
 
         public Outbound(DialPlan plan, DigestAuthenticator digest, Function<String, DigestAuthenticator.Secret> secrets,
-                SipServer.AuthFailures failures) {
+                AuthFailures failures) {
             this(plan, digest, secrets, failures, null);
         }
 
         public Outbound(DialPlan plan, DigestAuthenticator digest, Function<String, DigestAuthenticator.Secret> secrets,
-                SipServer.AuthFailures failures, Prepaid prepaid) {
+                AuthFailures failures, Prepaid prepaid) {
             this(plan, digest, secrets, failures, prepaid, t -> { });
         }
 
@@ -339,7 +322,7 @@ public final class Proxy {
             if (s.request != req) {
                 return null;
             }
-            observe(view, null, source, now);
+            observe(view, null, null, source, now);
             if (trying != null) {
                 s.last = trying.toBytes();
             }
@@ -454,38 +437,45 @@ public final class Proxy {
      * request goes; the local user a call rings ({@code callee}), and whether it is a pickup.
      */
     private record Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials,
-            List<DialPlan.Trunk> fallbacks, String number, String caller, String callee, boolean pickup, boolean record) {
+            List<DialPlan.Trunk> fallbacks, String number, String caller, String callee, boolean pickup, boolean record,
+            Prepaid.Decision price) {
         Routed(SipMessage answer, List<Target> targets, String trunk, int maxForwards, boolean consumedCredentials) {
-            this(answer, targets, trunk, maxForwards, consumedCredentials, List.of(), null, null, null, false, false);
+            this(answer, targets, trunk, maxForwards, consumedCredentials, List.of(), null, null, null, false, false, null);
+        }
+
+        /** The same, priced by the prepaid admission {@code d} (the call tracker charges it). */
+        Routed priced(Prepaid.Decision d) {
+            return answer != null || d == null ? this
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, caller, callee, pickup, record, d);
         }
 
         /** The same, with the trunks a call out tries next. */
         Routed withFallbacks(List<DialPlan.Trunk> trunks, String dialled) {
             return answer != null ? this
-                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, trunks, dialled, caller, callee, pickup, record);
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, trunks, dialled, caller, callee, pickup, record, price);
         }
 
         /** The same, for requests of the authenticated local user {@code user}. */
         Routed by(String user) {
             return answer != null ? this
-                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, user, callee, pickup, record);
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, user, callee, pickup, record, price);
         }
 
         /** The same, a call that rings the local user {@code user}. */
         Routed ringing(String user) {
             return answer != null ? this
-                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, caller, user, pickup, record);
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, caller, user, pickup, record, price);
         }
 
         /** The same, recorded when {@code yes} (or when it already was). */
         Routed recorded(boolean yes) {
             return answer != null || !yes ? this
-                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, caller, callee, pickup, true);
+                    : new Routed(answer, targets, trunk, maxForwards, consumedCredentials, fallbacks, number, caller, callee, pickup, true, price);
         }
 
         /** The authenticated local user {@code user} picks up a ringing call. */
         static Routed pickupBy(String user) {
-            return new Routed(null, List.of(), null, 70, true, List.of(), null, user, null, true, false);
+            return new Routed(null, List.of(), null, 70, true, List.of(), null, user, null, true, false, null);
         }
     }
 
@@ -548,7 +538,7 @@ public final class Proxy {
             out = anchored(req, r, source);
         } catch (MediaAnchor.Full e) {
             Outbound o = outbound;
-            Prepaid.Decision held = o.prepaid() == null ? null : o.prepaid().take(req.first("Call-ID"));
+            Prepaid.Decision held = o.prepaid() == null ? null : r.price();
             if (held != null) {
                 o.prepaid().settle(req.first("Call-ID"), held.user(), 0); // the reservation goes back
             }
@@ -557,7 +547,7 @@ public final class Proxy {
         String topVia = firstValue(req.headers(), "Via");
         if (ack || method.equals("CANCEL")) {
             Target t = r.targets().get(0);
-            observe(req, r.trunk(), source, now);
+            observe(req, r.trunk(), r.price(), source, now);
             sender.sendBack(build(out, t, branch(topVia), r).toBytes(), t.next(), t.stream());
             return null;
         }
@@ -585,7 +575,7 @@ public final class Proxy {
             if (s.request != req) {
                 return null; // the same request came in twice at once: the other copy is being forwarded
             }
-            observe(req, r.trunk(), source, now);
+            observe(req, r.trunk(), r.price(), source, now);
             if (trying != null) {
                 s.last = trying.toBytes();
             }
@@ -717,9 +707,9 @@ public final class Proxy {
         return null;
     }
 
-    private void observe(SipMessage req, String trunk, InetSocketAddress source, long now) {
+    private void observe(SipMessage req, String trunk, Prepaid.Decision price, InetSocketAddress source, long now) {
         try {
-            observer.forwarded(req, trunk, source, now);
+            observer.forwarded(req, trunk, price, source, now);
         } catch (RuntimeException e) {
             // call tracking must never stop signalling
         }
@@ -884,17 +874,18 @@ public final class Proxy {
             if (target.trunk().address() == null) { // its DNS name has not been resolved (yet): nothing to send to
                 return no(false, unavailable(req, "Trunk Not Resolved", 10));
             }
+            Prepaid.Decision price = null;
             if (o.prepaid() != null && req.method().equals("INVITE")) {
-                Prepaid.Decision d = o.prepaid().admit(req.first("Call-ID"), caller, userPart(uri), target.trunk().name());
-                if (d.refused()) {
-                    return no(false, req.answer(d.status(), d.reason(), null));
+                price = o.prepaid().admit(req.first("Call-ID"), caller, userPart(uri), target.trunk().name());
+                if (price.refused()) {
+                    return no(false, req.answer(price.status(), price.reason(), null));
                 }
             }
             trunk = target.trunk().name();
             InetSocketAddress next = target.trunk().address();
             targets.add(new Target("sip:" + target.number() + "@" + hostPort(next), next, false));
             return routed(req, false, targets, trunk, maxForwards, consumedCredentials).withFallbacks(target.fallbacks(), target.number())
-                    .by(caller).recorded(caller != null && pol.recordedUsers().contains(caller)
+                    .by(caller).priced(price).recorded(caller != null && pol.recordedUsers().contains(caller)
                             || target.route() != null && pol.recordedRoutes().contains(target.route()));
         }
         return routed(req, false, targets, trunk, maxForwards, consumedCredentials).by(caller).ringing(local)
@@ -1076,9 +1067,9 @@ public final class Proxy {
     }
 
     private boolean isOurVia(String via) {
-        Matcher m = VIA.matcher(via.trim());
-        return m.matches() && m.group(1).equalsIgnoreCase(host) && (m.group(2) == null ? 5060 : Integer.parseInt(m.group(2))) == port
-                && param(m.group(3), "branch") != null && param(m.group(3), "branch").startsWith(BRANCH_PREFIX);
+        Via v = Via.parse(via);
+        String branch = v == null ? null : v.param("branch");
+        return v != null && v.host().equalsIgnoreCase(host) && v.portOr5060() == port && branch != null && branch.startsWith(BRANCH_PREFIX);
     }
 
     /** RFC 3581: received= always, rport= filled in when the client asked for it. */
@@ -1184,8 +1175,8 @@ public final class Proxy {
 
     /** The user part as written (case kept, for numbers and +). */
     private static String userPart(String uri) {
-        Matcher m = USER.matcher(uri.trim());
-        return m.find() ? m.group(1) : null;
+        SipUri u = SipUri.parse(uri);
+        return u == null ? null : u.user();
     }
 
     private static String hostPort(InetSocketAddress a) {
@@ -1218,36 +1209,30 @@ public final class Proxy {
     }
 
     static String user(String uri) {
-        Matcher m = USER.matcher(uri.trim());
-        return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
+        SipUri u = SipUri.parse(uri);
+        return u == null ? null : u.userLowerCase();
     }
 
-    /** host:port of a SIP URI (5060 when absent), or null when it is not one. */
+    /** host:port of a SIP URI (5060 when absent), or null when it is not one with an address literal. */
     static InetSocketAddress address(String uri) {
-        Matcher m = HOST_PORT.matcher(uri.trim());
-        if (!m.find()) {
-            return null;
-        }
-        String host = m.group(1).startsWith("[") ? m.group(1).substring(1, m.group(1).length() - 1) : m.group(1);
-        int p = m.group(2) == null ? 5060 : Integer.parseInt(m.group(2));
-        return literal(host, p);
+        SipUri u = SipUri.parse(uri);
+        return u == null ? null : literal(u.host(), u.portOr(5060));
     }
 
     /** Where a response goes: received/rport when present, else the Via's sent-by. */
     static InetSocketAddress viaAddress(String via) {
-        Matcher m = VIA.matcher(via.trim());
-        if (!m.matches()) {
+        Via v = Via.parse(via);
+        if (v == null) {
             return null;
         }
-        String params = m.group(3);
-        String host = param(params, "received");
+        String host = v.param("received");
         if (host == null) {
-            host = m.group(1).startsWith("[") ? m.group(1).substring(1, m.group(1).length() - 1) : m.group(1);
+            host = v.host();
         }
-        String rport = param(params, "rport");
+        String rport = v.param("rport");
         int p;
         try {
-            p = rport != null && !rport.isEmpty() ? Integer.parseInt(rport) : m.group(2) == null ? 5060 : Integer.parseInt(m.group(2));
+            p = rport != null && !rport.isEmpty() ? Integer.parseInt(rport) : v.portOr5060();
         } catch (NumberFormatException e) {
             return null;
         }
@@ -1265,12 +1250,6 @@ public final class Proxy {
     }
 
     static String param(String params, String name) {
-        for (String p : params.split(";")) {
-            String[] kv = p.trim().split("=", 2);
-            if (kv[0].trim().equalsIgnoreCase(name)) {
-                return kv.length > 1 ? kv[1].trim() : "";
-            }
-        }
-        return null;
+        return Via.param(params, name);
     }
 }

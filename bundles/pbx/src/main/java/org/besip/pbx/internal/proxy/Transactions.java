@@ -1,5 +1,6 @@
 package org.besip.pbx.internal.proxy;
 
+import org.besip.pbx.internal.transport.Sender;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -166,11 +167,11 @@ final class Transactions {
     /** Finished transactions in the order they finished, one queue per linger so each is in due order. */
     private final java.util.Queue<Finished> lingering = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.Queue<Finished> lingeringLong = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final Proxy.Sender sender;
+    private final Sender sender;
     private final Scheduler scheduler;
     private final java.util.function.BiConsumer<SipMessage, SipMessage> respondedUpstream;
 
-    Transactions(Proxy.Sender sender, Scheduler scheduler, java.util.function.BiConsumer<SipMessage, SipMessage> respondedUpstream) {
+    Transactions(Sender sender, Scheduler scheduler, java.util.function.BiConsumer<SipMessage, SipMessage> respondedUpstream) {
         this.sender = sender;
         this.scheduler = scheduler;
         this.respondedUpstream = respondedUpstream;

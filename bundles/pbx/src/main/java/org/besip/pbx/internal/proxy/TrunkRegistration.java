@@ -1,5 +1,6 @@
 package org.besip.pbx.internal.proxy;
 
+import org.besip.pbx.internal.transport.Sender;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -88,12 +89,12 @@ public final class TrunkRegistration implements AutoCloseable {
 
     private final String host;
     private final int port;
-    private final Proxy.Sender sender;
+    private final Sender sender;
     private final List<Client> clients = new ArrayList<>();
     private final ScheduledExecutorService timer;
     private final SecureRandom random = new SecureRandom();
 
-    public TrunkRegistration(List<Account> accounts, String host, int port, Proxy.Sender sender) {
+    public TrunkRegistration(List<Account> accounts, String host, int port, Sender sender) {
         this.host = host;
         this.port = port;
         this.sender = sender;

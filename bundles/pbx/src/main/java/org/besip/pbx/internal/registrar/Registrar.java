@@ -1,5 +1,6 @@
 package org.besip.pbx.internal.registrar;
 
+import org.besip.pbx.internal.sip.SipUri;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +26,6 @@ public final class Registrar {
 
     public static final int MIN_EXPIRES = 60;
     public static final int MAX_EXPIRES = 3600;
-    private static final Pattern USER = Pattern.compile("sips?:([^@;>]+)@");
     private static final Pattern URI = Pattern.compile("<([^>]*)>|^\\s*([^;\\s]+)");
     private static final Pattern EXPIRES_PARAM = Pattern.compile(";\\s*expires\\s*=\\s*(\\d+)", Pattern.CASE_INSENSITIVE);
 
@@ -125,8 +125,8 @@ public final class Registrar {
         if (nameAddr == null) {
             return null;
         }
-        Matcher m = USER.matcher(nameAddr);
-        return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
+        SipUri u = SipUri.parse(nameAddr);
+        return u == null ? null : u.userLowerCase();
     }
 
     static String uri(String contact) {

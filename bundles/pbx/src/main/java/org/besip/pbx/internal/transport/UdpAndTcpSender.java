@@ -4,13 +4,12 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.function.Supplier;
 
-import org.besip.pbx.internal.proxy.Proxy;
 
 /**
  * What the proxy sends through: UDP from the box's first listen address, and back over TCP to a
  * peer whose connection one of the box's TCP transports holds (falling back to UDP when none does).
  */
-public final class UdpAndTcpSender implements Proxy.Sender {
+public final class UdpAndTcpSender implements Sender {
 
     private final Supplier<UdpTransport> udp;
     private final List<TcpTransport> streams;

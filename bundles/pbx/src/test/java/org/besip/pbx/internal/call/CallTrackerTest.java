@@ -68,12 +68,12 @@ class CallTrackerTest {
 
     @Test
     void anAnsweredCallHasItsMediaInTheEventsAndOneCdrWithDurationAndHangupSide() throws Exception {
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c1", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c1", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_100); // retransmission
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c1", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 1_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c1", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 1_100); // retransmission
         calls.responded(msg("SIP/2.0 180 Ringing", "c1", "<sip:bob@box>;tag=b1", "1 INVITE", ""), 2_000);
         calls.responded(msg("SIP/2.0 200 OK", "c1", "<sip:bob@box>;tag=b1", "1 INVITE", ANSWER), 3_000);
         assertEquals(1, calls.active());
-        calls.forwarded(bye("c1", "b1"), null, new InetSocketAddress("127.0.0.3", 5080), 63_500);
+        calls.forwarded(bye("c1", "b1"), null, null, new InetSocketAddress("127.0.0.3", 5080), 63_500);
 
         assertEquals(List.of(Topics.CALL_STARTED, Topics.CALL_ANSWERED, Topics.CALL_ENDED), events.stream().map(Published::topic).toList());
         Map<String, Object> answered = events.get(1).props();
@@ -106,7 +106,7 @@ class CallTrackerTest {
 
     @Test
     void failedAndRefusedAttemptsAreCdrsToo() throws Exception {
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c2", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c2", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 1_000);
         calls.responded(msg("SIP/2.0 486 Busy Here", "c2", "<sip:bob@box>;tag=b1", "1 INVITE", ""), 2_000);
         calls.refused(msg("INVITE sip:nobody@box SIP/2.0", "c3", "<sip:nobody@box>", "1 INVITE", OFFER), 404, ALICE, 3_000);
         calls.refused(msg("OPTIONS sip:nobody@box SIP/2.0", "c4", "<sip:nobody@box>", "1 OPTIONS", ""), 404, ALICE, 3_000);
@@ -119,9 +119,9 @@ class CallTrackerTest {
 
     @Test
     void callsHandedToTheNextVersionEndThereWithTheirDurationWhileTheOthersAreInterrupted() throws Exception {
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "h1", "<sip:bob@box>", "1 INVITE", OFFER), "provider", ALICE, 1_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "h1", "<sip:bob@box>", "1 INVITE", OFFER), "provider", null, ALICE, 1_000);
         calls.responded(msg("SIP/2.0 200 OK", "h1", "<sip:bob@box>;tag=b1", "1 INVITE", ANSWER), 3_000);
-        calls.forwarded(msg("INVITE sip:carol@box SIP/2.0", "h2", "<sip:carol@box>", "1 INVITE", OFFER), null, ALICE, 4_000); // ringing
+        calls.forwarded(msg("INVITE sip:carol@box SIP/2.0", "h2", "<sip:carol@box>", "1 INVITE", OFFER), null, null, ALICE, 4_000); // ringing
         List<CallTracker.Snapshot> handed = calls.handOver();
         assertEquals(List.of("h1", "h2"), handed.stream().map(CallTracker.Snapshot::callId).toList());
         assertEquals(0, calls.active());
@@ -137,8 +137,8 @@ class CallTrackerTest {
         calls.takeOver(handed);
         assertEquals(2, calls.active());
         calls.responded(msg("SIP/2.0 200 OK", "h2", "<sip:carol@box>;tag=c1", "1 INVITE", ANSWER), 6_000); // the late answer
-        calls.forwarded(bye("h1", "b1"), null, new InetSocketAddress("127.0.0.3", 5080), 63_000);
-        calls.forwarded(msg("BYE sip:carol@box SIP/2.0", "h2", "<sip:carol@box>;tag=c1", "2 BYE", ""), null, ALICE, 16_000);
+        calls.forwarded(bye("h1", "b1"), null, null, new InetSocketAddress("127.0.0.3", 5080), 63_000);
+        calls.forwarded(msg("BYE sip:carol@box SIP/2.0", "h2", "<sip:carol@box>;tag=c1", "2 BYE", ""), null, null, ALICE, 16_000);
         String csv = csv();
         assertTrue(csv.contains("h1,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,3000,63000,60,answered,callee,provider,"), csv);
         assertTrue(csv.contains("h2,sip:alice@box,sip:carol@box,127.0.0.2:5070,4000,6000,16000,10,answered,caller,,"), csv);
@@ -152,10 +152,10 @@ class CallTrackerTest {
 
     @Test
     void callsInProgressAtStopAreInterruptedAndSoAreThoseOfACrashAtTheNextStart() throws Exception {
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c5", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c5", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 1_000);
         calls.close();
         calls = new CallTracker(cdrs, (t, p) -> { });
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c6", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 2_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c6", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 2_000);
         cdrs.close(); // the box dies: c6 was never closed
         CdrStore next = new CdrStore(ds);
         assertEquals(1, next.closeInterrupted(9_000));
@@ -167,8 +167,8 @@ class CallTrackerTest {
 
     @Test
     void aCallThatNeverGetsAFinalAnswerTimesOut() throws Exception {
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c7", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 100_000);
-        calls.forwarded(msg("INVITE sip:carol@box SIP/2.0", "c8", "<sip:carol@box>", "1 INVITE", ""), null, ALICE,
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c7", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 100_000);
+        calls.forwarded(msg("INVITE sip:carol@box SIP/2.0", "c8", "<sip:carol@box>", "1 INVITE", ""), null, null, ALICE,
                 100_000 + CallTracker.RING_TIMEOUT_MS + 20_000);
         assertEquals(1, calls.active(), "c7 swept");
         assertTrue(csv().contains("c7,sip:alice@box,sip:bob@box,127.0.0.2:5070,100000,,"));
@@ -191,10 +191,10 @@ class CallTrackerTest {
     @Test
     void aCallThatFailedOverNamesTheTrunkItWentOutThroughInTheEnd() throws Exception {
         SipMessage invite = msg("INVITE sip:9123@box SIP/2.0", "c7", "<sip:9123@box>", "1 INVITE", OFFER);
-        calls.forwarded(invite, "provider", ALICE, 1_000);
+        calls.forwarded(invite, "provider", null, ALICE, 1_000);
         calls.rerouted(invite, "other");
         calls.responded(msg("SIP/2.0 200 OK", "c7", "<sip:9123@box>;tag=o1", "1 INVITE", ANSWER), 2_000);
-        calls.forwarded(bye("c7", "o1"), null, new InetSocketAddress("127.0.0.8", 5060), 4_000);
+        calls.forwarded(bye("c7", "o1"), null, null, new InetSocketAddress("127.0.0.8", 5060), 4_000);
         String csv = csv();
         assertTrue(csv.contains(",answered,callee,other,"), "the fallback trunk, not the first: " + csv);
     }
@@ -202,10 +202,10 @@ class CallTrackerTest {
     @Test
     void aRelayedCallsEventsNameTheRelaysEndpoints() throws Exception {
         calls.relayed(id -> id.equals("c8") ? new String[] { "10.0.0.1:30000", "10.0.0.1:30002" } : null);
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c8", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c8", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 1_000);
         assertArrayEquals(new String[] { "10.0.0.1:30000", "10.0.0.1:30002" }, (String[]) events.get(0).props().get(Topics.PROP_MEDIA_RELAY),
                 "the monitoring module finds the call's streams by the relay's ports");
-        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c9", "<sip:bob@box>", "1 INVITE", OFFER), null, ALICE, 1_000);
+        calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c9", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 1_000);
         assertNull(events.get(1).props().get(Topics.PROP_MEDIA_RELAY), "a call not relayed has none");
         csv(); // the CDR writer is done before the test's folder goes
     }

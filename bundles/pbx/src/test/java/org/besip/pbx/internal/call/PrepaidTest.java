@@ -57,8 +57,7 @@ class PrepaidTest {
         Prepaid.Decision d = prepaid.admit("c3", "alice", "00420123", "provider");
         assertFalse(d.refused());
         assertEquals(60_000, d.maxDurationMs(), "1.0 at 0.5 a minute pays two minutes; a call is granted 60 s of it at a time");
-        assertEquals(d, prepaid.take("c3"));
-        assertNull(prepaid.take("c3"), "taken once");
+        assertEquals(0.5, prepaid.reserved("alice"), 1e-9, "the grant is held: 60 s at 0.5 a minute");
     }
 
     @Test
@@ -136,8 +135,9 @@ class PrepaidTest {
             creditAtHangup.add(prepaid.credits().get("alice")); // what either side could see once it has the BYE
         });
         InetSocketAddress alice = new InetSocketAddress("127.0.0.2", 5070);
-        assertFalse(prepaid.admit("c1", "alice", "00420123", "provider").refused());
-        calls.forwarded(invite("c1"), "provider", alice, 1_000);
+        Prepaid.Decision admitted = prepaid.admit("c1", "alice", "00420123", "provider");
+        assertFalse(admitted.refused());
+        calls.forwarded(invite("c1"), "provider", admitted, alice, 1_000); // the proxy hands the call's admission over with it
         calls.responded(ok("c1"), 2_000);
         calls.tick(2_000 + 119_000);
         assertEquals(List.of(), hungUp, "a second of credit left");

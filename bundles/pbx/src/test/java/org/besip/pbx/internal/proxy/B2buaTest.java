@@ -43,7 +43,8 @@ class B2buaTest {
     void setUp() {
         Proxy.Observer seen = new Proxy.Observer() {
             @Override
-            public void forwarded(SipMessage req, String trunk, InetSocketAddress source, long now) {
+            public void forwarded(SipMessage req, String trunk, org.besip.pbx.internal.call.Prepaid.Decision price, InetSocketAddress source,
+                    long now) {
                 observedRequests.add(req);
             }
 

@@ -1,5 +1,6 @@
 package org.besip.pbx.internal.proxy;
 
+import org.besip.pbx.internal.transport.Sender;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -71,7 +72,8 @@ class ProxyTest {
     void setUp() {
         Proxy.Observer seen = new Proxy.Observer() {
             @Override
-            public void forwarded(SipMessage req, String trunk, InetSocketAddress source, long now) {
+            public void forwarded(SipMessage req, String trunk, org.besip.pbx.internal.call.Prepaid.Decision price, InetSocketAddress source,
+                    long now) {
             }
 
             @Override
@@ -384,7 +386,7 @@ class ProxyTest {
         assertEquals(before, sent.size(), "the phone's answer to a keep-alive ends at the box");
 
         List<String> streamed = new ArrayList<>();
-        Proxy overTcp = new Proxy(location, Set.of("dave")::contains, "127.0.0.1", 5060, new Proxy.Sender() {
+        Proxy overTcp = new Proxy(location, Set.of("dave")::contains, "127.0.0.1", 5060, new Sender() {
             @Override
             public void send(byte[] data, InetSocketAddress to) {
                 streamed.add("udp " + to);
