@@ -178,6 +178,39 @@ class ModuleSwapIT {
         }
     }
 
+    /**
+     * A listen address that cannot be bound (another process holds the port) refuses the commit
+     * with an rpc-error naming it, before anything is applied: the box keeps answering where it
+     * listened.
+     */
+    @Test
+    void aListenAddressThatCannotBeBoundRefusesTheCommit() throws Exception {
+        try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort());
+                java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+            NetconfIT.pbxUsers(box, work, 1);
+            int port = taken.getLocalPort();
+            List<String> cmd = List.of(NetconfIT.PYTHON.toString(), NetconfIT.SCRIPT.toString(), "127.0.0.1", String.valueOf(box.netconfPort()),
+                    box.password(), "merge_pbx", "<listen><address>127.0.0.1</address><port>" + port + "</port></listen>");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(3, p.exitValue(), "refused: " + out);
+            assertTrue(out.contains("SIP cannot listen on 127.0.0.1:" + port) && out.contains("listen"), out);
+            try (java.net.DatagramSocket phone = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+                phone.setSoTimeout(5000);
+                String options = "OPTIONS sip:127.0.0.1:" + box.sipPort() + " SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:" + phone.getLocalPort()
+                        + ";branch=z9hG4bKrefused\r\nFrom: <sip:user0@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: refused-listen\r\n"
+                        + "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+                byte[] b = options.getBytes(StandardCharsets.UTF_8);
+                phone.send(new java.net.DatagramPacket(b, b.length, new InetSocketAddress("127.0.0.1", box.sipPort())));
+                java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[4096], 4096);
+                phone.receive(in);
+                assertTrue(new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8).startsWith("SIP/2.0 "),
+                        "the box still answers where it listened");
+            }
+        }
+    }
+
     interface Swap {
         void run() throws Exception;
     }
