@@ -9,8 +9,6 @@ import static org.besip.pbx.internal.component.PbxSettings.plan;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +24,6 @@ import org.besip.core.api.storage.DataStores;
 import org.besip.core.api.traffic.PeerDirectory;
 import org.besip.core.api.traffic.TrafficInspector;
 import org.besip.pbx.internal.SipServer;
-import org.besip.pbx.internal.component.PbxSettings.Media;
 import org.besip.pbx.internal.component.PbxSettings.Settings;
 import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.auth.DigestAuthenticator.Secret;
@@ -108,6 +105,8 @@ public class PbxComponent implements ConfigApplier, PbxView {
 
     /** The SIP listen addresses' transports on core's sockets; made in activate. */
     private SipSockets sockets;
+    /** The media relay as configured, on core's sockets; made in activate. */
+    private MediaSide media;
     private final Map<Long, List<SipSockets.Bound>> boundFor = new ConcurrentHashMap<>();
     /** Keys the digest nonces for the module's lifetime (and the next version's): a commit or an upgrade keeps them good. */
     private final byte[] nonceKey = new byte[32];
@@ -116,20 +115,8 @@ public class PbxComponent implements ConfigApplier, PbxView {
     }
     private DigestAuthenticator digest;
     private Map<String, Long> handedNonceCounts = Map.of();
-    /** The relay sessions the previous version handed over, until the relay is built (by the first configuration). */
-    private List<PbxState.Relayed> handedRelay = List.of();
-    /** The relay's sockets are core's too, each named by its port: a session handed to the next version keeps them. */
-    private final MediaRelay.Ports relayPorts = new MediaRelay.Ports() {
-        @Override
-        public java.nio.channels.DatagramChannel bind(InetSocketAddress at) throws IOException {
-            return listeners.udp(mediaName(at), at);
-        }
-
-        @Override
-        public void release(java.nio.channels.DatagramChannel c, InetSocketAddress at) {
-            listeners.release(mediaName(at));
-        }
-    };
+    /** The trunk registrations the previous version had in force, until the first configuration registers. */
+    private List<TrunkRegistration.Held> handedTrunks = List.of();
     /** The configured users' secrets, read by the registrar and the proxy at each request: a commit swaps the map, nothing else. */
     private volatile Map<String, Secret> users = Map.of();
     private Registrar registrar;
@@ -176,13 +163,13 @@ public class PbxComponent implements ConfigApplier, PbxView {
 
     @Override
     public List<MediaRelay.Session> relaySessions() {
-        MediaRelay r = relay;
+        MediaRelay r = media.relay();
         return r == null ? List.of() : r.sessions();
     }
 
     @Override
     public int relayCapacity() {
-        MediaRelay r = relay;
+        MediaRelay r = media.relay();
         return r == null ? 0 : r.settings().capacity();
     }
 
@@ -220,6 +207,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
     @Activate
     void activate(BundleContext ctx) throws SQLException {
         context = ctx;
+        media = new MediaSide(listeners, () -> recordings, id -> calls.hangUp(id, System.currentTimeMillis()));
         table = new BindingTable(stores.dataSource("pbx"));
         long now = System.currentTimeMillis();
         List<Binding> saved = table.load(now);
@@ -255,7 +243,8 @@ public class PbxComponent implements ConfigApplier, PbxView {
             System.arraycopy(handed.dialogKey(), 0, dialogKey, 0, dialogKey.length);
             System.arraycopy(handed.nonceKey(), 0, nonceKey, 0, nonceKey.length);
             handedNonceCounts = handed.nonceCounts();
-            handedRelay = handed.relay();
+            media.handed(handed.relay());
+            handedTrunks = handed.trunks();
             prepaid.holds(handed.holds());
             calls.takeOver(handed.calls());
             LOG.info("took over {} calls in progress from the previous version", handed.calls().size());
@@ -267,20 +256,20 @@ public class PbxComponent implements ConfigApplier, PbxView {
             LOG.error("call recording is not possible: {}", e.toString());
         }
         calls.recording(id -> {
-            MediaAnchor a = anchor;
+            MediaAnchor a = media.anchor();
             return a == null ? null : a.recording(id);
         });
         calls.relayed(id -> {
-            MediaAnchor a = anchor;
+            MediaAnchor a = media.anchor();
             return a == null ? null : a.endpoints(id);
         });
         calls.quality(id -> {
-            MediaAnchor a = anchor;
+            MediaAnchor a = media.anchor();
             return a == null ? null : a.quality(id);
         });
         b2bua.onEnded((id, why) -> calls.ended(id, System.currentTimeMillis()));
         calls.onEnded(id -> {
-            MediaAnchor a = anchor;
+            MediaAnchor a = media.anchor();
             if (a != null) {
                 a.end(id);
             }
@@ -327,6 +316,8 @@ public class PbxComponent implements ConfigApplier, PbxView {
     synchronized void deactivate() throws InterruptedException {
         // the sockets stay with core: what arrives from now on waits for the next version
         sockets.detach();
+        TrunkRegistration reg = registrations;
+        List<TrunkRegistration.Held> trunksHeld = reg == null ? List.of() : reg.held(); // before the timer stops
         closeRegistrations();
         boolean b2b = current != null && current.settings().b2bua() != null;
         // the box shutting down: no next version to hand to, the calls close as interrupted now (at the time they were cut)
@@ -336,27 +327,14 @@ public class PbxComponent implements ConfigApplier, PbxView {
         if (!shutdown) {
             java.util.Set<String> ids = goingOn.stream().map(CallTracker.Snapshot::callId).collect(java.util.stream.Collectors.toSet());
             List<Prepaid.Hold> holds = prepaid.holds().stream().filter(h -> ids.contains(h.callId())).toList(); // the others settle below
-            List<PbxState.Relayed> relayed = new ArrayList<>();
-            MediaAnchor a = anchor;
-            if (relay != null && !b2b) {
-                Map<String, String> tags = a == null ? Map.of() : a.callerTags();
-                for (MediaRelay.SessionState st : relay.handOver()) {
-                    if (ids.contains(st.id())) {
-                        relayed.add(new PbxState.Relayed(st, tags.get(st.id())));
-                    } else { // no call to go on with: its sockets go back
-                        for (int port : new int[] { st.callerPort(), st.callerPort() + 1, st.calleePort(), st.calleePort() + 1 }) {
-                            listeners.release(mediaName(new InetSocketAddress(relay.settings().bind(), port)));
-                        }
-                    }
-                }
-            }
+            List<PbxState.Relayed> relayed = b2b ? List.of() : media.handOver(ids);
             DigestAuthenticator d = digest;
             handover.leave(PbxState.VERSION, new PbxState(dialogKey.clone(), nonceKey.clone(), d == null ? Map.of() : d.counts(), goingOn,
-                    holds, relayed).encode());
+                    holds, relayed, trunksHeld).encode());
             LOG.info("handed {} calls in progress to the next version, {} of them with their media relay session", goingOn.size(),
                     relayed.size());
         }
-        closeRelay();
+        media.close();
         if (resolver != null) {
             resolver.close();
         }
@@ -369,11 +347,6 @@ public class PbxComponent implements ConfigApplier, PbxView {
         if (recordings != null) {
             recordings.close(); // the relay closed its recorders: their files are completed first
         }
-    }
-
-    /** The name a media relay port's socket is lent under by core. */
-    static String mediaName(InetSocketAddress a) {
-        return "media " + a.getAddress().getHostAddress() + " " + a.getPort();
     }
 
     @Override
@@ -450,7 +423,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
         TrunkResolver trunkResolver = resolver;
         proxy.outbound(new Proxy.Outbound(plan(s.routes(), resolved), digest, u -> users.get(u), this::authFailed, prepaid,
                 trunkResolver::failed));
-        proxy.media(anchor(s.media(), first, host));
+        proxy.media(media.configure(s.media(), first, host));
         if (s.b2bua() != null) {
             b2bua.settings(s.b2bua());
         }
@@ -464,87 +437,13 @@ public class PbxComponent implements ConfigApplier, PbxView {
         if (newProxy || registrations == null || !accounts.equals(registeredAccounts)) {
             closeRegistrations();
             registeredAccounts = accounts;
-            registrations = new TrunkRegistration(accounts, host, first.getPort(), sender);
+            registrations = new TrunkRegistration(accounts, host, first.getPort(), sender, handedTrunks);
+            handedTrunks = List.of();
         }
         proxy.registrations(registrations);
         current = new Applied(s, proxy, host, first.getPort(), sender);
         LOG.info("SIP {} as {}:{} with {} dial-plan routes", s.b2bua() == null ? "proxy" : "B2BUA", host, first.getPort(), s.routes().size());
     }
-
-    private volatile MediaRelay relay;
-    private Media relayMedia;
-    private volatile MediaAnchor anchor;
-
-    /**
-     * The relay for {@code m}: the one running when its range and address stay (the calls it
-     * carries keep their audio), else a new one (the old one's calls lose theirs).
-     */
-    private MediaAnchor anchor(Media m, InetSocketAddress listen, String host) {
-        boolean same = relay != null && relayMedia != null && relayMedia.minPort() == m.minPort() && relayMedia.maxPort() == m.maxPort()
-                && relayMedia.timeoutMs() == m.timeoutMs() && relay.settings().bind().equals(listen.getAddress());
-        if (m.policy() == MediaAnchor.Policy.NEVER) {
-            closeRelay();
-            anchor = null;
-            releaseHanded(listen.getAddress());
-            return null;
-        }
-        if (!same) {
-            closeRelay();
-            try {
-                relay = new MediaRelay(new MediaRelay.Settings(listen.getAddress(), m.minPort(), m.maxPort(), m.timeoutMs()), relayPorts,
-                        id -> calls.hangUp(id, System.currentTimeMillis()));
-                relayMedia = m;
-                LOG.info("media relay on {} ports {}-{} ({} calls at most), policy {}", listen.getAddress().getHostAddress(), m.minPort(),
-                        m.maxPort(), relay.settings().capacity(), m.policy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
-            } catch (IOException | IllegalArgumentException e) {
-                LOG.error("media relay cannot start: {}; calls are not relayed", e.toString());
-                anchor = null;
-                return null;
-            }
-        }
-        relay.music(m.music() != null ? m.music() : org.besip.pbx.internal.media.MusicOnHold.shipped());
-        MediaAnchor a = anchor;
-        if (a == null || a.relay() != relay || a.policy() != m.policy()) {
-            a = new MediaAnchor(relay, host, m.policy());
-            a.recordings(recordings);
-            anchor = a;
-        }
-        if (!handedRelay.isEmpty()) { // the previous version's sessions, on their sockets: the calls' audio goes on
-            int taken = relay.takeOver(handedRelay.stream().map(PbxState.Relayed::session).toList());
-            Map<String, String> tags = new HashMap<>();
-            handedRelay.forEach(r -> {
-                if (r.callerTag() != null) {
-                    tags.put(r.session().id(), r.callerTag());
-                }
-            });
-            a.callerTags(tags);
-            LOG.info("media relay took over {} of {} sessions from the previous version", taken, handedRelay.size());
-            releaseHanded(listen.getAddress());
-        }
-        return a;
-    }
-
-    /** Gives back to core the sockets of the handed sessions no relay took over (none runs, or their ports are outside its range). */
-    private void releaseHanded(java.net.InetAddress bind) {
-        for (PbxState.Relayed r : handedRelay) {
-            MediaRelay.SessionState st = r.session();
-            if (relay == null || relay.get(st.id()) == null) {
-                for (int port : new int[] { st.callerPort(), st.callerPort() + 1, st.calleePort(), st.calleePort() + 1 }) {
-                    listeners.release(mediaName(new InetSocketAddress(bind, port)));
-                }
-            }
-        }
-        handedRelay = List.of();
-    }
-
-    private void closeRelay() {
-        if (relay != null) {
-            relay.close();
-            relay = null;
-            relayMedia = null;
-        }
-    }
-
 
     /** What the last configuration built, for the resolver's changes of trunk addresses. */
     private record Applied(Settings settings, Proxy proxy, String host, int port, Sender sender) {

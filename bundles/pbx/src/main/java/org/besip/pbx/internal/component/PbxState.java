@@ -16,6 +16,7 @@ import java.util.Map;
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.media.MediaRelay;
+import org.besip.pbx.internal.proxy.TrunkRegistration;
 
 /**
  * The live state the pbx module hands to its next version (core's {@code Handover}), and its
@@ -34,12 +35,15 @@ import org.besip.pbx.internal.media.MediaRelay;
  *               leg, each: address SDP RTP, address latched RTP, address latched RTCP, boolean
  *               expected RTP, boolean expected RTCP, string signalling source, long packets,
  *               long bytes, long dropped (an address: string host then int port, absent as null)
+ * trunks        int n, n × registration in force: string trunk, address provider, string user,
+ *               string domain, int expires, string Call-ID, long CSeq, long expires at, long refresh at
+ *               (no password: the next version's configuration has it)
  * </pre>
  *
  * Pure: encodes and decodes, nothing else.
  */
 public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonceCounts, List<CallTracker.Snapshot> calls,
-        List<Prepaid.Hold> holds, List<Relayed> relay) {
+        List<Prepaid.Hold> holds, List<Relayed> relay, List<TrunkRegistration.Held> trunks) {
 
     /** A relay session with its call's caller tag (how the anchor tells the caller's SDP from the callee's). */
     public record Relayed(MediaRelay.SessionState session, String callerTag) {
@@ -117,6 +121,19 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
                     out.writeLong(l.dropped());
                 }
             }
+            out.writeInt(trunks.size());
+            for (TrunkRegistration.Held t : trunks) {
+                TrunkRegistration.Account a = t.account();
+                string(out, a.trunk());
+                address(out, a.provider());
+                string(out, a.user());
+                string(out, a.domain());
+                out.writeInt(a.expiresS());
+                string(out, t.callId());
+                out.writeLong(t.cseq());
+                out.writeLong(t.expiresAtMs());
+                out.writeLong(t.refreshAtMs());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
@@ -190,10 +207,24 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
             }
             relay.add(new Relayed(new MediaRelay.SessionState(id, callerPort, calleePort, answered, opened, recording, legs[0], legs[1]), tag));
         }
+        List<TrunkRegistration.Held> trunks = new ArrayList<>();
+        for (int i = 0, n = count(in); i < n; i++) {
+            String trunk = string(in);
+            InetSocketAddress provider = address(in);
+            String user = string(in);
+            String domain = string(in);
+            int expires = in.readInt();
+            String callId = string(in);
+            if (trunk == null || provider == null || user == null || domain == null || callId == null) {
+                throw new IOException("a trunk registration without its trunk, provider, account or Call-ID");
+            }
+            trunks.add(new TrunkRegistration.Held(new TrunkRegistration.Account(trunk, provider, user, null, domain, expires), callId,
+                    in.readLong(), in.readLong(), in.readLong()));
+        }
         if (in.available() > 0) {
             throw new IOException(in.available() + " bytes after the state");
         }
-        return new PbxState(dialog, nonce, counts, calls, holds, relay);
+        return new PbxState(dialog, nonce, counts, calls, holds, relay, trunks);
     }
 
     private static int count(DataInputStream in) throws IOException {

@@ -42,9 +42,16 @@ public final class TrunkRegistration implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrunkRegistration.class);
     private static final Pattern EXPIRES = Pattern.compile(";\\s*expires\\s*=\\s*(\\d+)", Pattern.CASE_INSENSITIVE);
 
+    /**
+     * A registration in force, as the module's next version takes it on: the same Call-ID and
+     * CSeq go on, and the next REGISTER is the refresh that was due, not a new registration.
+     */
+    public record Held(Account account, String callId, long cseq, long expiresAtMs, long refreshAtMs) {
+    }
+
     private final class Client {
         final Account account;
-        final String callId = hex(12) + "@besip";
+        String callId = hex(12) + "@besip";
         long cseq;
         int nc;
         String state = "registering";
@@ -95,11 +102,28 @@ public final class TrunkRegistration implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
 
     public TrunkRegistration(List<Account> accounts, String host, int port, Sender sender) {
+        this(accounts, host, port, sender, List.of());
+    }
+
+    /** @param held registrations a previous version had in force: an account among them refreshes when that was due */
+    public TrunkRegistration(List<Account> accounts, String host, int port, Sender sender, List<Held> held) {
         this.host = host;
         this.port = port;
         this.sender = sender;
+        long now = System.currentTimeMillis();
         for (Account a : accounts) {
-            clients.add(new Client(a));
+            Client c = new Client(a);
+            for (Held h : held) {
+                if (same(h.account(), a) && h.expiresAtMs() > now) {
+                    c.callId = h.callId();
+                    c.cseq = h.cseq();
+                    c.state = "registered";
+                    c.expiresAtMs = h.expiresAtMs();
+                    c.nextAtMs = h.refreshAtMs();
+                    c.detail = "taken over, until " + java.time.Instant.ofEpochMilli(h.expiresAtMs());
+                }
+            }
+            clients.add(c);
         }
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pbx-trunk-register");
@@ -213,6 +237,22 @@ public final class TrunkRegistration implements AutoCloseable {
         c.state = state;
         c.detail = detail;
         c.nextAtMs = nextAtMs;
+    }
+
+    /** The same registration at the provider: trunk, account, domain and provider address (a new password changes none of it). */
+    static boolean same(Account a, Account b) {
+        return a.trunk().equals(b.trunk()) && a.user().equals(b.user()) && a.domain().equals(b.domain()) && a.provider().equals(b.provider());
+    }
+
+    /** The registrations in force with nothing in flight, for the module's next version. */
+    public synchronized List<Held> held() {
+        List<Held> out = new ArrayList<>();
+        for (Client c : clients) {
+            if (c.state.equals("registered") && c.pending == null) {
+                out.add(new Held(c.account, c.callId, c.cseq, c.expiresAtMs, c.nextAtMs));
+            }
+        }
+        return out;
     }
 
     public synchronized List<Status> status() {

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.media.MediaRelay;
+import org.besip.pbx.internal.proxy.TrunkRegistration;
 import org.junit.jupiter.api.Test;
 
 class PbxStateTest {
@@ -33,7 +34,9 @@ class PbxStateTest {
                 null, true, false, InetAddress.getLoopbackAddress(), 350, 60200, 1);
         MediaRelay.LegState b = new MediaRelay.LegState(new InetSocketAddress("::1", 7000), null, null, false, false, null, 0, 0, 0);
         return new PbxState(dialog, nonce, Map.of("n1", 3L), List.of(ringing, paid), List.of(new Prepaid.Hold("c2@h", "carol", 0.6)),
-                List.of(new PbxState.Relayed(new MediaRelay.SessionState("c1@h", 30000, 30002, true, 1500, "recordings/x.wav", a, b), "a1")));
+                List.of(new PbxState.Relayed(new MediaRelay.SessionState("c1@h", 30000, 30002, true, 1500, "recordings/x.wav", a, b), "a1")),
+                List.of(new TrunkRegistration.Held(new TrunkRegistration.Account("provider", new InetSocketAddress("192.0.2.1", 5060), "acct",
+                        null, "sip.example", 600), "abc@besip", 7, 1_800_000, 1_700_000)));
     }
 
     @Test
@@ -46,6 +49,7 @@ class PbxStateTest {
         assertEquals(s.calls(), back.calls(), "records: every field compared");
         assertEquals(s.holds(), back.holds());
         assertEquals(s.relay(), back.relay(), "addresses, ports, counters of both legs");
+        assertEquals(s.trunks(), back.trunks(), "the registration in force, without its password");
     }
 
     @Test

@@ -95,4 +95,35 @@ class TrunkRegistrationTest {
             reg.close();
         }
     }
+
+    @Test
+    void aRegistrationTakenOverFromThePreviousVersionRefreshesWhenDueWithTheSameCallId() throws Exception {
+        TrunkRegistration.Account account = new TrunkRegistration.Account("provider", new InetSocketAddress("127.0.0.1", 5999), "acct42",
+                "right", "provider.example", 600);
+        long now = System.currentTimeMillis();
+        List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TrunkRegistration.Held held = new TrunkRegistration.Held(new TrunkRegistration.Account("provider",
+                new InetSocketAddress("127.0.0.1", 5999), "acct42", null, "provider.example", 600), "kept@besip", 7, now + 600_000,
+                now + 480_000);
+        TrunkRegistration reg = new TrunkRegistration(List.of(account), "127.0.0.1", 5998,
+                (d, to) -> sent.add(new String(d, java.nio.charset.StandardCharsets.UTF_8)), List.of(held));
+        try {
+            reg.tick(now + 1000);
+            assertEquals(List.of(), sent, "registered still: no REGISTER at start");
+            assertEquals("registered", reg.status().get(0).state());
+            assertEquals(now + 600_000, reg.status().get(0).expiresAtMs());
+            reg.tick(now + 480_000);
+            assertEquals(1, sent.size(), "the refresh, when it was due");
+            assertTrue(sent.get(0).contains("Call-ID: kept@besip") && sent.get(0).contains("CSeq: 8 REGISTER"), sent.get(0));
+        } finally {
+            reg.close();
+        }
+        TrunkRegistration other = new TrunkRegistration(List.of(new TrunkRegistration.Account("provider", new InetSocketAddress("127.0.0.1",
+                5999), "acct43", "right", "provider.example", 600)), "127.0.0.1", 5998, (d, to) -> sent.add("x"), List.of(held));
+        try {
+            assertEquals("registering", other.status().get(0).state(), "another account registers anew");
+        } finally {
+            other.close();
+        }
+    }
 }

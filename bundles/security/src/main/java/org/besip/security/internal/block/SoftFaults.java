@@ -1,6 +1,7 @@
 package org.besip.security.internal.block;
 
 import java.net.InetAddress;
+import java.util.List;
 
 import org.besip.security.internal.engine.Windows;
 
@@ -26,6 +27,16 @@ public final class SoftFaults {
 
     public Policy policy() {
         return policy;
+    }
+
+    /** The failures counted per source, for the module's next version. */
+    public List<Windows.Entry> counters() {
+        return windows.entries();
+    }
+
+    /** Takes on the failures a previous version counted. */
+    public void counters(List<Windows.Entry> before) {
+        windows.restore(before);
     }
 
     /** Counts one failure; returns how many in the window when that reaches the limit (the block is due), else 0. */

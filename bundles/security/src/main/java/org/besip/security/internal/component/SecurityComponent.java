@@ -47,8 +47,6 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
-import org.osgi.service.event.EventConstants;
-import org.osgi.service.event.EventHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
@@ -62,16 +60,19 @@ import org.w3c.dom.Element;
  * NETCONF turns into a notification), a log line and a row in SQLite. Blocks are saved with their
  * expiry and put back when the module starts again (restart, update, re-enable).
  */
-@Component(service = { TrafficInspector.class, ConfigApplier.class, EventHandler.class, SecurityView.class }, property = {
-        ConfigApplier.YANG_MODULE + "=besip-security", EventConstants.EVENT_TOPIC + "=" + Topics.PBX_AUTH_FAILED,
-        EventConstants.EVENT_TOPIC + "=" + Topics.NETCONF_AUTH_FAILED }, immediate = true)
-public class SecurityComponent implements TrafficInspector, ConfigApplier, EventHandler, SecurityView {
+@Component(service = { TrafficInspector.class, ConfigApplier.class, SecurityView.class, SoftFaultListener.Sink.class },
+        property = ConfigApplier.YANG_MODULE + "=besip-security", immediate = true)
+public class SecurityComponent implements TrafficInspector, ConfigApplier, SecurityView, SoftFaultListener.Sink {
 
     static final String NS = SecuritySettings.NS;
     private static final Logger LOG = LoggerFactory.getLogger(SecurityComponent.class);
 
     @Reference
     private DataStores stores;
+
+    /** Where the rule and soft-fault counters go for the next version, and come from the last one. */
+    @Reference
+    private org.besip.core.api.handover.Handover handover;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
@@ -121,6 +122,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Event
             throw new IllegalStateException("the shipped rules do not load: " + e.getMessage(), e);
         }
         blocks.whitelist(settings.whitelist());
+        handed();
         long now = System.currentTimeMillis();
         // no store yet: nothing was ever blocked; SQLite stays closed until the first alert
         List<Blocklist.Block> saved = stores.exists("security") ? store.blocks(now) : List.of();
@@ -168,12 +170,38 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Event
                 settings.whitelist().size());
     }
 
+    /** Takes on the counters the previous version left (format {@link SecurityState#VERSION}); an unknown format starts clean. */
+    private void handed() {
+        java.util.Optional<org.besip.core.api.handover.Handover.State> left = handover.take();
+        if (left.isEmpty()) {
+            return;
+        }
+        if (left.get().version() != SecurityState.VERSION) {
+            LOG.warn("security: the previous version left its counters in format {}, this one reads {}: they start from zero",
+                    left.get().version(), SecurityState.VERSION);
+            return;
+        }
+        try {
+            SecurityState st = SecurityState.decode(left.get().data());
+            soft.counters(st.softFaults());
+            settings.engine().counters(st.rules());
+            LOG.info("security: took over the counters of {} sources and {} rules from the previous version", st.softFaults().size(),
+                    st.rules().size());
+        } catch (IOException e) {
+            LOG.warn("security: the previous version's counters are unreadable ({}): they start from zero", e.getMessage());
+        }
+    }
+
     @Deactivate
     void deactivate() throws InterruptedException {
         ticker.shutdownNow();
         worker.shutdown();
         worker.awaitTermination(5, TimeUnit.SECONDS);
-        if (context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING) {
+        boolean shutdown = context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
+        if (!shutdown) {
+            handover.leave(SecurityState.VERSION, new SecurityState(soft.counters(), settings.engine().counters()).encode());
+        }
+        if (shutdown) {
             firewall.close(); // the box shuts down: the blocks stay saved, the next boot puts them back (kernel included)
         } else if (firewall != Firewall.NONE) {
             // an upgrade, a disable: the kernel's blocks stay in force (each with its timeout) until the next start takes them
@@ -318,20 +346,13 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Event
     // ---- soft faults ----
 
     @Override
-    public void handleEvent(Event event) {
-        Object source = event.getProperty(Topics.PROP_SOURCE);
-        InetAddress a = literal(source == null ? null : source.toString());
-        if (a == null) {
-            return;
-        }
-        long now = System.currentTimeMillis();
+    public void failed(InetAddress a, String what, long now) {
         if (trunk(a)) {
             return; // a provider's failures are the operator's configuration to fix, not an attack to block
         }
         int n = soft.failed(a, now);
         if (n > 0) {
             SoftFaults.Policy p = soft.policy();
-            String what = event.getTopic().equals(Topics.PBX_AUTH_FAILED) ? "SIP" : "NETCONF";
             String msg = "soft faults: " + n + " " + what + " authentication failures in " + p.windowS() + " s";
             alert(0, 1, msg, "soft-fault", a.getHostAddress(), "", "block", now);
             blocks.block(a, p.blockS(), msg, 0, now);
@@ -426,6 +447,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Event
         if (s == null) {
             return;
         }
+        s.engine().counters(settings.engine().counters()); // a commit keeps what the rules counted so far
         settings = s;
         blocks.whitelist(s.whitelist());
         soft.policy(s.soft());
@@ -624,6 +646,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Event
     @Override
     public Reloaded reloadRules() throws ConfigRejectedException {
         Settings s = read(current);
+        s.engine().counters(settings.engine().counters());
         settings = s;
         LOG.info("security: rules reloaded: {} rules, {} problems", s.engine().size(), s.problems().size());
         return new Reloaded(s.engine().size(), s.problems());

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.besip.security.internal.rules.Rule;
@@ -93,6 +94,44 @@ public final class Engine {
 
     public int size() {
         return rules.size();
+    }
+
+    /**
+     * The rules' counters (detection_filter and threshold windows, apart for authenticated
+     * packets), by sid: four lists each, empty where the rule counts nothing.
+     */
+    public Map<Long, List<List<Windows.Entry>>> counters() {
+        Map<Long, List<List<Windows.Entry>>> out = new java.util.LinkedHashMap<>();
+        for (Compiled c : rules) {
+            if (c.filter != null || c.threshold != null) {
+                out.put(c.rule.sid(), List.of(entries(c.filter), entries(c.threshold), entries(c.authenticatedFilter),
+                        entries(c.authenticatedThreshold)));
+            }
+        }
+        return out;
+    }
+
+    /** Takes on the counters of the rules with the same sid that count the same way (a commit, the module's previous version). */
+    public void counters(Map<Long, List<List<Windows.Entry>>> before) {
+        for (Compiled c : rules) {
+            List<List<Windows.Entry>> w = before.get(c.rule.sid());
+            if (w != null && w.size() == 4) {
+                restore(c.filter, w.get(0));
+                restore(c.threshold, w.get(1));
+                restore(c.authenticatedFilter, w.get(2));
+                restore(c.authenticatedThreshold, w.get(3));
+            }
+        }
+    }
+
+    private static List<Windows.Entry> entries(Windows w) {
+        return w == null ? List.of() : w.entries();
+    }
+
+    private static void restore(Windows w, List<Windows.Entry> e) {
+        if (w != null) {
+            w.restore(e);
+        }
     }
 
     public List<Stats> stats() {

@@ -1,7 +1,9 @@
 package org.besip.security.internal.engine;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,6 +45,27 @@ public final class Windows {
     /** Forgets {@code key}: its next count starts a new window. */
     public synchronized void reset(InetAddress key) {
         windows.remove(key);
+    }
+
+    /** One address's window as the next version of the module takes it on. */
+    public record Entry(InetAddress address, long startMs, int count) {
+    }
+
+    /** Every window, least recently counted first. */
+    public synchronized List<Entry> entries() {
+        List<Entry> out = new ArrayList<>();
+        windows.forEach((a, w) -> out.add(new Entry(a, w.startMs, w.count)));
+        return out;
+    }
+
+    /** Takes on windows another counter (an earlier version, the rule before a commit) had; the bound still holds. */
+    public synchronized void restore(List<Entry> entries) {
+        for (Entry e : entries) {
+            Window w = new Window();
+            w.startMs = e.startMs();
+            w.count = e.count();
+            windows.put(e.address(), w);
+        }
     }
 
     /** How many addresses are tracked. */

@@ -174,4 +174,23 @@ class EngineTest {
         assertEquals(1, e.evaluate(new Engine.Packet(office, 5060, null, 5060, "udp", plain, plain.length), 51).events().size(),
                 "the 51st unauthenticated REGISTER from the address still fires the rule");
     }
+
+    @Test
+    void theNextEngineCarriesOnWhereTheLastOneCountedForTheSameRules() throws Exception {
+        String rule = "alert udp any any -> any any (msg:\"reg\"; content:\"REGISTER\"; detection_filter:track by_src, count 5, seconds 60;"
+                + " sid:7; rev:1;)";
+        Engine before = engine(rule);
+        for (int i = 0; i < 5; i++) { // detection_filter count 5: the sixth in the window fires
+            assertTrue(before.evaluate(udp("127.0.0.2", "REGISTER sip:box SIP/2.0\r\n"), i).events().isEmpty());
+        }
+        Engine next = engine(rule); // a commit, or the module's next version
+        next.counters(before.counters());
+        assertFalse(next.evaluate(udp("127.0.0.2", "REGISTER sip:box SIP/2.0\r\n"), 10).events().isEmpty(),
+                "the sixth REGISTER fires: the five before the swap still count");
+        Engine fresh = engine(rule);
+        assertTrue(fresh.evaluate(udp("127.0.0.2", "REGISTER sip:box SIP/2.0\r\n"), 10).events().isEmpty(), "without them it would not");
+        Engine other = engine(rule.replace("sid:7", "sid:8"));
+        other.counters(before.counters());
+        assertTrue(other.evaluate(udp("127.0.0.2", "REGISTER sip:box SIP/2.0\r\n"), 10).events().isEmpty(), "another rule starts apart");
+    }
 }

@@ -1,0 +1,37 @@
+package org.besip.security.internal.component;
+
+import java.net.InetAddress;
+
+import org.besip.core.api.event.Topics;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
+
+/**
+ * BESIP's soft faults: each {@code besip/pbx/auth/FAILED} and {@code besip/netconf/auth/FAILED}
+ * with its source, counted by the security module, which blocks a source that reaches the limit.
+ */
+@Component(service = EventHandler.class, property = { EventConstants.EVENT_TOPIC + "=" + Topics.PBX_AUTH_FAILED,
+        EventConstants.EVENT_TOPIC + "=" + Topics.NETCONF_AUTH_FAILED })
+public class SoftFaultListener implements EventHandler {
+
+    /** Where a failure is counted (the module's engine). */
+    public interface Sink {
+        /** An authentication failure from {@code source} over {@code what} (SIP, NETCONF) at {@code nowMs}. */
+        void failed(InetAddress source, String what, long nowMs);
+    }
+
+    @Reference
+    private Sink sink;
+
+    @Override
+    public void handleEvent(Event event) {
+        Object source = event.getProperty(Topics.PROP_SOURCE);
+        InetAddress a = SecurityComponent.literal(source == null ? null : source.toString());
+        if (a != null) {
+            sink.failed(a, event.getTopic().equals(Topics.PBX_AUTH_FAILED) ? "SIP" : "NETCONF", System.currentTimeMillis());
+        }
+    }
+}
