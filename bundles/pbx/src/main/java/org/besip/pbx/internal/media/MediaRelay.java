@@ -557,6 +557,11 @@ public final class MediaRelay implements AutoCloseable {
         s.worker.selector.wakeup();
     }
 
+    /** Whether {@code latched} is the SDP's address and port (RTCP: the port after). */
+    private static boolean exactly(InetSocketAddress latched, InetSocketAddress sdp, boolean rtp) {
+        return sdp != null && latched.getAddress().equals(sdp.getAddress()) && latched.getPort() == sdp.getPort() + (rtp ? 0 : 1);
+    }
+
     private record Attachment(Leg leg, boolean rtp) {
     }
 
@@ -752,10 +757,16 @@ public final class MediaRelay implements AutoCloseable {
             InetSocketAddress source = (InetSocketAddress) src;
             InetSocketAddress latched = a.rtp() ? from.latchedRtp : from.latchedRtcp;
             boolean expected = from.mayLatch(source.getAddress());
+            InetSocketAddress sdp = from.sdpRtp;
+            boolean exact = sdp != null && sdp.getAddress().equals(source.getAddress())
+                    && sdp.getPort() + (a.rtp() ? 0 : 1) == source.getPort();
             // the first packet latches; a packet from where the phone was expected (its SDP address, its signalling
             // source) takes over a latch a packet from anywhere else got first, so a stranger spraying the relay's
-            // ports cannot keep a call's audio (RTP bleed), while a phone that sends from another of its addresses works
-            if (latched == null || (!latched.equals(source) && expected && !(a.rtp() ? from.expectedRtp : from.expectedRtcp))) {
+            // ports cannot keep a call's audio (RTP bleed), while a phone that sends from another of its addresses works;
+            // and a packet from the very address and port of the SDP takes over a latch to another port of that address
+            // (after a transfer the phone that left, on the same host as the new one, may still send a packet or two)
+            if (latched == null || (!latched.equals(source) && (expected && !(a.rtp() ? from.expectedRtp : from.expectedRtcp)
+                    || exact && !exactly(latched, sdp, a.rtp())))) {
                 if (a.rtp()) {
                     from.latchedRtp = source;
                     from.expectedRtp = expected;

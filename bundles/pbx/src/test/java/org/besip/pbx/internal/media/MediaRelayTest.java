@@ -207,6 +207,29 @@ class MediaRelayTest {
     }
 
     @Test
+    void afterANewSdpThePhoneAtItsExactAddressTakesTheLatchFromAnotherPortOfTheSameHost() throws Exception {
+        List<String> timedOut = new CopyOnWriteArrayList<>();
+        try (MediaRelay r = relay(60_000, timedOut); DatagramSocket a = new DatagramSocket(0, LO); DatagramSocket leaving = new DatagramSocket(0, LO);
+                DatagramSocket third = new DatagramSocket(0, LO)) {
+            MediaRelay.Session s = r.open("call-t");
+            s.caller().remote(new InetSocketAddress(LO, a.getLocalPort()));
+            s.callee().remote(new InetSocketAddress(LO, leaving.getLocalPort()));
+            send(leaving, rtp(1), s.callee().port());
+            assertEquals(1, receive(a).getData()[3]);
+            s.callee().remote(new InetSocketAddress(LO, third.getLocalPort())); // a transfer: the third phone, on the same host
+            send(leaving, rtp(2), s.callee().port()); // the phone that left sends one more: same host, so it latches
+            assertEquals(2, receive(a).getData()[3]);
+            send(third, rtp(3), s.callee().port()); // the phone the SDP names, at its very port, takes the latch over
+            assertEquals(3, receive(a).getData()[3], "the third phone is heard");
+            assertEquals(new InetSocketAddress(LO, third.getLocalPort()), s.callee().latched());
+            send(leaving, rtp(4), s.callee().port());
+            send(third, rtp(5), s.callee().port());
+            assertEquals(5, receive(a).getData()[3], "the one that left is dropped from now on");
+            assertEquals(1, s.callee().received().dropped());
+        }
+    }
+
+    @Test
     void anAnsweredCallWithoutPacketsTimesOutAndEveryPortGoesBack() throws Exception {
         List<String> timedOut = new CopyOnWriteArrayList<>();
         try (MediaRelay r = relay(1000, timedOut)) {
@@ -225,8 +248,8 @@ class MediaRelayTest {
                 Thread.sleep(50);
             }
             assertEquals(List.of("c0"), timedOut, "no packet for the timeout after the answer: the call is ended");
-            while (r.size() > 0 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
+            while ((r.size() > 0 || r.freePairs() < pairs) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20); // the relay thread removes the session, then closes its sockets, then gives its ports back
             }
             assertEquals(0, r.size());
             assertEquals(pairs, r.freePairs(), "no port leaked");
