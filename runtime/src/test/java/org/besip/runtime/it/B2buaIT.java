@@ -42,13 +42,7 @@ class B2buaIT {
             NetconfIT.runOn(box, "configure_pbx_record", "user1"); // the caller's calls are recorded
             MonitoringIT.awaitLog(box, "SIP B2BUA as 127.0.0.1:" + box.sipPort());
 
-            int phone = BesipProcess.freeUdpAndTcpPort();
-            Path register = Path.of("../bundles/pbx/src/test/resources/sipp/register-auth.xml").toAbsolutePath();
-            Process reg = new ProcessBuilder("sipp", "-sf", register.toString(), "-inf", work.resolve("users.csv").toString(), "127.0.0.1:"
-                    + box.sipPort(), "-i", "127.0.0.1", "-p", String.valueOf(phone), "-m", "1", "-nostdin", "-timeout", "30s")
-                    .directory(work.toFile()).redirectErrorStream(true).start();
-            String regOut = new String(reg.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(reg.waitFor(40, TimeUnit.SECONDS) && reg.exitValue() == 0, "user0 registers from the callee's port:\n" + regOut);
+            int phone = registerUser0(box, work);
 
             Path calleeLog = work.resolve("callee-messages.log");
             Process callee = new ProcessBuilder("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", String.valueOf(phone), "-mp",
@@ -138,6 +132,21 @@ class B2buaIT {
                 callee.destroyForcibly();
             }
         }
+    }
+
+    /**
+     * Registers user0 (of {@code work/users.csv}, {@link NetconfIT#pbxUsers}) with sipp from a
+     * free port of 127.0.0.1, where the callee's sipp answers next; returns the port.
+     */
+    static int registerUser0(BesipProcess box, Path work) throws Exception {
+        int phone = BesipProcess.freeUdpAndTcpPort();
+        Path register = Path.of("../bundles/pbx/src/test/resources/sipp/register-auth.xml").toAbsolutePath();
+        Process reg = new ProcessBuilder("sipp", "-sf", register.toString(), "-inf", work.resolve("users.csv").toString(), "127.0.0.1:"
+                + box.sipPort(), "-i", "127.0.0.1", "-p", String.valueOf(phone), "-m", "1", "-nostdin", "-timeout", "30s")
+                .directory(work.toFile()).redirectErrorStream(true).start();
+        String regOut = new String(reg.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(reg.waitFor(40, TimeUnit.SECONDS) && reg.exitValue() == 0, "user0 registers from the callee's port:\n" + regOut);
+        return phone;
     }
 
     /**

@@ -138,4 +138,30 @@ public final class FixtureBundles {
             return buf.toByteArray();
         }
     }
+
+    /**
+     * {@code jar} written again to {@code out} as {@code version} (its Bundle-Version), each entry
+     * through {@code entry} (its name and bytes to the bytes written): "the next release" of a
+     * shipped bundle, or a broken one.
+     */
+    public static Path rewrite(Path jar, String version, Path out, java.util.function.BiFunction<String, byte[], byte[]> entry)
+            throws IOException {
+        try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(jar))) {
+            Manifest mf = in.getManifest();
+            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), version);
+            try (OutputStream os = Files.newOutputStream(out); JarOutputStream j = new JarOutputStream(os, mf)) {
+                for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                    j.putNextEntry(new JarEntry(e.getName()));
+                    j.write(entry.apply(e.getName(), in.readAllBytes()));
+                    j.closeEntry();
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code jar} as {@code version}, its content unchanged. */
+    public static Path asVersion(Path jar, String version, Path out) throws IOException {
+        return rewrite(jar, version, out, (name, bytes) -> bytes);
+    }
 }

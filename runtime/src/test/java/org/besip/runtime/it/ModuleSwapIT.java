@@ -17,11 +17,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarInputStream;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -128,13 +123,7 @@ class ModuleSwapIT {
             NetconfIT.pbxUsers(box, work, 2);
             NetconfIT.runOn(box, "configure_pbx_mode", "proxy", "31000", "31099", "always");
             MonitoringIT.awaitLog(box, "SIP proxy as 127.0.0.1:" + box.sipPort());
-            int phone = BesipProcess.freeUdpAndTcpPort();
-            Path register = Path.of("../bundles/pbx/src/test/resources/sipp/register-auth.xml").toAbsolutePath();
-            Process reg = new ProcessBuilder("sipp", "-sf", register.toString(), "-inf", work.resolve("users.csv").toString(), "127.0.0.1:"
-                    + box.sipPort(), "-i", "127.0.0.1", "-p", String.valueOf(phone), "-m", "1", "-nostdin", "-timeout", "30s")
-                    .directory(work.toFile()).redirectErrorStream(true).start();
-            String regOut = new String(reg.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(reg.waitFor(40, TimeUnit.SECONDS) && reg.exitValue() == 0, "user0 registers:\n" + regOut);
+            int phone = B2buaIT.registerUser0(box, work);
             Path answer = Path.of("../bundles/pbx/src/test/resources/sipp/uas-record-route.xml").toAbsolutePath(); // the box stays in the dialog
             Process callee = new ProcessBuilder("sipp", "-sf", answer.toString(), "-i", "127.0.0.1", "-p", String.valueOf(phone), "-mp",
                     String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "60s")
@@ -287,19 +276,7 @@ class ModuleSwapIT {
         try (var files = Files.list(BesipOptions.dist().resolve("bundles"))) {
             jar = files.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst().orElseThrow();
         }
-        Path next = dir.resolve(prefix + version + ".jar");
-        try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
-            Manifest mf = in.getManifest();
-            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), version);
-            try (OutputStream os = Files.newOutputStream(next); JarOutputStream out = new JarOutputStream(os, mf)) {
-                for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
-                    out.putNextEntry(new JarEntry(e.getName()));
-                    in.transferTo(out);
-                    out.closeEntry();
-                }
-            }
-        }
-        return next;
+        return FixtureBundles.asVersion(jar, version, dir.resolve(prefix + version + ".jar"));
     }
 
     /**
@@ -307,27 +284,16 @@ class ModuleSwapIT {
      * implementation class the jar does not have (a broken build).
      */
     static Path broken(Path dir) throws IOException {
-        Path next = nextRelease(dir);
-        Path out = dir.resolve("besip-pbx-1.0.2.jar");
-        try (JarInputStream in = new JarInputStream(Files.newInputStream(next))) {
-            Manifest mf = in.getManifest();
-            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), "1.0.2");
-            try (OutputStream os = Files.newOutputStream(out); JarOutputStream jar = new JarOutputStream(os, mf)) {
-                for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
-                    jar.putNextEntry(new JarEntry(e.getName()));
-                    byte[] b = in.readAllBytes();
-                    if (e.getName().equals("OSGI-INF/org.besip.pbx.internal.component.PbxComponent.xml")) {
-                        String xml = new String(b, StandardCharsets.UTF_8);
-                        assertTrue(xml.contains("class=\"org.besip.pbx.internal.component.PbxComponent\""), xml);
-                        b = xml.replace("class=\"org.besip.pbx.internal.component.PbxComponent\"",
-                                "class=\"org.besip.pbx.internal.component.NotInThisJar\"").getBytes(StandardCharsets.UTF_8);
-                    }
-                    jar.write(b);
-                    jar.closeEntry();
-                }
+        String descriptor = "OSGI-INF/org.besip.pbx.internal.component.PbxComponent.xml";
+        String implementation = "class=\"org.besip.pbx.internal.component.PbxComponent\"";
+        return FixtureBundles.rewrite(nextRelease(dir), "1.0.2", dir.resolve("besip-pbx-1.0.2.jar"), (name, b) -> {
+            if (!name.equals(descriptor)) {
+                return b;
             }
-        }
-        return out;
+            String xml = new String(b, StandardCharsets.UTF_8);
+            assertTrue(xml.contains(implementation), xml);
+            return xml.replace(implementation, "class=\"org.besip.pbx.internal.component.NotInThisJar\"").getBytes(StandardCharsets.UTF_8);
+        });
     }
 
     /**

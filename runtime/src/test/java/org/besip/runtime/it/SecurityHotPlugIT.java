@@ -6,7 +6,6 @@ import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -17,11 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
 import javax.inject.Inject;
 
@@ -183,20 +178,10 @@ public class SecurityHotPlugIT {
         try (var files = Files.list(dist.resolve("bundles"))) {
             jar = files.filter(p -> p.getFileName().toString().startsWith("besip-security-")).findFirst().orElseThrow();
         }
-        Path next = Files.createTempFile("besip-security-next", ".jar");
         try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
-            Manifest mf = in.getManifest();
-            String now = mf.getMainAttributes().getValue("Bundle-Version");
-            assertEquals(sec.getVersion().toString(), now);
-            mf.getMainAttributes().put(new Attributes.Name("Bundle-Version"), "1.0.1");
-            try (OutputStream os = Files.newOutputStream(next); JarOutputStream out = new JarOutputStream(os, mf)) {
-                for (JarEntry e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
-                    out.putNextEntry(new JarEntry(e.getName()));
-                    in.transferTo(out);
-                    out.closeEntry();
-                }
-            }
+            assertEquals(sec.getVersion().toString(), in.getManifest().getMainAttributes().getValue("Bundle-Version"));
         }
+        Path next = FixtureBundles.asVersion(jar, "1.0.1", Files.createTempFile("besip-security-next", ".jar"));
         return next;
     }
 

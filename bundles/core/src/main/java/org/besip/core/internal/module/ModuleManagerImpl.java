@@ -702,11 +702,15 @@ public class ModuleManagerImpl implements ModuleManager {
                         throw new ModuleException(Reason.RESOLUTION, b.getSymbolicName() + " " + b.getVersion() + ": component " + d.name
                                 + " failed to activate" + (failure.isEmpty() ? "" : ": " + failure));
                     }
-                    if (c.state == ComponentConfigurationDTO.SATISFIED && d.serviceInterfaces.length > 0 && !activates(c)) {
+                    if (c.state != ComponentConfigurationDTO.SATISFIED) {
+                        continue;
+                    }
+                    if (d.serviceInterfaces.length == 0) {
+                        pending = true; // nothing to ask for: its activation can only be waited for
+                    } else if (!activates(c)) {
                         throw new ModuleException(Reason.RESOLUTION, b.getSymbolicName() + " " + b.getVersion() + ": component " + d.name
                                 + " failed to activate (its error is in the log)");
                     }
-                    pending |= c.state == ComponentConfigurationDTO.SATISFIED;
                 }
             }
             if (!pending || System.currentTimeMillis() > deadline) {

@@ -129,7 +129,6 @@ public class PbxComponent implements ConfigApplier, PbxView {
     private Sender sender;
     private volatile TrunkRegistration registrations;
     private volatile SipServer server;
-    private volatile java.util.Set<String> configuredUsers = java.util.Set.of();
     /** The addresses of the configured trunks, for the security module (PeerDirectory). */
     private volatile java.util.Set<java.net.InetAddress> trunkAddresses = java.util.Set.of();
     private InetSocketAddress defaultListen;
@@ -153,7 +152,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
 
     @Override
     public boolean configured(String user) {
-        return configuredUsers.contains(user);
+        return users.containsKey(user);
     }
 
     @Override
@@ -366,7 +365,6 @@ public class PbxComponent implements ConfigApplier, PbxView {
         // design §4, DS @Modified semantics: a commit changes what it touches and keeps the rest, with its state (the proxy's
         // transactions, the authenticator's nonce counts, the trunks' registrations, the keep-alive timer)
         users = s.users();
-        configuredUsers = java.util.Set.copyOf(s.users().keySet());
         boolean newDigest = digest == null || !digest.sameAs(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms());
         if (newDigest) {
             DigestAuthenticator d = new DigestAuthenticator(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms(), nonceKey);

@@ -477,16 +477,20 @@ public final class MediaRelay implements AutoCloseable {
             s = new Session(id, ch, ports[0], ports[1], System.currentTimeMillis(), workers[nextWorker++ % workers.length]);
             sessions.put(id, s);
         }
-        Session opened = s;
+        relay(s);
+        return s;
+    }
+
+    /** Hands {@code s}'s four sockets to its relay thread, which registers them with its selector. */
+    private static void relay(Session s) {
         Worker w = s.worker;
         w.pending.add(() -> {
-            register(w, opened.caller.rtp, new Attachment(opened.caller, true));
-            register(w, opened.caller.rtcp, new Attachment(opened.caller, false));
-            register(w, opened.callee.rtp, new Attachment(opened.callee, true));
-            register(w, opened.callee.rtcp, new Attachment(opened.callee, false));
+            register(w, s.caller.rtp, new Attachment(s.caller, true));
+            register(w, s.caller.rtcp, new Attachment(s.caller, false));
+            register(w, s.callee.rtp, new Attachment(s.callee, true));
+            register(w, s.callee.rtcp, new Attachment(s.callee, false));
         });
         w.selector.wakeup();
-        return s;
     }
 
     private static void register(Worker w, DatagramChannel c, Attachment a) {
@@ -914,15 +918,7 @@ public final class MediaRelay implements AutoCloseable {
                 restore(s.callee, h.callee());
                 sessions.put(h.id(), s);
             }
-            Session opened = s;
-            Worker w = s.worker;
-            w.pending.add(() -> {
-                register(w, opened.caller.rtp, new Attachment(opened.caller, true));
-                register(w, opened.caller.rtcp, new Attachment(opened.caller, false));
-                register(w, opened.callee.rtp, new Attachment(opened.callee, true));
-                register(w, opened.callee.rtcp, new Attachment(opened.callee, false));
-            });
-            w.selector.wakeup();
+            relay(s);
             taken++;
         }
         return taken;
