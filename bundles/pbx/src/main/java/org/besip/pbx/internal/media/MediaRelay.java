@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * address), and packets from anywhere else are dropped and counted. A packet from the phone's SDP
  * address or signalling source takes the latch over from a source that was neither (RTP bleed: a
  * stranger who sprays the range gets at most the packets before the phone's first). A new SDP
- * address (a re-INVITE) unlatches the leg.
+ * address (a re-INVITE, a transfer) unlatches the leg, and the source it was latched to may not
+ * latch it again for about a second unless it is where the new SDP points: the phone that left
+ * sends a packet or two after its place was taken.
  * <p>
  * One or two threads ({@code pbx-media}, {@code pbx-media-1}: one a core, two at the most) do all
  * of it, each on a selector over the sessions it was given (in turn as they open): the SIP
@@ -67,6 +69,13 @@ public final class MediaRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * Packets (about a second of audio) from the source a leg was latched to before its SDP changed
+     * that are dropped, while no other source sends, before that source may latch again: a phone
+     * behind a NAT that re-INVITEd with a new address is the same phone, and keeps its audio.
+     */
+    static final int LEFT_PATIENCE = 50;
+
     /** What one direction of a session carried, for the page and the CDR. */
     public record Counters(long packets, long bytes, long dropped) {
     }
@@ -82,6 +91,15 @@ public final class MediaRelay implements AutoCloseable {
         /** Whether the latched sources are where the phone was expected (its SDP address or signalling source). */
         volatile boolean expectedRtp;
         volatile boolean expectedRtcp;
+        /**
+         * The sources latched before the SDP last changed (a transfer, a re-INVITE): the phone that left
+         * may send a packet or two after its place was taken, and must not latch the leg again before the
+         * new phone does. Set by the SIP thread that changes the SDP, cleared by the relay thread.
+         */
+        volatile InetSocketAddress leftRtp;
+        volatile InetSocketAddress leftRtcp;
+        /** Packets from a left source dropped while nothing else came: at {@link #LEFT_PATIENCE} it is the same phone after all. */
+        int leftPackets;
         volatile long packets;
         volatile long bytes;
         volatile long dropped;
@@ -164,6 +182,9 @@ public final class MediaRelay implements AutoCloseable {
         public void remote(InetSocketAddress rtpAddress) {
             if (rtpAddress != null && !rtpAddress.equals(sdpRtp)) {
                 sdpRtp = rtpAddress;
+                leftRtp = latchedRtp;
+                leftRtcp = latchedRtcp;
+                leftPackets = 0;
                 latchedRtp = null;
                 latchedRtcp = null;
                 expectedRtp = false;
@@ -769,12 +790,19 @@ public final class MediaRelay implements AutoCloseable {
             // ports cannot keep a call's audio (RTP bleed), while a phone that sends from another of its addresses works;
             // and a packet from the very address and port of the SDP takes over a latch to another port of that address
             // (after a transfer the phone that left, on the same host as the new one, may still send a packet or two)
+            if (latched == null && !expected && !exact && source.equals(a.rtp() ? from.leftRtp : from.leftRtcp)
+                    && from.leftPackets++ < LEFT_PATIENCE) {
+                from.dropped++; // the phone that left (a transfer) while its successor has not sent yet
+                continue;
+            }
             if (latched == null || (!latched.equals(source) && (expected && !(a.rtp() ? from.expectedRtp : from.expectedRtcp)
                     || exact && !exactly(latched, sdp, a.rtp())))) {
                 if (a.rtp()) {
+                    from.leftRtp = null;
                     from.latchedRtp = source;
                     from.expectedRtp = expected;
                 } else {
+                    from.leftRtcp = null;
                     from.latchedRtcp = source;
                     from.expectedRtcp = expected;
                 }

@@ -152,7 +152,7 @@ class MediaRelayTest {
 
     /** Two sockets on ports p and p + 1, as a phone's RTP and RTCP. */
     static DatagramSocket[] pair() throws Exception {
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < MediaRelay.LEFT_PATIENCE; i++) {
             DatagramSocket rtp = new DatagramSocket(0, LO);
             try {
                 return new DatagramSocket[] { rtp, new DatagramSocket(rtp.getLocalPort() + 1, LO) };
@@ -226,6 +226,54 @@ class MediaRelayTest {
             send(third, rtp(5), s.callee().port());
             assertEquals(5, receive(a).getData()[3], "the one that left is dropped from now on");
             assertEquals(1, s.callee().received().dropped());
+        }
+    }
+
+    @Test
+    void afterATransferThePhoneThatLeftCannotLatchBeforeTheNewOneFromAnUnexpectedSource() throws Exception {
+        // as on a host with several addresses: each phone's SDP names its own address, the packets
+        // leave from the host's first one, so neither phone is where it was expected
+        List<String> timedOut = new CopyOnWriteArrayList<>();
+        try (MediaRelay r = relay(60_000, timedOut); DatagramSocket a = new DatagramSocket(0, LO);
+                DatagramSocket leaving = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0));
+                DatagramSocket third = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0))) {
+            MediaRelay.Session s = r.open("call-u");
+            s.caller().remote(new InetSocketAddress(LO, a.getLocalPort()));
+            s.callee().remote(new InetSocketAddress("127.0.0.3", leaving.getLocalPort()));
+            s.callee().signalling(InetAddress.getByName("127.0.0.3"));
+            send(leaving, rtp(1), s.callee().port());
+            assertEquals(1, receive(a).getData()[3]);
+            s.callee().remote(new InetSocketAddress("127.0.0.4", third.getLocalPort())); // the transfer target answered
+            send(leaving, rtp(2), s.callee().port()); // a trailing packet of the phone that left: dropped, no latch
+            send(third, rtp(3), s.callee().port());
+            assertEquals(3, receive(a).getData()[3], "the third phone latches and is heard, not the one that left");
+            assertEquals(new InetSocketAddress("127.0.0.2", third.getLocalPort()), s.callee().latched());
+            send(leaving, rtp(4), s.callee().port());
+            send(third, rtp(5), s.callee().port());
+            assertEquals(5, receive(a).getData()[3]);
+            assertEquals(2, s.callee().received().dropped());
+        }
+    }
+
+    @Test
+    void aPhoneThatChangedItsSdpButSendsFromWhereItDidLatchesAgainAfterASecond() throws Exception {
+        List<String> timedOut = new CopyOnWriteArrayList<>();
+        try (MediaRelay r = relay(60_000, timedOut); DatagramSocket a = new DatagramSocket(0, LO);
+                DatagramSocket phone = new DatagramSocket(new InetSocketAddress("127.0.0.2", 0))) {
+            MediaRelay.Session s = r.open("call-v");
+            s.caller().remote(new InetSocketAddress(LO, a.getLocalPort()));
+            s.callee().remote(new InetSocketAddress("127.0.0.3", 4000));
+            send(phone, rtp(1), s.callee().port());
+            assertEquals(1, receive(a).getData()[3]);
+            s.callee().remote(new InetSocketAddress("127.0.0.3", 4002)); // a re-INVITE with a new port; its packets come as before
+            for (int i = 0; i < MediaRelay.LEFT_PATIENCE; i++) {
+                send(phone, rtp(10), s.callee().port());
+            }
+            send(phone, rtp(11), s.callee().port());
+            DatagramPacket heard = receive(a);
+            assertNotNull(heard, "after about a second with nobody else sending, it is the same phone: latched again");
+            assertEquals(11, heard.getData()[3]);
+            assertEquals(MediaRelay.LEFT_PATIENCE, s.callee().received().dropped());
         }
     }
 
