@@ -496,11 +496,12 @@ def connect_when_announced(module):
 
 
 def check_configure_monitoring():
-    """args: enabled (true|false), interface, Zabbix port"""
+    """args: enabled (true|false), interface, Zabbix port, optionally the idle timeout in seconds (1 unless given)"""
     enabled, interface, port = sys.argv[5], sys.argv[6], sys.argv[7]
+    idle = sys.argv[8] if len(sys.argv) > 8 else "1"
     cfg = ('<config><monitoring xmlns="urn:besip:params:xml:ns:yang:besip-monitoring"><enabled>%s</enabled>'
-           '<interface>%s</interface><idle-timeout>1</idle-timeout><zabbix><port>%s</port></zabbix></monitoring></config>'
-           % (enabled, interface, port))
+           '<interface>%s</interface><idle-timeout>%s</idle-timeout><zabbix><port>%s</port></zabbix></monitoring></config>'
+           % (enabled, interface, idle, port))
     with connect_when_announced("besip-monitoring") as m:
         m.edit_config(target="running", config=cfg)
         print("ok: monitoring enabled=%s on %s" % (enabled, interface))

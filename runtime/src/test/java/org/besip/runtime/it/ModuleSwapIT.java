@@ -1,6 +1,7 @@
 package org.besip.runtime.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -119,15 +120,46 @@ class ModuleSwapIT {
      */
     @Test
     void audioThroughTheRelayGoesOnThroughAnUpgrade() throws Exception {
+        String cdr = callThroughAnUpgrade("proxy", "media relay took over 1 of 1 sessions from the previous version");
+        String[] f = cdr.split(",", -1);
+        // loopback, no loss: the BESIP E-model for G.711 with 20 ms gives 4.40 each way, measured by the new version's relay
+        assertEquals(4.40, Double.parseDouble(f[13]), 0.05, "the caller's stream after the upgrade: " + cdr);
+        assertEquals(4.40, Double.parseDouble(f[14]), 0.05, "the callee's echo after the upgrade: " + cdr);
+    }
+
+    /**
+     * The same in {@code mode b2bua}: the box is the UA of both legs, and the answered call's two
+     * dialogs (tags, CSeqs, route sets, the SDP each side got) go to the new version with the
+     * relay session, so the caller's BYE after the upgrade reaches the callee on the box's own
+     * dialog and the CDR is answered with the call's whole duration, not interrupted.
+     */
+    @Test
+    void aB2buaCallGoesOnThroughAnUpgradeWithItsDialogs() throws Exception {
+        String cdr = callThroughAnUpgrade("b2bua", "took over 1 calls in progress from the previous version, 1 of them B2BUA dialogs");
+        String[] f = cdr.split(",", -1);
+        assertEquals(4.40, Double.parseDouble(f[13]), 0.05, "the caller's stream after the upgrade: " + cdr);
+    }
+
+    /**
+     * One relayed call in {@code mode} with audio both ways, pbx upgraded while it flows; the
+     * call completes, the log says {@code tookOver}; returns the call's CDR (answered, 19 columns,
+     * its duration the call's).
+     */
+    private String callThroughAnUpgrade(String mode, String tookOver) throws Exception {
         try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
             NetconfIT.pbxUsers(box, work, 2);
-            NetconfIT.runOn(box, "configure_pbx_mode", "proxy", "31000", "31099", "always");
-            MonitoringIT.awaitLog(box, "SIP proxy as 127.0.0.1:" + box.sipPort());
+            NetconfIT.runOn(box, "configure_pbx_mode", mode, "31000", "31099", "always");
+            MonitoringIT.awaitLog(box, "SIP " + (mode.equals("b2bua") ? "B2BUA" : "proxy") + " as 127.0.0.1:" + box.sipPort());
             int phone = B2buaIT.registerUser0(box, work);
-            Path answer = Path.of("../bundles/pbx/src/test/resources/sipp/uas-record-route.xml").toAbsolutePath(); // the box stays in the dialog
-            Process callee = new ProcessBuilder("sipp", "-sf", answer.toString(), "-i", "127.0.0.1", "-p", String.valueOf(phone), "-mp",
-                    String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "60s")
-                    .directory(work.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("callee.txt").toFile()).start();
+            // a proxied call: the box stays in the dialog (Record-Route); a B2BUA's leg is the box's own dialog anyway
+            List<String> answering = mode.equals("b2bua") ? List.of("-sn", "uas")
+                    : List.of("-sf", Path.of("../bundles/pbx/src/test/resources/sipp/uas-record-route.xml").toAbsolutePath().toString());
+            List<String> calleeCommand = new java.util.ArrayList<>(List.of("sipp"));
+            calleeCommand.addAll(answering);
+            calleeCommand.addAll(List.of("-i", "127.0.0.1", "-p", String.valueOf(phone), "-mp", String.valueOf(BesipProcess.freeUdpAndTcpPort()),
+                    "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "60s"));
+            Process callee = new ProcessBuilder(calleeCommand).directory(work.toFile()).redirectErrorStream(true)
+                    .redirectOutput(work.resolve("callee.txt").toFile()).start();
             try {
                 BesipProcess.awaitUdpListener(phone);
                 Path scenario = work.resolve("uac-pcap-audio.xml");
@@ -144,26 +176,27 @@ class ModuleSwapIT {
                 assertEquals(200, r.statusCode(), r.body());
                 BaresipNatIT.RelayRow after = BaresipNatIT.relayRow(box, x -> x.callerPackets() > before.callerPackets() + 50
                         && x.calleePackets() > before.calleePackets() + 50);
-                System.out.printf("relay counters: %d/%d packets before the upgrade, %d/%d after%n", before.callerPackets(),
+                System.out.printf("%s: relay counters %d/%d packets before the upgrade, %d/%d after%n", mode, before.callerPackets(),
                         before.calleePackets(), after.callerPackets(), after.calleePackets());
                 assertTrue(caller.waitFor(60, TimeUnit.SECONDS));
                 assertEquals(0, caller.exitValue(), "the call completed:\n" + Files.readString(work.resolve("caller.txt")) + box.diagnostics());
                 assertTrue(callee.waitFor(30, TimeUnit.SECONDS));
-                assertEquals(0, callee.exitValue(), Files.readString(work.resolve("callee.txt")));
+                assertEquals(0, callee.exitValue(), "the callee got the BYE:\n" + Files.readString(work.resolve("callee.txt")));
             } finally {
                 callee.destroyForcibly();
             }
             MonitoringIT.awaitLog(box, "RTP packets from the caller"); // the session is released with the call
             String log = Files.readString(box.data().resolve("logs/besip.log"));
-            assertTrue(log.contains("media relay took over 1 of 1 sessions from the previous version"), log);
+            assertTrue(log.contains(tookOver), log);
             var cdrs = box.get("besip-pbx.csv", "admin", box.password()).body();
+            System.out.println("CDRs of the call through the upgrade (" + mode + "):\n" + cdrs);
+            assertFalse(cdrs.contains(",interrupted,"), cdrs);
             String cdr = cdrs.lines().filter(l -> l.contains(",answered,")).findFirst().orElseThrow(() -> new AssertionError(cdrs));
             String[] f = cdr.split(",", -1);
-            System.out.println("CDR of the call through the upgrade: " + cdr);
             assertEquals(19, f.length, "the CDR's 19 columns: " + cdr);
-            // loopback, no loss: the BESIP E-model for G.711 with 20 ms gives 4.40 each way, measured by the new version's relay
-            assertEquals(4.40, Double.parseDouble(f[13]), 0.05, "the caller's stream after the upgrade: " + cdr);
-            assertEquals(4.40, Double.parseDouble(f[14]), 0.05, "the callee's echo after the upgrade: " + cdr);
+            // the capture is 7 s of audio, sent after the answer; the BYE follows it
+            assertTrue(Integer.parseInt(f[7]) >= 7 && Integer.parseInt(f[7]) <= 10, "the whole call's duration: " + cdr);
+            return cdr;
         }
     }
 

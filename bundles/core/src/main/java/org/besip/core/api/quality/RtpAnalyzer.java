@@ -110,6 +110,54 @@ public final class RtpAnalyzer {
         return r == null ? null : r / 2;
     }
 
+    /**
+     * Writes the streams in progress (int n, n × {@link RtpStream#write}, least recently heard
+     * first), the RTCP round trips (int n, n × (long SSRC, double ms)) and the datagram counters,
+     * so that a module's next version goes on measuring them ({@link #read}). Streams already
+     * closed are not written: they were scored.
+     */
+    public void write(java.io.DataOutput out) throws java.io.IOException {
+        out.writeInt(streams.size());
+        for (RtpStream s : streams.values()) {
+            s.write(out);
+        }
+        out.writeInt(rtt.size());
+        for (Map.Entry<Long, Double> e : rtt.entrySet()) {
+            out.writeLong(e.getKey());
+            out.writeDouble(e.getValue());
+        }
+        out.writeLong(datagrams);
+        out.writeLong(rtp);
+    }
+
+    /** An analyser as {@link #write} left it, going on with {@code dynamic} payload types. @throws java.io.IOException not one */
+    public static RtpAnalyzer read(java.io.DataInput in, Map<Integer, PayloadTypes.Codec> dynamic) throws java.io.IOException {
+        RtpAnalyzer a = new RtpAnalyzer(dynamic);
+        int n = in.readInt();
+        if (n < 0 || n > MAX_STREAMS) {
+            throw new java.io.IOException(n + " streams");
+        }
+        for (int i = 0; i < n; i++) {
+            RtpStream s = RtpStream.read(in, dynamic);
+            a.streams.put(s.key(), s);
+        }
+        int m = in.readInt();
+        if (m < 0 || m > MAX_STREAMS) {
+            throw new java.io.IOException(m + " round trips");
+        }
+        for (int i = 0; i < m; i++) {
+            a.rtt.put(in.readLong(), in.readDouble());
+        }
+        a.datagrams = in.readLong();
+        a.rtp = in.readLong();
+        return a;
+    }
+
+    /** Streams in progress (not yet closed). */
+    public int open() {
+        return streams.size();
+    }
+
     public long datagrams() {
         return datagrams;
     }

@@ -1,5 +1,8 @@
 package org.besip.core.api.quality;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.BitSet;
 import java.util.Map;
 
@@ -145,6 +148,94 @@ public final class RtpStream {
         prevArrival = arrival;
         prevTimestamp = p.timestamp();
         havePrev = true;
+    }
+
+    /**
+     * Writes everything the stream measured so far, so that a module's next version goes on with
+     * it ({@link #read}): the key (long SSRC, UTF source address, int port, UTF destination
+     * address, int port), the packet counts by payload type (int n, n × (byte type, long count)),
+     * the received map (int length, bytes of {@link BitSet#toByteArray}), then the sequence,
+     * timing and jitter state as longs, ints, doubles and a boolean, in field order.
+     */
+    public void write(DataOutput out) throws IOException {
+        out.writeLong(key.ssrc());
+        out.writeUTF(key.srcIp());
+        out.writeInt(key.srcPort());
+        out.writeUTF(key.dstIp());
+        out.writeInt(key.dstPort());
+        int types = 0;
+        for (long n : packetsByType) {
+            types += n > 0 ? 1 : 0;
+        }
+        out.writeInt(types);
+        for (int pt = 0; pt < packetsByType.length; pt++) {
+            if (packetsByType[pt] > 0) {
+                out.writeByte(pt);
+                out.writeLong(packetsByType[pt]);
+            }
+        }
+        byte[] map = received.toByteArray();
+        out.writeInt(map.length);
+        out.write(map);
+        for (long v : new long[] { base, highest, lastInOrder, cycles, packets, duplicates, reordered, deltas, jitterSamples, prevTimestamp }) {
+            out.writeLong(v);
+        }
+        out.writeInt(maxSeq);
+        out.writeInt(lastType);
+        for (double v : new double[] { first, last, minDelta, maxDelta, deltaSum, jitter, jitterSum, maxJitter, prevArrival }) {
+            out.writeDouble(v);
+        }
+        out.writeBoolean(havePrev);
+    }
+
+    /**
+     * A stream as {@link #write} wrote it, measured on from there with {@code dynamic} payload types.
+     * @throws IOException the bytes are not a stream (truncated, or counts out of their bounds)
+     */
+    public static RtpStream read(DataInput in, Map<Integer, PayloadTypes.Codec> dynamic) throws IOException {
+        StreamKey key = new StreamKey(in.readLong(), in.readUTF(), in.readInt(), in.readUTF(), in.readInt());
+        RtpStream s = new RtpStream(key, dynamic);
+        int types = in.readInt();
+        if (types < 0 || types > 128) {
+            throw new IOException("a stream with " + types + " payload types");
+        }
+        for (int i = 0; i < types; i++) {
+            int pt = in.readUnsignedByte();
+            if (pt > 127) {
+                throw new IOException("payload type " + pt);
+            }
+            s.packetsByType[pt] = in.readLong();
+        }
+        int n = in.readInt();
+        if (n < 0 || n > WINDOW / 8) {
+            throw new IOException("a received map of " + n + " bytes");
+        }
+        byte[] map = new byte[n];
+        in.readFully(map);
+        s.received.or(BitSet.valueOf(map));
+        s.base = in.readLong();
+        s.highest = in.readLong();
+        s.lastInOrder = in.readLong();
+        s.cycles = in.readLong();
+        s.packets = in.readLong();
+        s.duplicates = in.readLong();
+        s.reordered = in.readLong();
+        s.deltas = in.readLong();
+        s.jitterSamples = in.readLong();
+        s.prevTimestamp = in.readLong();
+        s.maxSeq = in.readInt();
+        s.lastType = in.readInt();
+        s.first = in.readDouble();
+        s.last = in.readDouble();
+        s.minDelta = in.readDouble();
+        s.maxDelta = in.readDouble();
+        s.deltaSum = in.readDouble();
+        s.jitter = in.readDouble();
+        s.jitterSum = in.readDouble();
+        s.maxJitter = in.readDouble();
+        s.prevArrival = in.readDouble();
+        s.havePrev = in.readBoolean();
+        return s;
     }
 
     /** The stream's figures now. */

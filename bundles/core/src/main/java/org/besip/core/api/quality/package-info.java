@@ -5,6 +5,6 @@
  * and the BESIP E-model ({@link org.besip.core.api.quality.EModel}). Pure classes: no I/O, no
  * threads.
  */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 @org.osgi.annotation.bundle.Export
 package org.besip.core.api.quality;

@@ -91,6 +91,74 @@ public final class CallRegistry {
         return null;
     }
 
+    /**
+     * Writes the calls known (int n, n × (UTF Call-ID, int m, m × UTF endpoint, int k, k × (int
+     * payload type, UTF codec, int clock rate, boolean voice))), least recently told first, for the
+     * module's next version ({@link #read}); the dynamic types follow from them.
+     */
+    public synchronized void write(java.io.DataOutput out) throws java.io.IOException {
+        out.writeInt(calls.size());
+        for (Call c : calls.values()) {
+            out.writeUTF(c.id());
+            out.writeInt(c.endpoints().size());
+            for (String e : c.endpoints()) {
+                out.writeUTF(e);
+            }
+            out.writeInt(c.payloads().size());
+            for (Map.Entry<Integer, PayloadTypes.Codec> e : c.payloads().entrySet()) {
+                out.writeInt(e.getKey());
+                out.writeUTF(e.getValue().name());
+                out.writeInt(e.getValue().clockRate());
+                out.writeBoolean(e.getValue().voice());
+            }
+        }
+    }
+
+    /** Adds the calls {@link #write} wrote. @throws java.io.IOException not what it writes (truncated, out of bounds) */
+    public synchronized void read(java.io.DataInput in) throws java.io.IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_CALLS) {
+            throw new java.io.IOException(n + " calls");
+        }
+        for (int i = 0; i < n; i++) {
+            String id = in.readUTF();
+            int m = in.readInt();
+            if (m < 0 || m > 16) {
+                throw new java.io.IOException(m + " endpoints");
+            }
+            List<String> endpoints = new ArrayList<>();
+            for (int j = 0; j < m; j++) {
+                String e = in.readUTF();
+                if (!ENDPOINT.matcher(e).matches()) {
+                    throw new java.io.IOException("not an endpoint: " + e);
+                }
+                endpoints.add(e);
+            }
+            int k = in.readInt();
+            if (k < 0 || k > 128) {
+                throw new java.io.IOException(k + " payload types");
+            }
+            Map<Integer, PayloadTypes.Codec> types = new LinkedHashMap<>();
+            for (int j = 0; j < k; j++) {
+                int pt = in.readInt();
+                PayloadTypes.Codec c = new PayloadTypes.Codec(in.readUTF(), in.readInt(), in.readBoolean());
+                if (pt < 0 || pt > 127) {
+                    throw new java.io.IOException("payload type " + pt);
+                }
+                types.put(pt, c);
+                if (pt >= 96) {
+                    dynamic.put(pt, c);
+                }
+            }
+            calls.put(id, new Call(id, List.copyOf(endpoints), types));
+        }
+    }
+
+    /** Calls known (their media not yet ended). */
+    public synchronized int size() {
+        return calls.size();
+    }
+
     /** Dynamic payload types (96–127) as the calls' SDP named them; live view for the analyser. */
     public Map<Integer, PayloadTypes.Codec> dynamicTypes() {
         return dynamic;

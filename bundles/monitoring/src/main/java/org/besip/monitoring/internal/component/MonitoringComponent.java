@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.besip.core.api.config.ConfigApplier;
 import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
+import org.besip.core.api.handover.Handover;
 import org.besip.core.api.metrics.MetricSource;
 import org.besip.core.api.module.ModuleManager;
 import org.besip.core.api.storage.DataStores;
@@ -45,7 +46,10 @@ import org.w3c.dom.Element;
 /**
  * The monitoring module: configured by besip-monitoring (NETCONF), it captures RTP, scores each
  * stream when it goes idle, keeps the score in SQLite, publishes {@code besip/monitoring/QUALITY},
- * and answers a Zabbix server while it runs.
+ * and answers a Zabbix server while it runs. The calls it knows and the streams in progress go to
+ * its next version (core's {@link Handover}, {@link MonitoringState}) and stay across a commit,
+ * so an upgrade or a new setting never cuts a stream in two; only a shutdown or disabling
+ * monitoring scores them where they are.
  */
 @Component(service = { ConfigApplier.class, MonitoringComponent.class, EventHandler.class },
         property = { ConfigApplier.YANG_MODULE + "=besip-monitoring", EventConstants.EVENT_TOPIC + "=besip/pbx/call/*" },
@@ -98,14 +102,52 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
     private RtpAnalyzer analyzer;
     private ScheduledExecutorService ticker;
 
+    @Reference
+    private Handover handover;
+    private BundleContext context;
+    /** The streams the last version was measuring, until the first configuration starts the capture. */
+    private RtpAnalyzer handed;
+
     @Activate
     void activate(BundleContext ctx) throws SQLException {
+        context = ctx;
         store = new QualityStore(stores.dataSource("monitoring"));
+        handover.take().ifPresent(st -> {
+            if (st.version() != MonitoringState.VERSION) {
+                LOG.warn("the previous version left its state in format {}, this one reads {}: a clean start", st.version(),
+                        MonitoringState.VERSION);
+                return;
+            }
+            try {
+                handed = MonitoringState.decode(st.data(), calls);
+                LOG.info("took over {} calls and {} streams in progress from the previous version", calls.size(),
+                        handed == null ? 0 : handed.open());
+            } catch (IOException e) {
+                LOG.warn("the previous version's state is unreadable ({}): a clean start", e.getMessage());
+            }
+        });
     }
 
     @Deactivate
     synchronized void deactivate() {
-        stop();
+        boolean shutdown = context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
+        if (shutdown) {
+            stop(false); // no next version: the streams are scored where they are
+            return;
+        }
+        stop(true);
+        RtpAnalyzer a = analyzer != null ? analyzer : handed;
+        try {
+            handover.leave(MonitoringState.VERSION, MonitoringState.encode(calls, a));
+            LOG.info("handed {} calls and {} streams in progress to the next version", calls.size(), a == null ? 0 : a.open());
+        } catch (IOException e) {
+            LOG.error("cannot hand the streams over ({}): they are scored now", e.getMessage());
+            if (a != null) {
+                analyzer = a;
+                scoreAll();
+            }
+        }
+        analyzer = null;
     }
 
     @Override
@@ -129,7 +171,7 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
         if (s == null) {
             return;
         }
-        stop();
+        stop(s.enabled()); // a new setting keeps the streams in progress; monitoring switched off scores them
         settings = s;
         if (s.enabled()) {
             start(s);
@@ -160,7 +202,10 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
     }
 
     private void start(Settings s) {
-        analyzer = new RtpAnalyzer(calls.dynamicTypes());
+        if (analyzer == null) {
+            analyzer = handed != null ? handed : new RtpAnalyzer(calls.dynamicTypes());
+            handed = null;
+        }
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         // Pcap4J finds its packet factory with ServiceLoader on the context class loader
@@ -190,7 +235,8 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
         LOG.info("monitoring is running on {}", s.interfaces());
     }
 
-    private void stop() {
+    /** Stops capturing; {@code keepStreams}: the analyser and its streams stay for the next start (or version). */
+    private void stop(boolean keepStreams) {
         if (capture != null) {
             capture.close();
             capture = null;
@@ -199,7 +245,7 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
             ticker.shutdownNow();
             ticker = null;
         }
-        if (analyzer != null) {
+        if (analyzer != null && !keepStreams) {
             scoreAll();
             analyzer = null;
         }

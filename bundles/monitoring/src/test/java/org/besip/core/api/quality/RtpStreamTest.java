@@ -136,4 +136,46 @@ class RtpStreamTest {
         a.datagram("127.0.0.2", 53, "127.0.0.1", 53, far, 0, far.length, 0.1);
         assertEquals(0, a.all().size(), "two packets 40000 sequence numbers apart are not a stream");
     }
+
+    @Test
+    void aStreamWrittenAndReadBackHalfWayEndsWithTheFiguresOfOneUnbrokenStream() throws Exception {
+        // 100 packets, 10 lost in one burst (40..49), sequence wrapping at 65536, jittery arrivals
+        RtpStream whole = new RtpStream(KEY, Map.of());
+        RtpStream first = new RtpStream(KEY, Map.of());
+        RtpStream second = null;
+        double t = 0;
+        for (int i = 0; i < 100; i++) {
+            t += 0.020 + (i % 3 == 0 ? 0.004 : 0);
+            if (i >= 40 && i < 50) {
+                continue;
+            }
+            int seq = (65500 + i) & 0xFFFF;
+            byte[] b = rtp(8, seq, 160L * i, 0x1234);
+            RtpPacket p = RtpPacket.parse(b, 0, b.length);
+            whole.add(p, t);
+            if (i == 60) { // the module's next version takes the stream over here
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                first.write(new java.io.DataOutputStream(bytes));
+                second = RtpStream.read(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), Map.of());
+            }
+            (second == null ? first : second).add(p, t);
+        }
+        StreamStats a = whole.stats();
+        StreamStats b = second.stats();
+        assertEquals(90, b.packets());
+        assertEquals(100, b.expected());
+        assertEquals(10, b.lost());
+        assertEquals(KEY, b.key());
+        assertEquals(a, b, "the same figures, field by field, as the stream nobody handed over");
+    }
+
+    @Test
+    void bytesThatAreNoStreamAreRefused() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        new RtpStream(KEY, Map.of()).write(new java.io.DataOutputStream(bytes));
+        byte[] good = bytes.toByteArray();
+        byte[] cut = java.util.Arrays.copyOf(good, good.length - 1);
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> RtpStream.read(new java.io.DataInputStream(new java.io.ByteArrayInputStream(cut)), Map.of()));
+    }
 }

@@ -383,15 +383,26 @@ public final class CallTracker implements Proxy.Observer, AutoCloseable {
      * Stops following the calls without ending them (the module hands them to its next version):
      * the credit timer stops, no CDR is closed; returns the calls, oldest first.
      */
-    public synchronized List<Snapshot> handOver() {
+    public List<Snapshot> handOver() {
+        return handOver(c -> true);
+    }
+
+    /**
+     * The calls in progress that {@code goes} lets go to the next version; the tracker keeps none
+     * (the others' CDR rows stay open, and the next start closes them as interrupted).
+     */
+    public synchronized List<Snapshot> handOver(java.util.function.Predicate<Snapshot> goes) {
         if (timer != null) {
             timer.cancel(false);
         }
         List<Snapshot> out = new ArrayList<>();
         for (Call c : calls.values()) {
-            out.add(new Snapshot(c.callId, c.from, c.to, c.source, c.fromTag, c.startMs, c.trunk, c.answerMs, c.callerFrom, c.callerContact,
+            Snapshot s = new Snapshot(c.callId, c.from, c.to, c.source, c.fromTag, c.startMs, c.trunk, c.answerMs, c.callerFrom, c.callerContact,
                     address(c.callerAddress), c.calleeTo, c.calleeContact, c.price, c.deadlineMs, c.callerMedia, c.calleeMedia,
-                    List.copyOf(c.payloads)));
+                    List.copyOf(c.payloads));
+            if (goes.test(s)) {
+                out.add(s);
+            }
         }
         calls.clear();
         return out;

@@ -246,7 +246,8 @@ public class PbxComponent implements ConfigApplier, PbxView {
             handedTrunks = handed.trunks();
             prepaid.holds(handed.holds());
             calls.takeOver(handed.calls());
-            LOG.info("took over {} calls in progress from the previous version", handed.calls().size());
+            int b2b = b2bua.takeOver(handed.dialogs());
+            LOG.info("took over {} calls in progress from the previous version, {} of them B2BUA dialogs", handed.calls().size(), b2b);
         }
         try {
             recordings = new Recordings(stores.directory("recordings"), Recordings.Retention.DEFAULT,
@@ -292,19 +293,20 @@ public class PbxComponent implements ConfigApplier, PbxView {
                 port == null || port.isBlank() ? 5060 : Integer.parseInt(port.trim()));
     }
 
-    /** What the previous version left (format {@link PbxState#VERSION}); null when nothing, or a format this version cannot read. */
+    /** What the previous version left (formats {@link PbxState#OLDEST} to {@link PbxState#VERSION}); null when nothing, or unreadable. */
     private PbxState handed() {
         java.util.Optional<Handover.State> left = handover.take();
         if (left.isEmpty()) {
             return null;
         }
         Handover.State st = left.get();
-        if (st.version() != PbxState.VERSION) {
-            LOG.warn("the previous version left its state in format {}, this one reads {}: a clean start", st.version(), PbxState.VERSION);
+        if (st.version() < PbxState.OLDEST || st.version() > PbxState.VERSION) {
+            LOG.warn("the previous version left its state in format {}, this one reads {} to {}: a clean start", st.version(), PbxState.OLDEST,
+                    PbxState.VERSION);
             return null;
         }
         try {
-            return PbxState.decode(st.data());
+            return PbxState.decode(st.version(), st.data());
         } catch (java.io.IOException e) {
             LOG.warn("the previous version's state is unreadable ({}): a clean start", e.getMessage());
             return null;
@@ -321,17 +323,20 @@ public class PbxComponent implements ConfigApplier, PbxView {
         boolean b2b = current != null && current.settings().b2bua() != null;
         // the box shutting down: no next version to hand to, the calls close as interrupted now (at the time they were cut)
         boolean shutdown = context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
-        // a B2BUA's dialogs live in its own tables, which are not handed over (docs/handover.md): its calls close as interrupted
-        List<CallTracker.Snapshot> goingOn = b2b || shutdown ? List.of() : calls.handOver();
         if (!shutdown) {
+            // a B2BUA's answered calls go with their dialogs; one still ringing (its transactions are this version's) closes as interrupted
+            List<B2bua.DialogState> dialogs = b2b ? b2bua.handOver() : List.of();
+            java.util.Set<String> b2bKeys = dialogs.stream().map(B2bua.DialogState::key).collect(java.util.stream.Collectors.toSet());
+            List<CallTracker.Snapshot> goingOn = calls.handOver(c -> !b2b || b2bKeys.contains(c.callId()));
             java.util.Set<String> ids = goingOn.stream().map(CallTracker.Snapshot::callId).collect(java.util.stream.Collectors.toSet());
             List<Prepaid.Hold> holds = prepaid.holds().stream().filter(h -> ids.contains(h.callId())).toList(); // the others settle below
-            List<PbxState.Relayed> relayed = b2b ? List.of() : media.handOver(ids);
+            List<PbxState.Relayed> relayed = media.handOver(ids);
+            List<B2bua.DialogState> handedDialogs = dialogs.stream().filter(x -> ids.contains(x.key())).toList();
             DigestAuthenticator d = digest;
             handover.leave(PbxState.VERSION, new PbxState(dialogKey.clone(), nonceKey.clone(), d == null ? Map.of() : d.counts(), goingOn,
-                    holds, relayed, trunksHeld).encode());
-            LOG.info("handed {} calls in progress to the next version, {} of them with their media relay session", goingOn.size(),
-                    relayed.size());
+                    holds, relayed, trunksHeld, handedDialogs).encode());
+            LOG.info("handed {} calls in progress to the next version, {} of them with their media relay session, {} B2BUA dialogs",
+                    goingOn.size(), relayed.size(), handedDialogs.size());
         }
         media.close();
         if (resolver != null) {

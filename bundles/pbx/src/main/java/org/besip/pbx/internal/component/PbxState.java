@@ -16,6 +16,7 @@ import java.util.Map;
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.media.MediaRelay;
+import org.besip.pbx.internal.proxy.B2bua;
 import org.besip.pbx.internal.proxy.TrunkRegistration;
 
 /**
@@ -34,23 +35,37 @@ import org.besip.pbx.internal.proxy.TrunkRegistration;
  *               port, boolean answered, long opened, string recording, then caller leg and callee
  *               leg, each: address SDP RTP, address latched RTP, address latched RTCP, boolean
  *               expected RTP, boolean expected RTCP, string signalling source, long packets,
- *               long bytes, long dropped (an address: string host then int port, absent as null)
+ *               long bytes, long dropped, (format 2) int s, s × RtpStream.write (the statistics of the
+ *               streams its phone sent, at most 4) (an address: string host then int port, absent as null)
  * trunks        int n, n × registration in force: string trunk, address provider, string user,
  *               string domain, int expires, string Call-ID, long CSeq, long expires at, long refresh at
  *               (no password: the next version's configuration has it)
+ * b2bua         (format 2) int n, n × answered call: string key, string caller tag, long start,
+ *               string callee, boolean caller holds, boolean callee holds, boolean timer asked,
+ *               boolean timer supported, long limit at, int m, m × string Call-ID it is found by,
+ *               then leg A and leg B, each: string Call-ID, local, remote, local tag, remote tag,
+ *               target, int r, r × string route, address next, boolean stream, long CSeq, long
+ *               remote CSeq, long INVITE CSeq, boolean allows UPDATE, bytes SDP, bytes answer,
+ *               bytes ACK (bytes: int length, -1 for none, then the bytes)
  * </pre>
  *
+ * Format 1 is format 2 without the legs' streams and the b2bua section: it is read too (a version
+ * before this one).
  * Pure: encodes and decodes, nothing else.
  */
 public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonceCounts, List<CallTracker.Snapshot> calls,
-        List<Prepaid.Hold> holds, List<Relayed> relay, List<TrunkRegistration.Held> trunks) {
+        List<Prepaid.Hold> holds, List<Relayed> relay, List<TrunkRegistration.Held> trunks, List<B2bua.DialogState> dialogs) {
 
     /** A relay session with its call's caller tag (how the anchor tells the caller's SDP from the callee's). */
     public record Relayed(MediaRelay.SessionState session, String callerTag) {
     }
 
     /** The format this version writes and reads. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** The oldest format this version still reads. */
+    public static final int OLDEST = 1;
+    /** Bounds on a message kept in the state (an SDP, a 2xx): a SIP message over UDP is smaller. */
+    private static final int MAX_BYTES = 65_536;
     private static final int KEY = 32;
     /** Bounds on what is read back (a corrupt state must not allocate without limit). */
     private static final int MAX_ENTRIES = 100_000;
@@ -119,6 +134,11 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
                     out.writeLong(l.packets());
                     out.writeLong(l.bytes());
                     out.writeLong(l.dropped());
+                    List<org.besip.core.api.quality.RtpStream> streams = l.streams() == null ? List.of() : l.streams();
+                    out.writeInt(streams.size());
+                    for (org.besip.core.api.quality.RtpStream st2 : streams) {
+                        st2.write(out);
+                    }
                 }
             }
             out.writeInt(trunks.size());
@@ -134,14 +154,50 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
                 out.writeLong(t.expiresAtMs());
                 out.writeLong(t.refreshAtMs());
             }
+            out.writeInt(dialogs.size());
+            for (B2bua.DialogState d : dialogs) {
+                string(out, d.key());
+                string(out, d.callerTag());
+                out.writeLong(d.startMs());
+                string(out, d.callee());
+                out.writeBoolean(d.callerHolds());
+                out.writeBoolean(d.calleeHolds());
+                out.writeBoolean(d.timerAsked());
+                out.writeBoolean(d.timerSupported());
+                out.writeLong(d.limitAtMs());
+                strings(out, d.names());
+                for (B2bua.LegState l : List.of(d.a(), d.b())) {
+                    for (String x : new String[] { l.callId(), l.local(), l.remote(), l.localTag(), l.remoteTag(), l.target() }) {
+                        string(out, x);
+                    }
+                    strings(out, l.route());
+                    address(out, l.next());
+                    out.writeBoolean(l.stream());
+                    out.writeLong(l.cseq());
+                    out.writeLong(l.remoteCseq());
+                    out.writeLong(l.inviteCseq());
+                    out.writeBoolean(l.allowsUpdate());
+                    bytes(out, l.sdp());
+                    bytes(out, l.answer());
+                    bytes(out, l.ack());
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
         return bytes.toByteArray();
     }
 
-    /** @throws IOException the bytes are not a version {@value #VERSION} state (truncated, corrupt) */
+    /** A state in this version's format. @throws IOException the bytes are not one (truncated, corrupt) */
     public static PbxState decode(byte[] data) throws IOException {
+        return decode(VERSION, data);
+    }
+
+    /** A state in format {@code version} ({@value #OLDEST} to {@value #VERSION}). @throws IOException not one (truncated, corrupt) */
+    public static PbxState decode(int version, byte[] data) throws IOException {
+        if (version < OLDEST || version > VERSION) {
+            throw new IOException("format " + version + " is not one this version reads (" + OLDEST + " to " + VERSION + ")");
+        }
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
         byte[] dialog = in.readNBytes(KEY);
         byte[] nonce = in.readNBytes(KEY);
@@ -199,8 +255,24 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
             String recording = string(in);
             MediaRelay.LegState[] legs = new MediaRelay.LegState[2];
             for (int j = 0; j < 2; j++) {
-                legs[j] = new MediaRelay.LegState(address(in), address(in), address(in), in.readBoolean(), in.readBoolean(),
-                        inet(string(in)), in.readLong(), in.readLong(), in.readLong());
+                InetSocketAddress sdp = address(in);
+                InetSocketAddress latchedRtp = address(in);
+                InetSocketAddress latchedRtcp = address(in);
+                boolean expectedRtp = in.readBoolean();
+                boolean expectedRtcp = in.readBoolean();
+                InetAddress signalling = inet(string(in));
+                long packets = in.readLong();
+                long bytes = in.readLong();
+                long dropped = in.readLong();
+                List<org.besip.core.api.quality.RtpStream> streams = new ArrayList<>();
+                for (int k = 0, m = version >= 2 ? count(in) : 0; k < m; k++) {
+                    if (k >= 4) {
+                        throw new IOException("more than 4 streams on a leg");
+                    }
+                    streams.add(org.besip.core.api.quality.RtpStream.read(in, Map.of()));
+                }
+                legs[j] = new MediaRelay.LegState(sdp, latchedRtp, latchedRtcp, expectedRtp, expectedRtcp, signalling, packets, bytes, dropped,
+                        List.copyOf(streams));
             }
             if (id == null) {
                 throw new IOException("a relay session without a Call-ID");
@@ -221,10 +293,49 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
             trunks.add(new TrunkRegistration.Held(new TrunkRegistration.Account(trunk, provider, user, null, domain, expires), callId,
                     in.readLong(), in.readLong(), in.readLong()));
         }
+        List<B2bua.DialogState> dialogs = new ArrayList<>();
+        for (int i = 0, n = version >= 2 ? count(in) : 0; i < n; i++) {
+            String key = string(in);
+            String callerTag = string(in);
+            long start = in.readLong();
+            String callee = string(in);
+            boolean callerHolds = in.readBoolean();
+            boolean calleeHolds = in.readBoolean();
+            boolean timerAsked = in.readBoolean();
+            boolean timerSupported = in.readBoolean();
+            long limitAt = in.readLong();
+            List<String> names = strings(in);
+            B2bua.LegState[] legs = new B2bua.LegState[2];
+            for (int j = 0; j < 2; j++) {
+                String callId = string(in);
+                String local = string(in);
+                String remote = string(in);
+                String localTag = string(in);
+                String remoteTag = string(in);
+                String target = string(in);
+                List<String> route = strings(in);
+                InetSocketAddress next = address(in);
+                boolean stream = in.readBoolean();
+                long cseq = in.readLong();
+                long remoteCseq = in.readLong();
+                long inviteCseq = in.readLong();
+                boolean allowsUpdate = in.readBoolean();
+                if (callId == null || local == null || remote == null || next == null) {
+                    throw new IOException("a B2BUA leg without its Call-ID, From, To or peer");
+                }
+                legs[j] = new B2bua.LegState(callId, local, remote, localTag, remoteTag, target, route, next, stream, cseq, remoteCseq,
+                        inviteCseq, allowsUpdate, bytes(in), bytes(in), bytes(in));
+            }
+            if (key == null || names.isEmpty()) {
+                throw new IOException("a B2BUA call without its key");
+            }
+            dialogs.add(new B2bua.DialogState(key, callerTag, start, callee, callerHolds, calleeHolds, timerAsked, timerSupported, limitAt,
+                    names, legs[0], legs[1]));
+        }
         if (in.available() > 0) {
             throw new IOException(in.available() + " bytes after the state");
         }
-        return new PbxState(dialog, nonce, counts, calls, holds, relay, trunks);
+        return new PbxState(dialog, nonce, counts, calls, holds, relay, trunks, dialogs);
     }
 
     private static int count(DataInputStream in) throws IOException {
@@ -256,6 +367,48 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
             throw new IOException("not an address literal: " + literal);
         }
         return InetAddress.getByName(literal);
+    }
+
+    private static void strings(DataOutputStream out, List<String> l) throws IOException {
+        List<String> list = l == null ? List.of() : l;
+        out.writeInt(list.size());
+        for (String x : list) {
+            string(out, x);
+        }
+    }
+
+    private static List<String> strings(DataInputStream in) throws IOException {
+        List<String> l = new ArrayList<>();
+        for (int i = 0, n = count(in); i < n; i++) {
+            String x = string(in);
+            if (x == null) {
+                throw new IOException("a missing string in a list");
+            }
+            l.add(x);
+        }
+        return List.copyOf(l);
+    }
+
+    private static void bytes(DataOutputStream out, byte[] b) throws IOException {
+        out.writeInt(b == null ? -1 : b.length);
+        if (b != null) {
+            out.write(b);
+        }
+    }
+
+    private static byte[] bytes(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n == -1) {
+            return null;
+        }
+        if (n < 0 || n > MAX_BYTES) {
+            throw new IOException("a message of " + n + " bytes");
+        }
+        byte[] b = in.readNBytes(n);
+        if (b.length != n) {
+            throw new IOException("truncated message");
+        }
+        return b;
     }
 
     private static void string(DataOutputStream out, String s) throws IOException {

@@ -317,7 +317,12 @@ public final class MediaRelay implements AutoCloseable {
 
     /** A leg as the next version takes it on: where its phone is and what it sent. */
     public record LegState(InetSocketAddress sdpRtp, InetSocketAddress latchedRtp, InetSocketAddress latchedRtcp, boolean expectedRtp,
-            boolean expectedRtcp, InetAddress signalling, long packets, long bytes, long dropped) {
+            boolean expectedRtcp, InetAddress signalling, long packets, long bytes, long dropped, List<RtpStream> streams) {
+        /** A leg without its streams' statistics (the next version measures them anew). */
+        public LegState(InetSocketAddress sdpRtp, InetSocketAddress latchedRtp, InetSocketAddress latchedRtcp, boolean expectedRtp,
+                boolean expectedRtcp, InetAddress signalling, long packets, long bytes, long dropped) {
+            this(sdpRtp, latchedRtp, latchedRtcp, expectedRtp, expectedRtcp, signalling, packets, bytes, dropped, List.of());
+        }
     }
 
     /** A session as the next version takes it on (its sockets stay with core; its statistics and recording end here). */
@@ -906,8 +911,12 @@ public final class MediaRelay implements AutoCloseable {
     }
 
     private static LegState state(Leg l) {
+        List<RtpStream> streams;
+        synchronized (l) {
+            streams = List.copyOf(l.streams.values());
+        }
         return new LegState(l.sdpRtp, l.latchedRtp, l.latchedRtcp, l.expectedRtp, l.expectedRtcp, l.signalling, l.packets, l.bytes,
-                l.dropped);
+                l.dropped, streams);
     }
 
     /**
@@ -962,6 +971,13 @@ public final class MediaRelay implements AutoCloseable {
         l.packets = st.packets();
         l.bytes = st.bytes();
         l.dropped = st.dropped();
+        synchronized (l) {
+            for (RtpStream r : st.streams() == null ? List.<RtpStream>of() : st.streams()) {
+                if (l.streams.size() < 4) {
+                    l.streams.put(r.key().ssrc(), r); // its statistics go on: the CDR's MOS is the whole call's
+                }
+            }
+        }
     }
 
     private void stopWorkers() {

@@ -130,6 +130,9 @@ public final class B2bua {
         boolean timerSupported;
         boolean confirmed;
         boolean ended;
+        /** When the longest-call limit ends the call (epoch ms; 0: no limit); a call taken over from the last version waits for its timers. */
+        long limitAtMs;
+        boolean handed;
         Runnable refresh = () -> { };
         Runnable limit = () -> { };
 
@@ -179,6 +182,16 @@ public final class B2bua {
     /** The proxy whose transactions carry the legs from now on (a new one per configuration; the calls stay). */
     void attach(Proxy p) {
         this.proxy = p;
+        for (Dialog d : Set.copyOf(dialogs.values())) {
+            boolean start;
+            synchronized (d) {
+                start = d.handed && !d.ended;
+                d.handed = false;
+            }
+            if (start) {
+                timers(d); // a call taken over from the last version: its refresh and limit go on on this version's timers
+            }
+        }
     }
 
     /** Calls the B2BUA holds (ringing or answered). */
@@ -904,18 +917,124 @@ public final class B2bua {
 
     /** Starts an answered call's refreshes (every half session interval) and its longest-call limit. */
     private void schedule(Dialog d) {
+        Settings s = settings;
+        synchronized (d) {
+            d.limitAtMs = s.maxDurationMs() > 0 ? System.currentTimeMillis() + s.maxDurationMs() : 0;
+        }
+        timers(d);
+    }
+
+    /** The refresh timer (half a session interval from now) and the limit at {@code d.limitAtMs}. */
+    private void timers(Dialog d) {
         Proxy p = proxy;
         if (p == null) {
             return;
         }
-        Settings s = settings;
-        long half = s.sessionExpiresS() * 500L;
+        long half = settings.sessionExpiresS() * 500L;
         synchronized (d) {
             d.refresh = p.schedule(() -> refresh(d), half);
-            if (s.maxDurationMs() > 0) {
-                d.limit = p.schedule(() -> tearDown(d, "maximum call duration"), s.maxDurationMs());
+            if (d.limitAtMs > 0) {
+                d.limit = p.schedule(() -> tearDown(d, "maximum call duration"), Math.max(0, d.limitAtMs - System.currentTimeMillis()));
             }
         }
+    }
+
+    // ---------------------------------------------------------------- handover to the next version
+
+    /** One leg of an answered call as the next version takes it over (docs/handover.md). */
+    public record LegState(String callId, String local, String remote, String localTag, String remoteTag, String target, List<String> route,
+            InetSocketAddress next, boolean stream, long cseq, long remoteCseq, long inviteCseq, boolean allowsUpdate, byte[] sdp, byte[] answer,
+            byte[] ack) {
+    }
+
+    /**
+     * An answered call as the next version takes it over: its key and caller tag, when it began,
+     * the local user it rang, who holds whom, the session-timer flags, when its limit ends it,
+     * the Call-IDs it is found by, and its two legs.
+     */
+    public record DialogState(String key, String callerTag, long startMs, String callee, boolean callerHolds, boolean calleeHolds,
+            boolean timerAsked, boolean timerSupported, long limitAtMs, List<String> names, LegState a, LegState b) {
+    }
+
+    /**
+     * The answered calls, for the next version (the module stops): this B2BUA lets go of them and
+     * their timers. A call still ringing, or in the middle of a transfer or a pickup, is not among
+     * them: its transactions are this version's.
+     */
+    public List<DialogState> handOver() {
+        Map<Dialog, List<String>> names = new java.util.IdentityHashMap<>();
+        dialogs.forEach((id, d) -> names.computeIfAbsent(d, x -> new ArrayList<>()).add(id));
+        List<DialogState> out = new ArrayList<>();
+        names.forEach((d, ids) -> {
+            synchronized (d) {
+                if (d.confirmed && !d.ended && d.replaced == null && d.picked == null && !d.a.ownAnswer && !d.b.ownAnswer) {
+                    out.add(new DialogState(d.key, d.callerTag, d.startMs, d.callee, d.callerHolds, d.calleeHolds, d.timerAsked, d.timerSupported,
+                            d.limitAtMs, List.copyOf(ids), state(d.a), state(d.b)));
+                    d.refresh.run(); // this version no longer follows it: the next one refreshes and limits it
+                    d.limit.run();
+                    ids.forEach(id -> dialogs.remove(id, d));
+                }
+            }
+        });
+        return out;
+    }
+
+    private static LegState state(Leg l) {
+        return new LegState(l.callId, l.local, l.remote, l.localTag, l.remoteTag, l.target, l.route, l.next, l.stream, l.cseq, l.remoteCseq,
+                l.inviteCseq, l.allowsUpdate, l.sdp, l.answer, l.ack);
+    }
+
+    /**
+     * The answered calls the last version handed over: each goes on under the Call-IDs it had;
+     * its session refresh and limit start once a proxy carries the legs ({@link #attach}). A call
+     * whose Call-IDs are taken already is skipped.
+     */
+    public int takeOver(List<DialogState> handed) {
+        int n = 0;
+        for (DialogState st : handed) {
+            if (st.names().isEmpty() || st.names().stream().anyMatch(dialogs::containsKey) || dialogs.size() >= 2 * MAX_DIALOGS) {
+                continue;
+            }
+            Dialog d = new Dialog(st.key(), st.callerTag(), st.startMs());
+            d.callee = st.callee();
+            d.callerHolds = st.callerHolds();
+            d.calleeHolds = st.calleeHolds();
+            d.timerAsked = st.timerAsked();
+            d.timerSupported = st.timerSupported();
+            d.limitAtMs = st.limitAtMs();
+            d.confirmed = true;
+            d.handed = true;
+            leg(d.a, st.a());
+            leg(d.b, st.b());
+            for (String id : st.names()) {
+                dialogs.put(id, d);
+            }
+            n++;
+        }
+        Proxy p = proxy;
+        if (p != null) {
+            attach(p);
+        }
+        return n;
+    }
+
+    private static void leg(Leg l, LegState st) {
+        l.callId = st.callId();
+        l.local = st.local();
+        l.remote = st.remote();
+        l.localTag = st.localTag();
+        l.remoteTag = st.remoteTag();
+        l.target = st.target();
+        l.route = st.route() == null ? List.of() : List.copyOf(st.route());
+        l.next = st.next();
+        l.stream = st.stream();
+        l.cseq = st.cseq();
+        l.remoteCseq = st.remoteCseq();
+        l.inviteCseq = st.inviteCseq();
+        l.allowsUpdate = st.allowsUpdate();
+        l.sdp = st.sdp();
+        l.answer = st.answer();
+        l.ack = st.ack();
     }
 
     /** A session refresh on both legs; a side that does not answer it (or answers 408/481) ends the call. */

@@ -388,6 +388,111 @@ class B2buaTest {
     }
 
     @Test
+    void anAnsweredCallHandedToTheNextVersionGoesOnWithItsDialogsCSeqAndTimers() {
+        b2bua.settings(new B2bua.Settings(1800, 3_600_000));
+        SipMessage b = call("INVITE, ACK, BYE, UPDATE");
+        String aTo = lastAnswerTo();
+        proxy.request(parse(invite("").replace("CSeq: 7 INVITE", "CSeq: 7 INVITE").replace("Call-ID: call-a@10.0.0.9", "Call-ID: ringing@10.0.0.9")
+                .replace("tag=a1", "tag=a2")), ALICE, 0); // a second call, still ringing at the swap
+        List<B2bua.DialogState> left = b2bua.handOver();
+        assertEquals(1, left.size(), "the answered call goes; the ringing one's transactions are this version's");
+        assertEquals("call-a@10.0.0.9", left.get(0).key());
+
+        // the next version: a new proxy (new transaction table, same clock) and B2BUA
+        List<String> ended2 = new ArrayList<>();
+        Proxy next = new Proxy(location, Set.of("alice", "bob", "carol")::contains, "127.0.0.1", 5060,
+                (data, to) -> sent.add(new ProxyTest.Sent(ProxyTest.parse(data), to)), new Proxy.Observer() {
+                    @Override
+                    public void forwarded(SipMessage req, String trunk, org.besip.pbx.internal.call.Prepaid.Decision price,
+                            InetSocketAddress source, long now) {
+                    }
+
+                    @Override
+                    public void refused(SipMessage req, int status, InetSocketAddress source, long now) {
+                    }
+
+                    @Override
+                    public void responded(SipMessage res, long now) {
+                    }
+                }, clock);
+        next.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true));
+        B2bua taker = new B2bua(new B2bua.Settings(1800, 3_600_000));
+        taker.onEnded((id, why) -> ended2.add(id + " " + why));
+        assertEquals(1, taker.takeOver(left));
+        assertEquals(1, b2bua.size(), "the old version let go of the answered call (the ringing one is still its own)");
+        sent.clear();
+        next.b2bua(taker);
+        assertEquals(1, taker.size());
+        assertEquals(b.first("Call-ID"), taker.calleeCallId("call-a@10.0.0.9"));
+
+        // alice's re-INVITE reaches bob on his dialog with the leg's next CSeq
+        assertEquals(100, next.request(parse("INVITE sip:b2b@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.9:5070;branch=z9hG4bKre2;rport\n"
+                + "Max-Forwards: 70\nFrom: \"Alice\" <sip:alice@box>;tag=a1\nTo: " + aTo + "\nCall-ID: call-a@10.0.0.9\n"
+                + "CSeq: 8 INVITE\nContact: <sip:alice@10.0.0.9:5070>\nContent-Length: 0\n\n"), ALICE, 0).status());
+        SipMessage re = last("INVITE");
+        assertEquals(b.first("Call-ID"), re.first("Call-ID"));
+        assertEquals("2 INVITE", re.first("CSeq"));
+        assertEquals("b1", SipMessage.tag(re.first("To")));
+        assertEquals("sip:bob@192.168.1.3:5080", re.uri());
+
+        // half a session interval after the takeover: the next version refreshes
+        next.response(answer(re, 200, "OK", null, "Contact", "<sip:bob@192.168.1.3:5080>"));
+        clock.advance(900_000);
+        SipMessage update = last("UPDATE");
+        assertEquals(b.first("Call-ID"), update.first("Call-ID"));
+        assertEquals("3 UPDATE", update.first("CSeq"));
+        next.response(answer(update, 200, "OK", null));
+        SipMessage refresh = last("INVITE");
+        next.response(answer(refresh, 200, "OK", null, "Contact", "<sip:alice@10.0.0.9:5070>"));
+
+        // bob hangs up: alice gets the BYE on her dialog, the call is over on the next version
+        next.request(parse("BYE sip:b2b@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 192.168.1.3:5080;branch=z9hG4bKbye2\n"
+                + "Max-Forwards: 70\nFrom: <sip:bob@box>;tag=b1\nTo: " + re.first("From") + "\nCall-ID: " + b.first("Call-ID") + "\n"
+                + "CSeq: 20 BYE\nContent-Length: 0\n\n"), BOB, 0);
+        SipMessage bye = last("BYE");
+        assertEquals("call-a@10.0.0.9", bye.first("Call-ID"));
+        assertEquals(aTo, bye.first("From"));
+        assertEquals("3 BYE", bye.first("CSeq"), "after the box's own refresh re-INVITE (2) on alice's leg");
+        next.response(bye.answer(200, "OK", null));
+        assertEquals(0, taker.size());
+        assertEquals(List.of(), ended2, "bob's BYE ended it, not the box");
+    }
+
+    @Test
+    void theLimitOfACallTakenOverCountsFromItsAnswerNotFromTheSwap() {
+        b2bua.settings(new B2bua.Settings(1800, 3_600_000));
+        call("INVITE, ACK, BYE");
+        List<B2bua.DialogState> left = b2bua.handOver();
+        long limitAt = left.get(0).limitAtMs();
+        long now = System.currentTimeMillis();
+        assertTrue(limitAt > now + 3_590_000 && limitAt <= now + 3_600_000, "an hour from the answer: " + (limitAt - now));
+        B2bua.DialogState shorter = new B2bua.DialogState(left.get(0).key(), left.get(0).callerTag(), left.get(0).startMs(), left.get(0).callee(),
+                false, false, false, false, now + 30_000, left.get(0).names(), left.get(0).a(), left.get(0).b()); // answered 59.5 min ago
+        B2bua taker = new B2bua(new B2bua.Settings(1800, 3_600_000));
+        List<String> ended2 = new ArrayList<>();
+        taker.onEnded((id, why) -> ended2.add(id + " " + why));
+        taker.takeOver(List.of(shorter));
+        Proxy next = new Proxy(location, Set.of("alice", "bob")::contains, "127.0.0.1", 5060,
+                (data, to) -> sent.add(new ProxyTest.Sent(ProxyTest.parse(data), to)), new Proxy.Observer() {
+                    @Override
+                    public void forwarded(SipMessage req, String trunk, org.besip.pbx.internal.call.Prepaid.Decision price,
+                            InetSocketAddress source, long now) {
+                    }
+
+                    @Override
+                    public void refused(SipMessage req, int status, InetSocketAddress source, long now) {
+                    }
+
+                    @Override
+                    public void responded(SipMessage res, long now) {
+                    }
+                }, clock);
+        next.b2bua(taker);
+        clock.advance(31_000);
+        assertEquals(List.of("call-a@10.0.0.9 maximum call duration"), ended2);
+    }
+
+    @Test
     void aCallLongerThanTheLimitIsEndedOnBothLegs() {
         b2bua.settings(new B2bua.Settings(1800, 60_000));
         SipMessage b = call("INVITE, ACK, BYE");
