@@ -1,12 +1,6 @@
 package org.besip.pbx.internal.component;
 
-import org.besip.pbx.internal.transport.Sender;
-import static org.besip.pbx.internal.component.PbxSettings.accounts;
-import static org.besip.pbx.internal.component.PbxSettings.advertised;
-import static org.besip.pbx.internal.component.PbxSettings.peers;
-import static org.besip.pbx.internal.component.PbxSettings.plan;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.sql.SQLException;
 import java.util.List;
@@ -15,22 +9,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.besip.core.api.config.ConfigApplier;
-import org.besip.core.api.config.ConfigTree;
 import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
 import org.besip.core.api.handover.Handover;
 import org.besip.core.api.handover.Listeners;
 import org.besip.core.api.storage.DataStores;
-import org.besip.core.api.traffic.PeerDirectory;
 import org.besip.core.api.traffic.TrafficInspector;
-import org.besip.pbx.internal.SipServer;
 import org.besip.pbx.internal.component.PbxSettings.Settings;
-import org.besip.pbx.internal.auth.DigestAuthenticator;
-import org.besip.pbx.internal.auth.DigestAuthenticator.Secret;
 import org.besip.pbx.internal.registrar.Binding;
 import org.besip.pbx.internal.registrar.BindingTable;
 import org.besip.pbx.internal.registrar.LocationService;
-import org.besip.pbx.internal.registrar.Registrar;
 import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.CdrStore;
 import org.besip.pbx.internal.call.Prepaid;
@@ -38,10 +26,7 @@ import org.besip.pbx.internal.media.MediaAnchor;
 import org.besip.pbx.internal.media.MediaRelay;
 import org.besip.pbx.internal.media.Recordings;
 import org.besip.pbx.internal.proxy.B2bua;
-import org.besip.pbx.internal.proxy.DnsJava;
-import org.besip.pbx.internal.proxy.Proxy;
 import org.besip.pbx.internal.proxy.TrunkRegistration;
-import org.besip.pbx.internal.proxy.TrunkResolver;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -56,15 +41,14 @@ import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 
 /**
- * The PBX module's engine: besip-pbx configuration over NETCONF (prepare reads it with
- * {@link PbxSettings}, apply changes what it touches), SIP over UDP and TCP on core's sockets with
- * every registered {@link TrafficInspector} asked first, the registrar with digest authentication,
- * the transaction-stateful proxy or B2BUA with its dial plan and trunks, the media relay, call
- * tracking with CDRs and prepaid credit, its state handed to the next version, and
- * {@code besip/pbx/auth/FAILED} for each authentication failure with its source. What the rest of
- * the box sees of it goes through {@link PbxView}: the RPCs ({@link PbxRpcs}), the Zabbix keys
- * ({@link PbxMetrics}), the peer directory ({@link PbxPeers}) and the page are components of
- * their own.
+ * The PBX module's component: it wires core's services (storage, sockets, handover, events) to
+ * the engine and is the module's {@link ConfigApplier} and {@link PbxView}. What a commit changes
+ * is {@link Signalling}'s work (registrar, proxy or B2BUA, trunks, transports, in place); what
+ * goes to and comes from the other version is {@link Handing}'s ({@link PbxState}); the media
+ * relay is {@link MediaSide}'s, the sockets {@link SipSockets}'. The RPCs ({@link PbxRpcs}), the
+ * Zabbix keys ({@link PbxMetrics}), the peer directory ({@link PbxPeers}) and the page are
+ * components of their own over {@link PbxView}. Authentication failures are published as
+ * {@code besip/pbx/auth/FAILED} with their source.
  */
 @Component(service = { ConfigApplier.class, PbxView.class }, property = ConfigApplier.YANG_MODULE + "=besip-pbx", immediate = true)
 public class PbxComponent implements ConfigApplier, PbxView {
@@ -113,27 +97,12 @@ public class PbxComponent implements ConfigApplier, PbxView {
     {
         new java.security.SecureRandom().nextBytes(nonceKey);
     }
-    private DigestAuthenticator digest;
-    private Map<String, Long> handedNonceCounts = Map.of();
-    /** The trunk registrations the previous version had in force, until the first configuration registers. */
-    private List<TrunkRegistration.Held> handedTrunks = List.of();
-    /** The configured users' secrets, read by the registrar and the proxy at each request: a commit swaps the map, nothing else. */
-    private volatile Map<String, Secret> users = Map.of();
-    private Registrar registrar;
-    /** The proxy (and its transaction table) lives as long as the box's own address: most commits keep it. */
-    private Proxy proxy;
-    private String proxyHost;
-    private int proxyPort;
-    private int keepaliveS = -1;
-    /** What the proxy and the trunk registrations send through: UDP from the first listen address, back over TCP where a phone is. */
-    private Sender sender;
-    private volatile TrunkRegistration registrations;
-    private volatile SipServer server;
-    /** The addresses of the configured trunks, for the security module (PeerDirectory). */
-    private volatile java.util.Set<java.net.InetAddress> trunkAddresses = java.util.Set.of();
+    /** What the configuration builds of the SIP side, changed in place by each commit; made in activate. */
+    private Signalling signalling;
+    /** Where a configuration without listen addresses listens: besip.sip.host and besip.sip.port, else 0.0.0.0:5060. */
     private InetSocketAddress defaultListen;
-    /** The keep-alives of NAT'd bindings, on the module's timer thread; replaced by each configuration. */
-    private java.util.concurrent.ScheduledFuture<?> keepalives;
+    /** Trunk DNS lookups: a thread of their own, so neither the SIP threads nor the timers ever wait on DNS. */
+    private java.util.concurrent.ScheduledExecutorService dnsThread;
     /** Keys the proxy's dialog tokens for the module's lifetime, so a new configuration keeps the calls in progress routable. */
     private final byte[] dialogKey = new byte[32];
     {
@@ -152,7 +121,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
 
     @Override
     public boolean configured(String user) {
-        return users.containsKey(user);
+        return signalling.configured(user);
     }
 
     @Override
@@ -183,7 +152,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
     }
 
     @Override
-    public void cdrCsv(long fromMs, long toMs, java.io.Writer out) throws SQLException, IOException {
+    public void cdrCsv(long fromMs, long toMs, java.io.Writer out) throws SQLException, java.io.IOException {
         cdrs.csv(fromMs, toMs, out);
     }
 
@@ -229,7 +198,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
             }
         });
         cdrs = new CdrStore(stores.dataSource("pbx"));
-        PbxState handed = handed();
+        PbxState handed = Handing.taken(handover.take());
         java.util.Set<String> goingOn = handed == null ? java.util.Set.of()
                 : handed.calls().stream().map(CallTracker.Snapshot::callId).collect(java.util.stream.Collectors.toSet());
         int interrupted = cdrs.closeInterrupted(System.currentTimeMillis(), goingOn);
@@ -241,9 +210,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
         if (handed != null) {
             System.arraycopy(handed.dialogKey(), 0, dialogKey, 0, dialogKey.length);
             System.arraycopy(handed.nonceKey(), 0, nonceKey, 0, nonceKey.length);
-            handedNonceCounts = handed.nonceCounts();
             media.handed(handed.relay());
-            handedTrunks = handed.trunks();
             prepaid.holds(handed.holds());
             calls.takeOver(handed.calls());
             int b2b = b2bua.takeOver(handed.dialogs());
@@ -274,8 +241,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
                 a.end(id);
             }
         });
-        sockets = new SipSockets(listeners, () -> inspectors, (data, len, src) -> server.handle(data, len, src));
-        sender = sockets.sender();
+        sockets = new SipSockets(listeners, () -> inspectors, (data, len, src) -> signalling.server().handle(data, len, src));
         timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "pbx-timers");
             t.setDaemon(true);
@@ -287,61 +253,29 @@ public class PbxComponent implements ConfigApplier, PbxView {
             t.setDaemon(true);
             return t;
         });
+        signalling = new Signalling(location, calls, prepaid, media, b2bua, sockets, timers, dnsThread, dialogKey, nonceKey, this::authFailed,
+                () -> recordings);
+        if (handed != null) {
+            signalling.handed(handed);
+        }
         String port = ctx.getProperty("besip.sip.port");
         String host = ctx.getProperty("besip.sip.host");
         defaultListen = new InetSocketAddress(host == null || host.isBlank() ? "0.0.0.0" : host,
                 port == null || port.isBlank() ? 5060 : Integer.parseInt(port.trim()));
     }
 
-    /** What the previous version left (formats {@link PbxState#OLDEST} to {@link PbxState#VERSION}); null when nothing, or unreadable. */
-    private PbxState handed() {
-        java.util.Optional<Handover.State> left = handover.take();
-        if (left.isEmpty()) {
-            return null;
-        }
-        Handover.State st = left.get();
-        if (st.version() < PbxState.OLDEST || st.version() > PbxState.VERSION) {
-            LOG.warn("the previous version left its state in format {}, this one reads {} to {}: a clean start", st.version(), PbxState.OLDEST,
-                    PbxState.VERSION);
-            return null;
-        }
-        try {
-            return PbxState.decode(st.version(), st.data());
-        } catch (java.io.IOException e) {
-            LOG.warn("the previous version's state is unreadable ({}): a clean start", e.getMessage());
-            return null;
-        }
-    }
-
     @Deactivate
     synchronized void deactivate() throws InterruptedException {
         // the sockets stay with core: what arrives from now on waits for the next version
         sockets.detach();
-        TrunkRegistration reg = registrations;
-        List<TrunkRegistration.Held> trunksHeld = reg == null ? List.of() : reg.held(); // before the timer stops
-        closeRegistrations();
-        boolean b2b = current != null && current.settings().b2bua() != null;
         // the box shutting down: no next version to hand to, the calls close as interrupted now (at the time they were cut)
         boolean shutdown = context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
         if (!shutdown) {
-            // a B2BUA's answered calls go with their dialogs; one still ringing (its transactions are this version's) closes as interrupted
-            List<B2bua.DialogState> dialogs = b2b ? b2bua.handOver() : List.of();
-            java.util.Set<String> b2bKeys = dialogs.stream().map(B2bua.DialogState::key).collect(java.util.stream.Collectors.toSet());
-            List<CallTracker.Snapshot> goingOn = calls.handOver(c -> !b2b || b2bKeys.contains(c.callId()));
-            java.util.Set<String> ids = goingOn.stream().map(CallTracker.Snapshot::callId).collect(java.util.stream.Collectors.toSet());
-            List<Prepaid.Hold> holds = prepaid.holds().stream().filter(h -> ids.contains(h.callId())).toList(); // the others settle below
-            List<PbxState.Relayed> relayed = media.handOver(ids);
-            List<B2bua.DialogState> handedDialogs = dialogs.stream().filter(x -> ids.contains(x.key())).toList();
-            DigestAuthenticator d = digest;
-            handover.leave(PbxState.VERSION, new PbxState(dialogKey.clone(), nonceKey.clone(), d == null ? Map.of() : d.counts(), goingOn,
-                    holds, relayed, trunksHeld, handedDialogs).encode());
-            LOG.info("handed {} calls in progress to the next version, {} of them with their media relay session, {} B2BUA dialogs",
-                    goingOn.size(), relayed.size(), handedDialogs.size());
+            handover.leave(PbxState.VERSION, Handing.leaving(signalling.b2b(), dialogKey, nonceKey, signalling, calls, prepaid, media, b2bua)
+                    .encode());
         }
         media.close();
-        if (resolver != null) {
-            resolver.close();
-        }
+        signalling.close();
         dnsThread.shutdownNow();
         calls.close();
         timers.shutdownNow();
@@ -366,142 +300,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
         if (s == null) {
             return;
         }
-        List<SipSockets.Bound> bound = boundFor.remove(tx);
-        // design §4, DS @Modified semantics: a commit changes what it touches and keeps the rest, with its state (the proxy's
-        // transactions, the authenticator's nonce counts, the trunks' registrations, the keep-alive timer)
-        users = s.users();
-        boolean newDigest = digest == null || !digest.sameAs(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms());
-        if (newDigest) {
-            DigestAuthenticator d = new DigestAuthenticator(s.realm(), s.nonceLifetimeS() * 1000L, s.algorithms(), nonceKey);
-            d.counts(digest != null ? digest.counts() : handedNonceCounts); // the same key: replays stay refused
-            handedNonceCounts = Map.of();
-            digest = d;
-            registrar = new Registrar(d, u -> users.get(u), location, "besip");
-        }
-        InetSocketAddress first = s.listen().get(0);
-        String host = advertised(first);
-        boolean newProxy = proxy == null || !host.equals(proxyHost) || first.getPort() != proxyPort;
-        if (newProxy) { // the box's own address changed: its Via and Record-Route change with it
-            proxy = new Proxy(location, u -> users.containsKey(u), host, first.getPort(), sender, calls, timers);
-            proxy.key(dialogKey);
-            proxyHost = host;
-            proxyPort = first.getPort();
-            calls.hangup(proxy::hangup);
-        }
-        Proxy proxy = this.proxy;
-        if (resolver == null || !s.dns().equals(resolverServers)) {
-            if (resolver != null) {
-                resolver.close();
-            }
-            resolver = new TrunkResolver(dns(s.dns()), dnsThread, this::resolved);
-            resolverServers = s.dns();
-        }
-        Map<String, List<InetSocketAddress>> resolved = resolver.track(s.trunks());
-        proxy.policy(s.routing().withTrunkPeers(peers(resolved)));
-        trunkAddresses(s, resolved);
-        if (newProxy || s.keepaliveS() != keepaliveS) {
-            if (keepalives != null) {
-                keepalives.cancel(false);
-                keepalives = null;
-            }
-            if (s.keepaliveS() > 0) {
-                keepalives = timers.scheduleWithFixedDelay(() -> {
-                    try {
-                        for (org.besip.pbx.internal.registrar.Binding b : location.all(System.currentTimeMillis())) {
-                            if (Proxy.natted(b)) {
-                                proxy.keepAlive(b);
-                            }
-                        }
-                    } catch (RuntimeException e) {
-                        LOG.warn("NAT keep-alives: {}", e.toString());
-                    }
-                }, s.keepaliveS(), s.keepaliveS(), java.util.concurrent.TimeUnit.SECONDS);
-            }
-            keepaliveS = s.keepaliveS();
-        }
-        prepaid.policy(s.policy());
-        if (recordings != null) {
-            recordings.retention(s.retention());
-        }
-        TrunkResolver trunkResolver = resolver;
-        proxy.outbound(new Proxy.Outbound(plan(s.routes(), resolved), digest, u -> users.get(u), this::authFailed, prepaid,
-                trunkResolver::failed));
-        proxy.media(media.configure(s.media(), first, host));
-        if (s.b2bua() != null) {
-            b2bua.settings(s.b2bua());
-        }
-        proxy.b2bua(s.b2bua() == null ? null : b2bua);
-        if (newDigest || newProxy) {
-            SipSockets sk = sockets;
-            server = new SipServer(registrar, this::authFailed, proxy).onAuthenticated(sk::trust);
-        }
-        sockets.listen(s.listen(), s.firstMessageMs(), bound == null ? List.of() : bound);
-        List<TrunkRegistration.Account> accounts = accounts(s.accounts(), resolved);
-        if (newProxy || registrations == null || !accounts.equals(registeredAccounts)) {
-            closeRegistrations();
-            registeredAccounts = accounts;
-            registrations = new TrunkRegistration(accounts, host, first.getPort(), sender, handedTrunks);
-            handedTrunks = List.of();
-        }
-        proxy.registrations(registrations);
-        current = new Applied(s, proxy, host, first.getPort(), sender);
-        LOG.info("SIP {} as {}:{} with {} dial-plan routes", s.b2bua() == null ? "proxy" : "B2BUA", host, first.getPort(), s.routes().size());
-    }
-
-    /** What the last configuration built, for the resolver's changes of trunk addresses. */
-    private record Applied(Settings settings, Proxy proxy, String host, int port, Sender sender) {
-    }
-
-    private Applied current;
-    private TrunkResolver resolver;
-    private List<InetSocketAddress> resolverServers = List.of();
-    private List<TrunkRegistration.Account> registeredAccounts = List.of();
-    /** Trunk DNS lookups: a thread of their own, so neither the SIP threads nor the timers ever wait on DNS. */
-    private java.util.concurrent.ScheduledExecutorService dnsThread;
-
-    private static TrunkResolver.Dns dns(List<InetSocketAddress> servers) {
-        try {
-            return new DnsJava(servers);
-        } catch (IOException | RuntimeException e) {
-            LOG.error("no DNS resolver ({}): trunks given by name stay unresolved", e.toString());
-            return new TrunkResolver.Dns() {
-                @Override
-                public List<TrunkResolver.Srv> srv(String name) throws IOException {
-                    throw new IOException("no DNS resolver");
-                }
-
-                @Override
-                public List<TrunkResolver.Address> addresses(String name) throws IOException {
-                    throw new IOException("no DNS resolver");
-                }
-            };
-        }
-    }
-
-    /** A trunk's addresses changed (its DNS name answered anew): the dial plan, the policy, the whitelist and its registration follow. */
-    private synchronized void resolved(Map<String, List<InetSocketAddress>> resolved) {
-        Applied a = current;
-        if (a == null || resolver == null) {
-            return;
-        }
-        Settings s = a.settings();
-        a.proxy().policy(s.routing().withTrunkPeers(peers(resolved)));
-        Proxy.Outbound o = a.proxy().outbound();
-        a.proxy().outbound(o.withPlan(plan(s.routes(), resolved)));
-        trunkAddresses(s, resolved);
-        List<TrunkRegistration.Account> accounts = accounts(s.accounts(), resolved);
-        if (!accounts.equals(registeredAccounts)) {
-            closeRegistrations();
-            registeredAccounts = accounts;
-            registrations = new TrunkRegistration(accounts, a.host(), a.port(), a.sender());
-            a.proxy().registrations(registrations);
-        }
-    }
-
-    private void trunkAddresses(Settings s, Map<String, List<InetSocketAddress>> resolved) {
-        java.util.Set<java.net.InetAddress> trunks = new java.util.HashSet<>(s.routing().trunkHosts().keySet());
-        resolved.values().forEach(l -> l.forEach(x -> trunks.add(x.getAddress())));
-        trunkAddresses = java.util.Set.copyOf(trunks);
+        signalling.apply(s, boundFor.remove(tx));
     }
 
     @Override
@@ -517,7 +316,6 @@ public class PbxComponent implements ConfigApplier, PbxView {
         post(Topics.PBX_AUTH_FAILED, Map.of(Topics.PROP_SOURCE, source, "reason", reason));
     }
 
-    /** Asynchronous delivery: never blocks the SIP transport thread. */
     /** What {@code besip/pbx/call/RECORDED} says of a finished recording: the call, its file under the data directory, its length. */
     static Map<String, Object> recorded(String callId, String name, double seconds) {
         return Map.of(Topics.PROP_CALL_ID, callId, Topics.PROP_RECORDING, "recordings/" + name, Topics.PROP_DURATION, seconds);
@@ -532,23 +330,12 @@ public class PbxComponent implements ConfigApplier, PbxView {
 
     @Override
     public boolean isTrunk(java.net.InetAddress address) {
-        return trunkAddresses.contains(address);
+        return signalling.isTrunk(address);
     }
 
     @Override
     public List<TrunkRegistration.Status> trunkStatus() {
-        TrunkRegistration r = registrations;
-        return r == null ? List.of() : r.status();
+        return signalling.trunkStatus();
     }
-
-    private void closeRegistrations() {
-        TrunkRegistration r = registrations;
-        if (r != null) {
-            r.close();
-            registrations = null;
-        }
-    }
-
-    private static final ConfigTree TREE = new ConfigTree(NS);
 
 }

@@ -17,6 +17,7 @@ import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.media.MediaRelay;
 import org.besip.pbx.internal.proxy.B2bua;
+import org.besip.pbx.internal.proxy.PendingInvite;
 import org.besip.pbx.internal.proxy.TrunkRegistration;
 
 /**
@@ -47,14 +48,25 @@ import org.besip.pbx.internal.proxy.TrunkRegistration;
  *               target, int r, r × string route, address next, boolean stream, long CSeq, long
  *               remote CSeq, long INVITE CSeq, boolean allows UPDATE, bytes SDP, bytes answer,
  *               bytes ACK (bytes: int length, -1 for none, then the bytes)
+ * invites       (format 2) int n, n × INVITE forwarded without a final answer: string key, bytes
+ *               request as forwarded, bytes request as it came, address caller, boolean stream,
+ *               bytes last answer sent up, int its status, int b, b × branch: string key, bytes
+ *               request, address next hop, boolean stream, int status, boolean CANCEL pending
  * </pre>
  *
- * Format 1 is format 2 without the legs' streams and the b2bua section: it is read too (a version
- * before this one).
+ * Format 1 is format 2 without the legs' streams and the b2bua and invites sections: it is read
+ * too (a version before this one).
  * Pure: encodes and decodes, nothing else.
  */
 public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonceCounts, List<CallTracker.Snapshot> calls,
-        List<Prepaid.Hold> holds, List<Relayed> relay, List<TrunkRegistration.Held> trunks, List<B2bua.DialogState> dialogs) {
+        List<Prepaid.Hold> holds, List<Relayed> relay, List<TrunkRegistration.Held> trunks, List<B2bua.DialogState> dialogs,
+        List<PendingInvite> invites) {
+
+    /** A state without INVITEs in progress. */
+    public PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonceCounts, List<CallTracker.Snapshot> calls, List<Prepaid.Hold> holds,
+            List<Relayed> relay, List<TrunkRegistration.Held> trunks, List<B2bua.DialogState> dialogs) {
+        this(dialogKey, nonceKey, nonceCounts, calls, holds, relay, trunks, dialogs, List.of());
+    }
 
     /** A relay session with its call's caller tag (how the anchor tells the caller's SDP from the callee's). */
     public record Relayed(MediaRelay.SessionState session, String callerTag) {
@@ -180,6 +192,25 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
                     bytes(out, l.sdp());
                     bytes(out, l.answer());
                     bytes(out, l.ack());
+                }
+            }
+            out.writeInt(invites.size());
+            for (PendingInvite p : invites) {
+                string(out, p.key());
+                bytes(out, p.request());
+                bytes(out, p.first());
+                address(out, p.upstream());
+                out.writeBoolean(p.reliable());
+                bytes(out, p.last());
+                out.writeInt(p.lastStatus());
+                out.writeInt(p.branches().size());
+                for (PendingInvite.Branch b : p.branches()) {
+                    string(out, b.key());
+                    bytes(out, b.request());
+                    address(out, b.next());
+                    out.writeBoolean(b.reliable());
+                    out.writeInt(b.status());
+                    out.writeBoolean(b.cancelPending());
                 }
             }
         } catch (IOException e) {
@@ -332,10 +363,40 @@ public record PbxState(byte[] dialogKey, byte[] nonceKey, Map<String, Long> nonc
             dialogs.add(new B2bua.DialogState(key, callerTag, start, callee, callerHolds, calleeHolds, timerAsked, timerSupported, limitAt,
                     names, legs[0], legs[1]));
         }
+        List<PendingInvite> invites = new ArrayList<>();
+        for (int i = 0, n = version >= 2 ? count(in) : 0; i < n; i++) {
+            String key = string(in);
+            byte[] request = bytes(in);
+            byte[] first = bytes(in);
+            InetSocketAddress upstream = address(in);
+            boolean reliable = in.readBoolean();
+            byte[] last = bytes(in);
+            int lastStatus = in.readInt();
+            List<PendingInvite.Branch> branches = new ArrayList<>();
+            for (int j = 0, m = count(in); j < m; j++) {
+                if (j >= 64) {
+                    throw new IOException("more than 64 branches");
+                }
+                String bk = string(in);
+                byte[] br = bytes(in);
+                InetSocketAddress next = address(in);
+                boolean stream = in.readBoolean();
+                int status = in.readInt();
+                boolean pending = in.readBoolean();
+                if (bk == null || br == null || next == null) {
+                    throw new IOException("a branch without its key, request or next hop");
+                }
+                branches.add(new PendingInvite.Branch(bk, br, next, stream, status, pending));
+            }
+            if (key == null || request == null || first == null || upstream == null) {
+                throw new IOException("an INVITE without its key, request or caller");
+            }
+            invites.add(new PendingInvite(key, request, first, upstream, reliable, last, lastStatus, List.copyOf(branches)));
+        }
         if (in.available() > 0) {
             throw new IOException(in.available() + " bytes after the state");
         }
-        return new PbxState(dialog, nonce, counts, calls, holds, relay, trunks, dialogs);
+        return new PbxState(dialog, nonce, counts, calls, holds, relay, trunks, dialogs, invites);
     }
 
     private static int count(DataInputStream in) throws IOException {

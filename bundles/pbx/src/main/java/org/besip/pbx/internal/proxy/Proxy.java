@@ -282,6 +282,16 @@ public final class Proxy {
         return tx;
     }
 
+    /** The INVITEs forwarded and not yet answered finally, for the module's next version ({@link PendingInvite}). */
+    public List<PendingInvite> pendingInvites() {
+        return tx.handOver();
+    }
+
+    /** Carries on the INVITEs a previous version forwarded (their answers, the caller's CANCEL and retransmissions); returns how many. */
+    public int takeOver(List<PendingInvite> pending) {
+        return tx.takeOver(pending);
+    }
+
     Runnable schedule(Runnable task, long delayMs) {
         return tx.schedule(task, delayMs);
     }

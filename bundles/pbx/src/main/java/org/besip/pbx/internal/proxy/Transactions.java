@@ -286,6 +286,95 @@ final class Transactions {
         return true;
     }
 
+    /**
+     * The INVITEs in progress whose branches are plain (no provider credentials, no failover, no
+     * request of the box's own), for the next version ({@link PendingInvite}); this table keeps them
+     * and their timers, which end with the module.
+     */
+    List<PendingInvite> handOver() {
+        List<PendingInvite> out = new ArrayList<>();
+        for (Server s : servers.values()) {
+            synchronized (s) {
+                if (!s.invite || s.lastStatus >= 200 || s.cancelled || s.request == null || s.best != null || s.branches.isEmpty()) {
+                    continue;
+                }
+                List<PendingInvite.Branch> open = new ArrayList<>();
+                boolean plain = true;
+                for (Client c : s.branches) {
+                    plain &= c.challenged == null && c.failover == null && c.answered == null && c.bytes != null;
+                    if (c.status < 200) {
+                        open.add(new PendingInvite.Branch(c.key, c.bytes, c.next, c.reliable, c.status, c.cancelPending));
+                    }
+                }
+                if (plain && !open.isEmpty() && open.size() == s.branches.size()) {
+                    out.add(new PendingInvite(s.key, s.request.toBytes(), s.first.toBytes(), s.upstream, s.reliable, s.last, s.lastStatus,
+                            List.copyOf(open)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Takes over the INVITEs in progress a previous version handed: their transactions, and the
+     * branches' timers from now (Timer A and B for a branch that never answered, C for one that
+     * rang). An entry whose messages do not parse, or whose key is in use, is skipped. Returns how
+     * many were taken.
+     */
+    int takeOver(List<PendingInvite> handed) {
+        int n = 0;
+        for (PendingInvite p : handed) {
+            if (servers.size() >= MAX || servers.containsKey(p.key())) {
+                continue;
+            }
+            SipMessage request;
+            SipMessage first;
+            List<SipMessage> sent = new ArrayList<>();
+            try {
+                request = parse(p.request());
+                first = parse(p.first());
+                for (PendingInvite.Branch b : p.branches()) {
+                    sent.add(parse(b.request()));
+                }
+            } catch (org.besip.pbx.internal.sip.SipParseException e) {
+                continue;
+            }
+            Server s = new Server(p.key(), first, p.upstream(), p.reliable());
+            synchronized (s) {
+                s.request = request;
+                s.last = p.last();
+                s.lastStatus = p.lastStatus();
+                for (int i = 0; i < p.branches().size(); i++) {
+                    PendingInvite.Branch b = p.branches().get(i);
+                    String branch = b.key().substring(0, Math.max(0, b.key().lastIndexOf('|')));
+                    Client c = new Client(s, branch, sent.get(i), b.next(), b.reliable());
+                    c.status = b.status();
+                    c.cancelPending = b.cancelPending();
+                    s.branches.add(c);
+                    clients.put(c.key, c);
+                    if (c.status == 0) {
+                        if (!c.reliable) {
+                            retransmit(c, T1);
+                        }
+                        c.timeout = scheduler.schedule(() -> timeout(c), TIMEOUT_MS);
+                    } else {
+                        c.timeout = scheduler.schedule(() -> timerC(c), TIMER_C_MS);
+                    }
+                }
+                servers.put(s.key, s);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    private static SipMessage parse(byte[] b) throws org.besip.pbx.internal.sip.SipParseException {
+        if (b == null) {
+            throw new org.besip.pbx.internal.sip.SipParseException("no message");
+        }
+        return org.besip.pbx.internal.sip.SipParser.parse(b, 0, b.length);
+    }
+
     /** Opens the server transaction of a request about to be forwarded; null when the table is full. */
     Server open(String key, SipMessage request, InetSocketAddress upstream, boolean reliable) {
         sweep(scheduler.now());

@@ -16,6 +16,7 @@ import org.besip.pbx.internal.call.CallTracker;
 import org.besip.pbx.internal.call.Prepaid;
 import org.besip.pbx.internal.media.MediaRelay;
 import org.besip.pbx.internal.proxy.B2bua;
+import org.besip.pbx.internal.proxy.PendingInvite;
 import org.besip.pbx.internal.proxy.TrunkRegistration;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +56,11 @@ class PbxStateTest {
                                 null),
                         new B2bua.LegState("0f@b2b", "<sip:alice@box>;tag=0e", "<sip:bob@box>;tag=bb", "0e", "bb", "sip:bob@[::1]:5080",
                                 List.of("<sip:p1;lr>", "<sip:p2;lr>"), new InetSocketAddress("::1", 5080), true, 4, -1, 2, false,
-                                "v=0 b".getBytes(), null, "ACK".getBytes()))));
+                                "v=0 b".getBytes(), null, "ACK".getBytes()))),
+                List.of(new PendingInvite("z9hG4bKa|10.0.0.9:5070|c1@h|7|INVITE", "INVITE sip:bob@x SIP/2.0".getBytes(),
+                        "INVITE sip:bob@box SIP/2.0".getBytes(), new InetSocketAddress("127.0.0.2", 5070), false, "SIP/2.0 180".getBytes(), 180,
+                        List.of(new PendingInvite.Branch("z9hG4bKbx0|INVITE", "INVITE sip:bob@x SIP/2.0".getBytes(),
+                                new InetSocketAddress("::1", 5080), true, 180, false)))));
     }
 
     @Test
@@ -92,6 +97,18 @@ class PbxStateTest {
             assertArrayEquals(x.answer(), y.answer());
             assertArrayEquals(x.ack(), y.ack());
         }
+        PendingInvite p = s.invites().get(0);
+        PendingInvite q = back.invites().get(0);
+        assertEquals(List.of(p.key(), p.upstream(), p.reliable(), p.lastStatus()), List.of(q.key(), q.upstream(), q.reliable(), q.lastStatus()));
+        assertArrayEquals(p.request(), q.request());
+        assertArrayEquals(p.first(), q.first());
+        assertArrayEquals(p.last(), q.last());
+        PendingInvite.Branch pb = p.branches().get(0);
+        PendingInvite.Branch qb = q.branches().get(0);
+        assertEquals(List.of(pb.key(), pb.next(), pb.reliable(), pb.status(), pb.cancelPending()),
+                List.of(qb.key(), qb.next(), qb.reliable(), qb.status(), qb.cancelPending()));
+        assertArrayEquals(pb.request(), qb.request());
+        assertEquals("c1@h", Handing.callIdOf(q), "the handed INVITE's call, from its transaction key");
     }
 
     /** The sessions with their legs' streams left out (an RtpStream is compared by its statistics). */
@@ -111,10 +128,10 @@ class PbxStateTest {
     @Test
     void theFormatOfTheVersionBeforeIsReadWithoutB2buaDialogs() throws IOException {
         PbxState s = sample();
-        // without relay sessions and B2BUA dialogs, format 1 is format 2 without its last count
+        // without relay sessions, B2BUA dialogs and INVITEs, format 1 is format 2 without its last two counts
         PbxState none = new PbxState(s.dialogKey(), s.nonceKey(), s.nonceCounts(), s.calls(), s.holds(), List.of(), s.trunks(), List.of());
         byte[] v2 = none.encode();
-        byte[] v1 = Arrays.copyOf(v2, v2.length - 4); // format 1 ends where format 2's b2bua count begins
+        byte[] v1 = Arrays.copyOf(v2, v2.length - 8); // format 1 ends where format 2's b2bua and invites counts begin
         PbxState back = PbxState.decode(1, v1);
         assertEquals(s.calls(), back.calls());
         assertEquals(s.trunks(), back.trunks());

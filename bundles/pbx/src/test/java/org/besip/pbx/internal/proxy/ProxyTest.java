@@ -170,6 +170,84 @@ class ProxyTest {
         assertNotEquals(branch.all("Via").get(0), sent.get(sent.size() - 1).message().all("Via").get(0), "a new transaction, a new branch");
     }
 
+    /** The next version's proxy: the same box address and dialog key, its own (empty) transaction table, the same clock. */
+    Proxy nextVersion(List<Integer> up) {
+        Proxy next = new Proxy(location, Set.of("alice", "bob", "carol")::contains, "127.0.0.1", 5060,
+                (data, to) -> sent.add(new Sent(parse(data), to)), new Proxy.Observer() {
+                    @Override
+                    public void forwarded(SipMessage req, String trunk, org.besip.pbx.internal.call.Prepaid.Decision price,
+                            InetSocketAddress source, long now) {
+                    }
+
+                    @Override
+                    public void refused(SipMessage req, int status, InetSocketAddress source, long now) {
+                    }
+
+                    @Override
+                    public void responded(SipMessage res, long now) {
+                        up.add(res.status());
+                    }
+                }, clock);
+        next.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of("101", "bob"), true));
+        return next;
+    }
+
+    @Test
+    void aRingingInviteHandedToTheNextVersionIsCancelledThereAndItsRetransmissionAnswered() {
+        byte[] key = new byte[32];
+        proxy.key(key);
+        String invite = invite("sip:bob@127.0.0.1", "");
+        proxy.request(parse(invite), ALICE, 0);
+        SipMessage branch = sent.get(0).message();
+        proxy.response(branch.answer(180, "Ringing", "b1"));
+        List<PendingInvite> pending = proxy.pendingInvites();
+        assertEquals(1, pending.size());
+
+        List<Integer> up = new ArrayList<>();
+        Proxy next = nextVersion(up);
+        next.key(key);
+        assertEquals(1, next.takeOver(pending));
+        sent.clear();
+        assertEquals(null, next.request(parse(invite), ALICE, 0), "the caller's retransmission is a retransmission to the next version too");
+        assertEquals(List.of(180), sent.stream().map(x -> x.message().status()).toList(), "the last provisional answer again");
+        sent.clear();
+        assertEquals(200, next.request(parse(cancelOf(invite)), ALICE, 0).status(), "the CANCEL names an INVITE the next version knows");
+        SipMessage cancel = sent.stream().map(Sent::message).filter(m -> "CANCEL".equals(m.method())).findFirst()
+                .orElseThrow(() -> new AssertionError("no CANCEL to the branch: " + sent));
+        assertEquals(branch.all("Via").get(0), cancel.first("Via"), "on the branch of the INVITE the previous version sent");
+        next.response(cancel.answer(200, "OK", "b1"));
+        sent.clear();
+        next.response(branch.answer(487, "Request Terminated", "b1"));
+        assertEquals("ACK", sent.get(0).message().method(), "the 487 is ACKed hop by hop");
+        assertEquals(487, sent.get(1).message().status());
+        assertEquals(ALICE, sent.get(1).to());
+        assertEquals(List.of(487), up, "the call tracker of the next version sees the final answer");
+    }
+
+    @Test
+    void aBranchThatNeverAnsweredIsRetransmittedByTheNextVersionAndTimesOut() {
+        proxy.request(parse(invite("sip:bob@127.0.0.1", "")), ALICE, 0);
+        List<PendingInvite> pending = proxy.pendingInvites();
+        assertEquals(0, pending.get(0).branches().get(0).status());
+        clock.tasks.clear(); // the old version is gone, and its timers with it (they share this test's clock)
+        sent.clear();
+        List<Integer> up = new ArrayList<>();
+        Proxy next = nextVersion(up);
+        assertEquals(1, next.takeOver(pending));
+        clock.advance(500);
+        assertEquals(1, sent.size(), "Timer A from the takeover");
+        assertEquals("INVITE", sent.get(0).message().method());
+        clock.advance(32_000);
+        assertTrue(sent.stream().anyMatch(x -> x.message().status() == 408 && x.to().equals(ALICE)), "Timer B: 408 to the caller");
+        assertEquals(List.of(408), up);
+    }
+
+    @Test
+    void anInviteWhoseMessagesDoNotParseIsNotTakenOver() {
+        PendingInvite p = new PendingInvite("k", "garbage".getBytes(StandardCharsets.US_ASCII), new byte[0], ALICE, false, null, 0, List.of());
+        assertEquals(0, proxy.takeOver(List.of(p)));
+    }
+
     @Test
     void overUdpAnInviteIsRetransmittedUntilItRingsAndAnAnswerThatNeverComesIs408() {
         proxy.request(parse(invite("sip:bob@127.0.0.1", "")), ALICE, 0);

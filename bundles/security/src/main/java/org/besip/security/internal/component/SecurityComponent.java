@@ -32,10 +32,10 @@ import org.besip.security.internal.component.SecuritySettings.Email;
 import org.besip.security.internal.component.SecuritySettings.Settings;
 import org.besip.security.internal.block.SecurityStore;
 import org.besip.security.internal.block.SoftFaults;
-import org.besip.security.internal.capture.WireCapture;
+import org.besip.security.internal.capture.CaptureControl;
 import org.besip.security.internal.engine.Engine;
-import org.besip.security.internal.firewall.Firewall;
-import org.besip.security.internal.firewall.NftablesFirewall;
+import org.besip.security.internal.firewall.Enforcement;
+import org.besip.security.internal.mail.Report;
 import org.besip.security.internal.mail.SmtpClient;
 import org.besip.security.internal.rules.AddressSet;
 import org.besip.security.internal.rules.RuleParser;
@@ -88,14 +88,10 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
     private final AtomicLong alerts = new AtomicLong();
     private final AtomicLong lostTasks = new AtomicLong();
     private volatile Settings settings;
-    private volatile Firewall firewall = Firewall.NONE;
-    private WireCapture capture;
-    private String captureKey = "";
-    private String firewallMode = "";
-    /** Whether a table left in the kernel by an earlier instance was looked for (once, on the worker). */
-    private boolean staleChecked;
-    /** auto mode and no block yet: the kernel backend is opened with the first block (worker thread only). */
-    private boolean kernelPending;
+    /** The kernel backend of the blocks (worker thread only). */
+    private final Enforcement enforcement = new Enforcement();
+    /** Wire capture as configured (worker thread). */
+    private final CaptureControl capture = new CaptureControl(this::wire);
     private SecurityStore store;
     private ThreadPoolExecutor worker;
     private ScheduledExecutorService ticker;
@@ -140,9 +136,9 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
                 onUnblocked(b, why);
             }
         });
-        submit(() -> useFirewall(settings.firewall()));
+        submit(() -> enforcement.use(settings.firewall(), blocks.active(System.currentTimeMillis()), System.currentTimeMillis()));
         Settings first = settings;
-        submit(() -> useCapture(first));
+        submit(() -> capture.use(first.captureInterfaces(), first.captureFilter()));
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "security-ticker");
             t.setDaemon(true);
@@ -201,18 +197,12 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
         if (!shutdown) {
             handover.leave(SecurityState.VERSION, new SecurityState(soft.counters(), settings.engine().counters()).encode());
         }
-        if (shutdown) {
-            firewall.close(); // the box shuts down: the blocks stay saved, the next boot puts them back (kernel included)
-        } else if (firewall != Firewall.NONE) {
-            // an upgrade, a disable: the kernel's blocks stay in force (each with its timeout) until the next start takes them
-            // over, so nothing blocked gets through while no version inspects
+        // at a shutdown the blocks stay saved and the next boot puts them back (kernel included); at an upgrade or a disable
+        // the kernel's blocks stay in force (each with its timeout) until the next start takes them over
+        if (enforcement.stop(shutdown)) {
             LOG.info("security: the kernel's blocks stay in force for the module's next start");
         }
-        firewall = Firewall.NONE;
-        if (capture != null) {
-            capture.close();
-            capture = null;
-        }
+        capture.close();
     }
 
     // ---- inspection ----
@@ -286,15 +276,12 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
 
     private void onBlocked(Blocklist.Block b) {
         submit(() -> {
-            if (kernelPending) {
-                firewallMode = "";
-                useFirewall("auto"); // the first block: now the kernel backend, with this block in it
-            }
-            long seconds = b.untilMs() == 0 ? 0 : Math.max(1, (b.untilMs() - System.currentTimeMillis() + 999) / 1000);
+            long now = System.currentTimeMillis();
+            long seconds = b.untilMs() == 0 ? 0 : Math.max(1, (b.untilMs() - now + 999) / 1000);
+            enforcement.block(b, blocks.active(now), now); // in auto mode the first block opens the kernel backend
             LOG.warn("BLOCKED {} for {} ({}, sid {}) via {}", b.address().getHostAddress(), seconds == 0 ? "ever" : seconds + " s", b.reason(),
-                    b.sid(), firewall.name().equals("none") ? "the application" : "the application and " + firewall.name());
+                    b.sid(), enforcement.where());
             store.saveBlock(b);
-            firewall.block(b.address(), seconds);
             Map<String, Object> p = new HashMap<>();
             p.put(Topics.PROP_SOURCE, b.address().getHostAddress());
             p.put("until", b.untilMs());
@@ -310,7 +297,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
         submit(() -> {
             LOG.info("UNBLOCKED {} ({})", b.address().getHostAddress(), why);
             store.deleteBlock(b.address());
-            firewall.unblock(b.address());
+            enforcement.unblock(b.address());
             post(Topics.SECURITY_UNBLOCKED, Map.of(Topics.PROP_SOURCE, b.address().getHostAddress(), "reason", why));
             store.saveAlert(new SecurityStore.Alert(System.currentTimeMillis(), b.sid(), b.reason(), "unblock", b.address().getHostAddress(),
                     "", "unblock (" + why + ")"));
@@ -451,8 +438,8 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
         settings = s;
         blocks.whitelist(s.whitelist());
         soft.policy(s.soft());
-        submit(() -> useFirewall(s.firewall()));
-        submit(() -> useCapture(s));
+        submit(() -> enforcement.use(s.firewall(), blocks.active(System.currentTimeMillis()), System.currentTimeMillis()));
+        submit(() -> capture.use(s.captureInterfaces(), s.captureFilter()));
         LOG.info("security: {} rules active, whitelist {} entries, firewall {}", s.engine().size(), s.whitelist().size(), s.firewall());
     }
 
@@ -474,30 +461,12 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
         }
         long now = System.currentTimeMillis();
         long since = lastReportMs;
-        List<SecurityStore.Alert> list = store.alertsSince(since, 500);
+        List<SecurityStore.Alert> list = store.alertsSince(since, Report.MAX_ALERTS);
         if (list.isEmpty() && !evenIfQuiet) {
             return 0;
         }
         List<Blocklist.Block> active = blocks.active(now);
-        java.time.format.DateTimeFormatter t = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
-                .withZone(java.time.ZoneOffset.UTC);
-        StringBuilder body = new StringBuilder();
-        body.append("besip security report, ").append(t.format(java.time.Instant.ofEpochMilli(since))).append(" to ")
-                .append(t.format(java.time.Instant.ofEpochMilli(now))).append("\n\n");
-        body.append(list.size()).append(list.size() == 500 ? "+" : "").append(" alerts:\n");
-        for (SecurityStore.Alert a : list) {
-            body.append(t.format(java.time.Instant.ofEpochMilli(a.atMs()))).append("  [1:").append(a.sid()).append("] ").append(a.msg())
-                    .append("  ").append(a.source()).append(a.destination().isEmpty() ? "" : " -> " + a.destination()).append("  ")
-                    .append(a.action()).append('\n');
-        }
-        body.append("\n").append(active.size()).append(" blocks in force:\n");
-        for (Blocklist.Block b : active) {
-            body.append(b.address().getHostAddress()).append("  ")
-                    .append(b.untilMs() == 0 ? "until unblocked" : "until " + t.format(java.time.Instant.ofEpochMilli(b.untilMs())))
-                    .append("  ").append(b.reason()).append('\n');
-        }
-        SmtpClient.send(e.server(), e.from(), e.to(), "besip security: " + list.size() + " alerts, " + active.size() + " blocks in force",
-                body.toString());
+        SmtpClient.send(e.server(), e.from(), e.to(), Report.subject(list, active), Report.body(since, now, list, active));
         lastReportMs = now;
         LOG.info("security: report with {} alerts sent to {}", list.size(), e.to());
         return list.size();
@@ -535,87 +504,9 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
         }
     }
 
-    /** Starts, restarts or stops wire capture (on the worker) when its interfaces or filter change. */
-    private void useCapture(Settings s) {
-        String key = s.captureInterfaces() + "|" + s.captureFilter();
-        if (key.equals(captureKey)) {
-            return;
-        }
-        captureKey = key;
-        if (capture != null) {
-            capture.close();
-            capture = null;
-        }
-        if (s.captureInterfaces().isEmpty()) {
-            return;
-        }
-        try {
-            capture = new WireCapture(s.captureInterfaces(), s.captureFilter(), this::wire);
-            LOG.info("security: capturing on {} ({})", s.captureInterfaces(), s.captureFilter());
-        } catch (org.pcap4j.core.PcapNativeException | UnsatisfiedLinkError | RuntimeException e) {
-            LOG.error("security: no wire capture on {}: {} (needs libpcap and root or CAP_NET_RAW)", s.captureInterfaces(), e.getMessage());
-        }
-    }
-
     /** Packets seen by wire capture, or -1 when it is off. */
     public long captured() {
-        WireCapture c = capture;
-        return c == null ? -1 : c.packets();
-    }
-
-    /** Switches the kernel backend (on the worker); the blocks in force are put into the new one. */
-    private void useFirewall(String mode) {
-        if (mode.equals(firewallMode)) {
-            return;
-        }
-        if (mode.equals("auto") && blocks.active(System.currentTimeMillis()).isEmpty()) {
-            // nothing to enforce yet: nft is looked for when the first block comes (nothing spawned at boot)
-            Firewall old = firewall;
-            firewall = Firewall.NONE;
-            firewallMode = mode;
-            kernelPending = true;
-            old.close();
-            removeStale();
-            LOG.info("security: blocks enforced in the application, and in the kernel (nftables) from the first block where nft is usable");
-            return;
-        }
-        kernelPending = false;
-        Firewall next = Firewall.NONE;
-        if (!mode.equals("none")) {
-            try {
-                next = NftablesFirewall.open(List.of("nft"));
-            } catch (IOException e) {
-                if (mode.equals("nftables")) {
-                    LOG.error("security: nftables requested but unavailable ({}); blocking in the application only", e.getMessage());
-                } else {
-                    LOG.info("security: nftables unavailable ({}); blocking in the application only", e.getMessage());
-                }
-            }
-        }
-        Firewall old = firewall;
-        firewall = next;
-        firewallMode = mode;
-        if (old != next) {
-            old.close();
-        }
-        if (next == Firewall.NONE) {
-            removeStale();
-        }
-        long now = System.currentTimeMillis();
-        for (Blocklist.Block b : blocks.active(now)) {
-            next.block(b.address(), b.untilMs() == 0 ? 0 : Math.max(1, (b.untilMs() - now + 999) / 1000));
-        }
-        LOG.info("security: blocks enforced in {}", next.name().equals("none") ? "the application" : "the application and " + next.name());
-    }
-
-    /** Drops the kernel table of an instance that did not stop, which would otherwise go on blocking (on the worker). */
-    private void removeStale() {
-        if (!staleChecked) {
-            staleChecked = true;
-            if (NftablesFirewall.removeStale(List.of("nft"))) {
-                LOG.info("security: removed the nftables table an earlier instance left behind");
-            }
-        }
+        return capture.packets();
     }
 
     /** The error path of an RPC's input leaf, or null for the page. */
@@ -674,7 +565,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
 
     @Override
     public String firewallName() {
-        return firewall.name();
+        return enforcement.name();
     }
 
     @Override
