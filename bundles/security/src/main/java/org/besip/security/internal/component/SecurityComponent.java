@@ -2,9 +2,7 @@ package org.besip.security.internal.component;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -24,9 +22,6 @@ import org.besip.core.api.config.ConfigRejectedException;
 import org.besip.core.api.event.Topics;
 import org.besip.core.api.storage.DataStores;
 import org.besip.core.api.traffic.PeerDirectory;
-import org.besip.core.api.traffic.TrafficInspector;
-import org.besip.core.api.traffic.Transport;
-import org.besip.core.api.traffic.Verdict;
 import org.besip.security.internal.block.Blocklist;
 import org.besip.security.internal.component.SecuritySettings.Email;
 import org.besip.security.internal.component.SecuritySettings.Settings;
@@ -34,6 +29,7 @@ import org.besip.security.internal.block.SecurityStore;
 import org.besip.security.internal.block.SoftFaults;
 import org.besip.security.internal.capture.CaptureControl;
 import org.besip.security.internal.engine.Engine;
+import org.besip.security.internal.engine.Inspection;
 import org.besip.security.internal.firewall.Enforcement;
 import org.besip.security.internal.mail.Report;
 import org.besip.security.internal.mail.SmtpClient;
@@ -52,17 +48,19 @@ import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 
 /**
- * The security module: the {@link TrafficInspector} the PBX asks for every inbound message (a
- * blocked source is dropped first thing, one hash lookup; then the rules), SnortSam-style blocks
+ * The security module: the judgement ({@link Inspection}, through {@link Guard} for the
+ * {@link SecurityInspector} the PBX asks for every inbound message and the
+ * {@link SoftFaultListener}: a blocked source is dropped first thing, one hash lookup; then the
+ * rules), SnortSam-style blocks
  * with a whitelist, enforced in the application and, where the box allows it, in the kernel
  * (nftables), soft-fault blocking from {@code besip/pbx/auth/FAILED} and
  * {@code besip/netconf/auth/FAILED}, and for every alert and block an EventAdmin event (which
  * NETCONF turns into a notification), a log line and a row in SQLite. Blocks are saved with their
  * expiry and put back when the module starts again (restart, update, re-enable).
  */
-@Component(service = { TrafficInspector.class, ConfigApplier.class, SecurityView.class, SoftFaultListener.Sink.class },
-        property = ConfigApplier.YANG_MODULE + "=besip-security", immediate = true)
-public class SecurityComponent implements TrafficInspector, ConfigApplier, SecurityView, SoftFaultListener.Sink {
+@Component(service = { ConfigApplier.class, SecurityView.class, Guard.class }, property = ConfigApplier.YANG_MODULE + "=besip-security",
+        immediate = true)
+public class SecurityComponent implements ConfigApplier, SecurityView, Guard {
 
     static final String NS = SecuritySettings.NS;
     private static final Logger LOG = LoggerFactory.getLogger(SecurityComponent.class);
@@ -84,14 +82,17 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
     private final Blocklist blocks = new Blocklist();
     private final SoftFaults soft = new SoftFaults();
     private final Map<Long, Settings> prepared = new ConcurrentHashMap<>();
-    private final AtomicLong dropped = new AtomicLong();
-    private final AtomicLong alerts = new AtomicLong();
+    /** The judgement of each packet and soft fault, over the rules in force. */
+    private final Inspection inspection = new Inspection(blocks, soft, () -> this.settings.engine(), this::trunk, a -> {
+        PeerDirectory pd = peers;
+        return pd != null && pd.hasBinding(a);
+    }, this::alert);
     private final AtomicLong lostTasks = new AtomicLong();
     private volatile Settings settings;
     /** The kernel backend of the blocks (worker thread only). */
     private final Enforcement enforcement = new Enforcement();
     /** Wire capture as configured (worker thread). */
-    private final CaptureControl capture = new CaptureControl(this::wire);
+    private final CaptureControl capture = new CaptureControl(p -> inspection.wire(p, System.currentTimeMillis()));
     private SecurityStore store;
     private ThreadPoolExecutor worker;
     private ScheduledExecutorService ticker;
@@ -208,57 +209,12 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
     // ---- inspection ----
 
     @Override
-    public Verdict inspect(InetSocketAddress source, Transport transport, ByteBuffer message) {
-        return inspect(source, null, transport, message);
+    public Inspection inspection() {
+        return inspection;
     }
 
-    @Override
-    public Verdict inspect(InetSocketAddress source, InetSocketAddress local, Transport transport, ByteBuffer message) {
-        long now = System.currentTimeMillis();
-        InetAddress src = source.getAddress();
-        if (blocks.blocked(src, now)) {
-            dropped.incrementAndGet();
-            return Verdict.DROP;
-        }
-        byte[] data = new byte[message.remaining()];
-        message.get(data);
-        InetAddress dst = local == null || local.getAddress().isAnyLocalAddress() ? null : local.getAddress();
-        PeerDirectory pd = peers;
-        boolean authenticated = pd != null && pd.hasBinding(src) && carriesCredentials(data, data.length);
-        boolean drop = judge(new Engine.Packet(src, source.getPort(), dst, local == null ? 0 : local.getPort(),
-                transport == Transport.UDP ? "udp" : "tcp", data, data.length, -1, authenticated), now);
-        if (drop) {
-            dropped.incrementAndGet();
-        }
-        return drop ? Verdict.DROP : Verdict.ACCEPT;
-    }
-
-    /** Runs the rules over a packet, raises its alerts and blocks; whether the packet itself is to be dropped. */
-    private boolean judge(Engine.Packet p, long now) {
-        Engine.Result r = settings.engine().evaluate(p, now);
-        boolean drop = r.drop();
-        for (Engine.Event e : r.events()) {
-            alert(e.rule().sid(), e.rule().rev(), e.rule().msg(), e.rule().classtype(), p.src().getHostAddress(),
-                    p.dst() == null ? "" : p.dst().getHostAddress() + ":" + p.dstPort(), e.rule().action().name().toLowerCase(), now);
-            InetAddress target = e.blockTarget();
-            if (target != null && !trunk(target) && blocks.block(target, e.rule().fwsam().seconds(), e.rule().msg(), e.rule().sid(), now) != null
-                    && target.equals(p.src())) {
-                drop = true;
-            }
-        }
-        return drop;
-    }
-
-    /** A packet from wire capture: what the PBX never sees. A source already blocked is not judged again. */
-    private void wire(Engine.Packet p) {
-        long now = System.currentTimeMillis();
-        if (!blocks.blocked(p.src(), now)) {
-            judge(p, now);
-        }
-    }
-
+    /** An alert of the inspection: a log line, an event and a row, on the worker. */
     private void alert(long sid, int rev, String msg, String classtype, String source, String destination, String action, long now) {
-        alerts.incrementAndGet();
         submit(() -> {
             LOG.warn("ALERT [1:{}:{}] {} [Classification: {}] {} -> {}", sid, rev, msg, classtype, source, destination);
             Map<String, Object> p = new HashMap<>();
@@ -330,69 +286,10 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
         }
     }
 
-    // ---- soft faults ----
-
-    @Override
-    public void failed(InetAddress a, String what, long now) {
-        if (trunk(a)) {
-            return; // a provider's failures are the operator's configuration to fix, not an attack to block
-        }
-        int n = soft.failed(a, now);
-        if (n > 0) {
-            SoftFaults.Policy p = soft.policy();
-            String msg = "soft faults: " + n + " " + what + " authentication failures in " + p.windowS() + " s";
-            alert(0, 1, msg, "soft-fault", a.getHostAddress(), "", "block", now);
-            blocks.block(a, p.blockS(), msg, 0, now);
-        }
-    }
-
     /** Whether {@code a} is one of the PBX's trunks: never blocked, like the whitelist. */
     private boolean trunk(InetAddress a) {
         PeerDirectory pd = peers;
         return pd != null && pd.isTrunk(a);
-    }
-
-    private static final byte[] AUTHORIZATION = "authorization".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] PROXY_AUTHORIZATION = "proxy-authorization".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[][] CREDENTIAL_HEADERS = { AUTHORIZATION, PROXY_AUTHORIZATION };
-
-    /**
-     * Whether a SIP message carries credentials: an Authorization or Proxy-Authorization header
-     * (any case, spaces before the colon) in its head, the first 8 KiB at most. Reads the bytes in
-     * place: it runs for every packet from a source with a binding.
-     */
-    private static int lower(byte b) {
-        return b >= 'A' && b <= 'Z' ? b + 32 : b;
-    }
-
-    static boolean carriesCredentials(byte[] data, int length) {
-        int end = Math.min(length, 8192);
-        for (int i = 0; i < end; i++) {
-            if (data[i] != '\n') {
-                continue;
-            }
-            int h = i + 1;
-            if (h < end && (data[h] == '\r' || data[h] == '\n')) {
-                return false; // the blank line: the head is over
-            }
-            for (byte[] name : CREDENTIAL_HEADERS) {
-                int k = h;
-                int n = 0;
-                while (n < name.length && k < end && lower(data[k]) == name[n]) {
-                    k++;
-                    n++;
-                }
-                if (n == name.length) {
-                    while (k < end && (data[k] == ' ' || data[k] == '\t')) {
-                        k++;
-                    }
-                    if (k < end && data[k] == ':') {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
     }
 
     /** An IP literal, or null; never a name lookup. */
@@ -531,7 +428,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
 
     @Override
     public long alerts() {
-        return alerts.get();
+        return inspection.alerts();
     }
 
     @Override
@@ -570,7 +467,7 @@ public class SecurityComponent implements TrafficInspector, ConfigApplier, Secur
 
     @Override
     public long dropped() {
-        return dropped.get();
+        return inspection.dropped();
     }
 
     /** Blocks an address by hand, from the RPC {@code rpc} or (null) the page: the same checks for both. */

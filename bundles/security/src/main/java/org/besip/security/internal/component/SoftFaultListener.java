@@ -17,21 +17,16 @@ import org.osgi.service.event.EventHandler;
         EventConstants.EVENT_TOPIC + "=" + Topics.NETCONF_AUTH_FAILED })
 public class SoftFaultListener implements EventHandler {
 
-    /** Where a failure is counted (the module's engine). */
-    public interface Sink {
-        /** An authentication failure from {@code source} over {@code what} (SIP, NETCONF) at {@code nowMs}. */
-        void failed(InetAddress source, String what, long nowMs);
-    }
-
+    /** Where a failure is counted: the module's inspection. */
     @Reference
-    private Sink sink;
+    private Guard guard;
 
     @Override
     public void handleEvent(Event event) {
         Object source = event.getProperty(Topics.PROP_SOURCE);
         InetAddress a = SecurityComponent.literal(source == null ? null : source.toString());
         if (a != null) {
-            sink.failed(a, event.getTopic().equals(Topics.PBX_AUTH_FAILED) ? "SIP" : "NETCONF", System.currentTimeMillis());
+            guard.inspection().failed(a, event.getTopic().equals(Topics.PBX_AUTH_FAILED) ? "SIP" : "NETCONF", System.currentTimeMillis());
         }
     }
 }

@@ -12,7 +12,7 @@ class CredentialsTest {
 
     static boolean carries(String message) {
         byte[] b = message.getBytes(StandardCharsets.UTF_8);
-        return SecurityComponent.carriesCredentials(b, b.length);
+        return org.besip.security.internal.engine.Inspection.carriesCredentials(b, b.length);
     }
 
     @Test
