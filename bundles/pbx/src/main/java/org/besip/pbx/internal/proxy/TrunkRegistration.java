@@ -10,8 +10,6 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.sip.SipMessage;
@@ -40,7 +38,6 @@ public final class TrunkRegistration implements AutoCloseable {
     static final long RETRY_MS = 60_000;
     static final int RETRANSMITS = 8;
     private static final Logger LOG = LoggerFactory.getLogger(TrunkRegistration.class);
-    private static final Pattern EXPIRES = Pattern.compile(";\\s*expires\\s*=\\s*(\\d+)", Pattern.CASE_INSENSITIVE);
 
     /**
      * A registration in force, as the module's next version takes it on: the same Call-ID and
@@ -216,9 +213,9 @@ public final class TrunkRegistration implements AutoCloseable {
         String me = "@" + host + ":" + port;
         for (String contact : res.all("Contact")) {
             if (contact.contains(me)) {
-                Matcher m = EXPIRES.matcher(contact.substring(Math.max(0, contact.indexOf('>'))));
-                if (m.find()) {
-                    return (int) Math.min(Integer.MAX_VALUE, Long.parseLong(m.group(1)));
+                int e = org.besip.pbx.internal.sip.NameAddr.parse(contact).expires(-1);
+                if (e >= 0) {
+                    return e;
                 }
             }
         }

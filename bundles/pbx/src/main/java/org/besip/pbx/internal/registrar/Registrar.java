@@ -5,12 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.besip.pbx.internal.auth.DigestAuthenticator;
 import org.besip.pbx.internal.auth.DigestAuthenticator.Outcome;
 import org.besip.pbx.internal.auth.DigestAuthenticator.Secret;
+import org.besip.pbx.internal.sip.NameAddr;
 import org.besip.pbx.internal.sip.SipMessage;
 
 /**
@@ -26,8 +25,6 @@ public final class Registrar {
 
     public static final int MIN_EXPIRES = 60;
     public static final int MAX_EXPIRES = 3600;
-    private static final Pattern URI = Pattern.compile("<([^>]*)>|^\\s*([^;\\s]+)");
-    private static final Pattern EXPIRES_PARAM = Pattern.compile(";\\s*expires\\s*=\\s*(\\d+)", Pattern.CASE_INSENSITIVE);
 
     private final DigestAuthenticator digest;
     private final Function<String, Secret> users;
@@ -82,8 +79,7 @@ public final class Registrar {
             if (uri == null) {
                 return new Result(req.answer(400, "Bad Contact", toTag), null);
             }
-            Matcher m = EXPIRES_PARAM.matcher(c.substring(c.indexOf('>') + 1));
-            int expires = m.find() ? parseInt(m.group(1), defaultExpires) : defaultExpires;
+            int expires = NameAddr.parse(c).expires(defaultExpires);
             if (expires > 0 && expires < MIN_EXPIRES) {
                 SipMessage r = req.answer(423, "Interval Too Brief", toTag);
                 r.headers().add(new SipMessage.Header("Min-Expires", String.valueOf(MIN_EXPIRES)));
@@ -92,8 +88,7 @@ public final class Registrar {
         }
         for (String c : contacts) {
             String uri = uri(c);
-            Matcher m = EXPIRES_PARAM.matcher(c.substring(c.indexOf('>') + 1));
-            int expires = Math.min(MAX_EXPIRES, m.find() ? parseInt(m.group(1), defaultExpires) : defaultExpires);
+            int expires = Math.min(MAX_EXPIRES, NameAddr.parse(c).expires(defaultExpires));
             if (expires == 0) {
                 location.remove(aor, uri);
             } else if (!location.put(new Binding(aor, uri, now + expires * 1000L, req.first("Call-ID"), cseq(req.first("CSeq")),
@@ -130,12 +125,8 @@ public final class Registrar {
     }
 
     static String uri(String contact) {
-        Matcher m = URI.matcher(contact);
-        if (!m.find()) {
-            return null;
-        }
-        String u = m.group(1) != null ? m.group(1) : m.group(2);
-        return u != null && u.matches("sips?:.+") ? u : null;
+        NameAddr n = NameAddr.parse(contact);
+        return n != null && n.sip() ? n.uri() : null;
     }
 
     private static int parseInt(String s, int fallback) {

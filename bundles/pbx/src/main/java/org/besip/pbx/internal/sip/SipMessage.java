@@ -111,17 +111,10 @@ public final class SipMessage {
         return response(status, reason, h, new byte[0]);
     }
 
-    private static final java.util.regex.Pattern TAG = java.util.regex.Pattern.compile(";\\s*tag=([^;\\s>]+)",
-            java.util.regex.Pattern.CASE_INSENSITIVE);
-
     /** The tag parameter of a From or To value (after the name-addr), or null. */
     public static String tag(String nameAddr) {
-        if (nameAddr == null) {
-            return null;
-        }
-        int gt = nameAddr.lastIndexOf('>');
-        java.util.regex.Matcher m = TAG.matcher(gt >= 0 ? nameAddr.substring(gt) : nameAddr);
-        return m.find() ? m.group(1) : null;
+        NameAddr n = NameAddr.parse(nameAddr);
+        return n == null ? null : n.tag();
     }
 
     /**
@@ -129,12 +122,8 @@ public final class SipMessage {
      * without the header parameters that follow it (RFC 3261 §20).
      */
     public static String addrSpec(String value) {
-        if (value == null) {
-            return null;
-        }
-        int lt = value.indexOf('<');
-        int gt = lt < 0 ? -1 : value.indexOf('>', lt);
-        return gt > lt ? value.substring(lt + 1, gt).trim() : value.split(";")[0].trim();
+        NameAddr n = NameAddr.parse(value);
+        return n == null ? null : n.uri();
     }
 
     /** The message on the wire, with a Content-Length that matches the body. */
