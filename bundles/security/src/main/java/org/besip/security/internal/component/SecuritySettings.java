@@ -49,8 +49,6 @@ final class SecuritySettings {
         static final Email OFF = new Email(false, List.of(), "besip@localhost", null, 60);
     }
 
-    static final String DEFAULT_CAPTURE_FILTER = "(udp or tcp) and not dst port 5060";
-
     /**
      * What {@code sec} (null: nothing configured yet) asks for, with the shipped rules (unless
      * switched off) and the operator's rule files, or why it cannot run. Problems of the shipped
@@ -64,7 +62,7 @@ final class SecuritySettings {
         }
         List<RuleParser.Problem> problems = new ArrayList<>();
         Map<Long, Rule> rules = new LinkedHashMap<>();
-        if (sec == null || !"false".equals(TREE.text(sec, "default-rules"))) {
+        if (sec == null || TREE.bool(sec, "default-rules")) {
             RuleParser.Result shipped = new RuleParser(vars).parse(shippedRules(), SHIPPED);
             for (RuleParser.Problem p : shipped.problems()) {
                 if (sec != null && p.message().startsWith("undefined variable")) {
@@ -108,42 +106,45 @@ final class SecuritySettings {
                 throw new ConfigRejectedException("/sec:security/sec:whitelist", e.getMessage());
             }
         }
+        Engine engine = new Engine(List.copyOf(rules.values()));
+        if (sec == null) { // before the first configuration (the moment between activation and the first commit): rules and whitelist
+            return new Settings(engine, List.copyOf(problems), whitelist, UNCONFIGURED.soft(), UNCONFIGURED.firewall(),
+                    UNCONFIGURED.retentionDays(), List.of(), UNCONFIGURED.captureFilter(), Email.OFF);
+        }
+        // every leaf below has its default in besip-security.yang, which prepare receives filled in
         Element sf = TREE.child(sec, "soft-faults");
-        SoftFaults.Policy d = SoftFaults.Policy.DEFAULT;
-        SoftFaults.Policy policy = sf == null ? d : new SoftFaults.Policy(!"false".equals(TREE.text(sf, "enabled")),
-                intOr(TREE.text(sf, "failures"), d.failures()), intOr(TREE.text(sf, "window"), d.windowS()), intOr(TREE.text(sf, "block-duration"), (int) d.blockS()));
-        String fw = sec == null || TREE.text(sec, "firewall") == null ? "auto" : TREE.text(sec, "firewall");
-        int retention = sec == null ? 30 : intOr(TREE.text(sec, "alert-retention"), 30);
+        SoftFaults.Policy policy = new SoftFaults.Policy(TREE.bool(sf, "enabled"), TREE.integer(sf, "failures"), TREE.integer(sf, "window"),
+                TREE.number(sf, "block-duration"));
         Element cap = TREE.child(sec, "capture");
         List<String> interfaces = TREE.children(cap, "interface").stream().map(e -> e.getTextContent().trim()).toList();
-        String filter = cap == null || TREE.text(cap, "filter") == null ? DEFAULT_CAPTURE_FILTER : TREE.text(cap, "filter");
-        return new Settings(new Engine(List.copyOf(rules.values())), List.copyOf(problems), whitelist, policy, fw, retention, interfaces,
-                filter, email(TREE.child(sec, "email")));
+        return new Settings(engine, List.copyOf(problems), whitelist, policy, TREE.required(sec, "firewall"), TREE.integer(sec, "alert-retention"),
+                interfaces, TREE.required(cap, "filter"), email(TREE.child(sec, "email")));
     }
 
+    /**
+     * What runs between the module's activation and its first configuration (milliseconds: the
+     * NETCONF server hands every applier its configuration as it registers): the shipped rules, no
+     * capture, no report. Its figures are besip-security.yang's defaults (SecuritySettingsTest
+     * holds them against the YANG module's text).
+     */
+    static final Settings UNCONFIGURED = new Settings(new Engine(List.of()), List.of(), List.of(), SoftFaults.Policy.DEFAULT, "auto", 30,
+            List.of(), "(udp or tcp) and not dst port 5060", Email.OFF);
+
     private static Email email(Element e) throws ConfigRejectedException {
-        if (e == null) {
-            return Email.OFF;
-        }
         List<String> to = TREE.children(e, "to").stream().map(x -> x.getTextContent().trim()).toList();
         String server = TREE.text(e, "server");
-        boolean enabled = "true".equals(TREE.text(e, "enabled"));
+        boolean enabled = TREE.bool(e, "enabled");
         if (enabled && (server == null || to.isEmpty())) {
             throw new ConfigRejectedException("/sec:security/sec:email", "an enabled e-mail report needs a server and at least one recipient (to)");
         }
-        SmtpClient.Security security = switch (String.valueOf(TREE.text(e, "security"))) {
+        SmtpClient.Security security = switch (TREE.required(e, "security")) {
             case "tls" -> SmtpClient.Security.TLS;
             case "none" -> SmtpClient.Security.NONE;
             default -> SmtpClient.Security.STARTTLS;
         };
-        String from = TREE.text(e, "from") == null ? "besip@localhost" : TREE.text(e, "from");
-        return new Email(enabled, to, from, server == null ? null
-                : new SmtpClient.Server(server, intOr(TREE.text(e, "port"), 587), security, TREE.text(e, "username"), TREE.text(e, "password"), 10_000),
-                intOr(TREE.text(e, "interval"), 60));
-    }
-
-    private static int intOr(String v, int d) {
-        return v == null ? d : Integer.parseInt(v);
+        return new Email(enabled, to, TREE.required(e, "from"), server == null ? null
+                : new SmtpClient.Server(server, TREE.integer(e, "port"), security, TREE.text(e, "username"), TREE.text(e, "password"), 10_000),
+                TREE.integer(e, "interval"));
     }
 
     static String shippedRules() {
