@@ -141,6 +141,54 @@ class ModuleSwapIT {
     }
 
     /**
+     * A call still ringing while pbx is upgraded: its INVITE transaction goes to the new version
+     * (PendingInvite), so the caller's CANCEL after the upgrade is answered 200 and reaches the
+     * ringing callee on the branch the old version sent, whose 487 comes back to the caller; the
+     * CDR says the call was cancelled, not interrupted.
+     */
+    @Test
+    void aRingingCallIsCancelledAfterAnUpgrade() throws Exception {
+        try (BesipProcess box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort())) {
+            NetconfIT.pbxUsers(box, work, 2);
+            MonitoringIT.awaitLog(box, "SIP proxy as 127.0.0.1:" + box.sipPort());
+            int phone = B2buaIT.registerUser0(box, work);
+            Path calleeLog = work.resolve("callee-messages.log");
+            Process callee = new ProcessBuilder("sipp", "-sf", Path.of("../bundles/pbx/src/test/resources/sipp/uas-cancelled.xml").toAbsolutePath()
+                    .toString(), "-i", "127.0.0.1", "-p", String.valueOf(phone), "-m", "1", "-trace_msg", "-message_file", calleeLog.toString(),
+                    "-nostdin", "-timeout", "60s").directory(work.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("callee.txt").toFile())
+                    .start();
+            try {
+                BesipProcess.awaitUdpListener(phone);
+                Files.writeString(work.resolve("caller.csv"), "SEQUENTIAL\nuser1;[authentication username=user1 password="
+                        + NetconfIT.USER_PASSWORD + "]\n");
+                Process caller = new ProcessBuilder("sipp", "-sf", Path.of("src/test/resources/sipp/uac-auth-cancel.xml").toAbsolutePath().toString(),
+                        "-inf", work.resolve("caller.csv").toString(), "-s", "user0", "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.2", "-p",
+                        String.valueOf(BesipProcess.freeUdpAndTcpPort()), "-m", "1", "-nostdin", "-timeout", "60s", "-recv_timeout", "20000")
+                        .directory(work.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("caller.txt").toFile()).start();
+                long deadline = System.currentTimeMillis() + 20_000;
+                while (!(Files.exists(calleeLog) && Files.readString(calleeLog).contains("INVITE sip:")) && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(50); // the callee rings: the caller waits 6 s before it gives up
+                }
+                assertTrue(Files.readString(calleeLog).contains("INVITE sip:"), "the callee was rung:\n" + box.diagnostics());
+                var r = box.postJar("action=upgrade&module=pbx", nextRelease(work));
+                assertEquals(200, r.statusCode(), r.body());
+                MonitoringIT.awaitLog(box, "took over 1 of 1 INVITE transactions in progress from the previous version");
+                assertTrue(caller.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, caller.exitValue(), "the CANCEL was answered 200 and the INVITE 487:\n" + Files.readString(work.resolve("caller.txt"))
+                        + box.diagnostics());
+                assertTrue(callee.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, callee.exitValue(), "the callee got the CANCEL and the ACK of its 487:\n" + Files.readString(work.resolve("callee.txt")));
+            } finally {
+                callee.destroyForcibly();
+            }
+            var cdrs = box.get("besip-pbx.csv", "admin", box.password()).body();
+            System.out.println("CDR of the call cancelled after the upgrade:\n" + cdrs);
+            assertFalse(cdrs.contains(",interrupted,"), cdrs);
+            assertEquals(1, cdrs.lines().filter(l -> l.contains(",cancelled,")).count(), cdrs);
+        }
+    }
+
+    /**
      * One relayed call in {@code mode} with audio both ways, pbx upgraded while it flows; the
      * call completes, the log says {@code tookOver}; returns the call's CDR (answered, 19 columns,
      * its duration the call's).
