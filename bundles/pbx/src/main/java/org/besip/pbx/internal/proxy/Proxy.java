@@ -388,7 +388,8 @@ public final class Proxy {
 
     /** Whether a URI asks for TCP ({@code ;transport=tcp}, RFC 3261 §19.1.1). */
     static boolean tcp(String uri) {
-        return uri.toLowerCase(Locale.ROOT).matches("(?s)[^>]*;transport=tcp(?:[;>?].*)?");
+        SipUri u = SipUri.parse(uri);
+        return u != null && "tcp".equalsIgnoreCase(u.param("transport"));
     }
 
     /**

@@ -12,8 +12,13 @@ import java.util.Locale;
  * @param user the user part as written (case kept: numbers, {@code +}), or null
  * @param host as written, brackets of an IPv6 reference removed
  * @param port the port, or -1 when the URI names none
+ * @param params the URI parameters after host and port ({@code ;transport=tcp;lr}), "" when none
  */
-public record SipUri(boolean secure, String user, String host, int port) {
+public record SipUri(boolean secure, String user, String host, int port, String params) {
+
+    public SipUri(boolean secure, String user, String host, int port) {
+        this(secure, user, host, port, "");
+    }
 
     /** The URI in {@code text}, or null when it holds no sip: or sips: URI. */
     public static SipUri parse(String text) {
@@ -70,8 +75,22 @@ public record SipUri(boolean secure, String user, String host, int port) {
             if (end > after + 1 && end - after - 1 <= 5) {
                 port = Integer.parseInt(rest.substring(after + 1, end));
             }
+            after = end;
         }
-        return new SipUri(secure, user, host, port);
+        String params = "";
+        if (after < rest.length() && rest.charAt(after) == ';') {
+            int end = after;
+            while (end < rest.length() && "?>".indexOf(rest.charAt(end)) < 0) {
+                end++;
+            }
+            params = rest.substring(after, end);
+        }
+        return new SipUri(secure, user, host, port, params);
+    }
+
+    /** A URI parameter's value ("" for a flag such as {@code lr}), or null when absent; names in any case. */
+    public String param(String name) {
+        return Via.param(params, name);
     }
 
     /** The user part lower-cased (how users are named in the configuration), or null. */

@@ -11,10 +11,10 @@ class SipUriTest {
 
     @Test
     void aUriAndANameAddrAroundIt() {
-        assertEquals(new SipUri(false, "Bob", "10.0.0.5", 5070), SipUri.parse("sip:Bob@10.0.0.5:5070;transport=tcp"));
+        assertEquals(new SipUri(false, "Bob", "10.0.0.5", 5070, ";transport=tcp"), SipUri.parse("sip:Bob@10.0.0.5:5070;transport=tcp"));
         assertEquals(new SipUri(false, "bob", "box", -1), SipUri.parse("\"Bob\" <sip:bob@box>;tag=1"));
         assertEquals(new SipUri(true, "+420123", "2001:db8::1", 5061), SipUri.parse(" <SIPS:+420123@[2001:db8::1]:5061> "));
-        assertEquals(new SipUri(false, null, "127.0.0.1", 5080), SipUri.parse("sip:127.0.0.1:5080;lr"));
+        assertEquals(new SipUri(false, null, "127.0.0.1", 5080, ";lr"), SipUri.parse("sip:127.0.0.1:5080;lr"));
         assertEquals("bob", SipUri.parse("sip:BOB@box").userLowerCase());
         assertEquals(5060, SipUri.parse("sip:bob@box").portOr(5060));
         assertEquals("box", SipUri.parse("sip:bob@box?subject=x").host());
@@ -50,5 +50,15 @@ class SipUriTest {
         assertNull(Via.parse("SIP/2.0 UDP host"));
         assertNull(Via.parse("SIP/2.0/UDP host:x"));
         assertNull(Via.parse(null));
+    }
+
+    @Test
+    void uriParametersAreTheUrisNotTheHeadersAfterIt() {
+        SipUri u = SipUri.parse("\"Bob\" <sip:bob@10.0.0.5:5070;Transport=TCP;lr?subject=x>;tag=1;transport=udp");
+        assertEquals("TCP", u.param("transport"), "inside the brackets, before the headers part; names in any case");
+        assertEquals("", u.param("lr"));
+        assertEquals(null, u.param("tag"), "the tag is the header's");
+        assertEquals(null, SipUri.parse("sip:[2001:db8::1]").param("transport"));
+        assertEquals("tcp", SipUri.parse("sip:[2001:db8::1];transport=tcp").param("transport"));
     }
 }
