@@ -8,11 +8,12 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-class RtpStreamTest {
+public class RtpStreamTest {
 
     static final StreamKey KEY = new StreamKey(0x1234, "127.0.0.2", 4000, "127.0.0.1", 5000);
 
-    static byte[] rtp(int pt, int seq, long ts, long ssrc) {
+    /** An RTP packet with 160 bytes of payload (tests of other packages too). */
+    public static byte[] rtp(int pt, int seq, long ts, long ssrc) {
         byte[] b = new byte[12 + 160];
         b[0] = (byte) 0x80;
         b[1] = (byte) pt;

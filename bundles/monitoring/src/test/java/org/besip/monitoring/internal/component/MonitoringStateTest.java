@@ -16,22 +16,8 @@ import org.junit.jupiter.api.Test;
 /** The monitoring module's handover: the calls it knows and the streams in progress go on in the next version. */
 class MonitoringStateTest {
 
-    static byte[] rtp(int pt, int seq, long ts) {
-        byte[] b = new byte[12 + 160];
-        b[0] = (byte) 0x80;
-        b[1] = (byte) pt;
-        b[2] = (byte) (seq >> 8);
-        b[3] = (byte) seq;
-        b[4] = (byte) (ts >> 24);
-        b[5] = (byte) (ts >> 16);
-        b[6] = (byte) (ts >> 8);
-        b[7] = (byte) ts;
-        b[11] = 7;
-        return b;
-    }
-
     static void packet(RtpAnalyzer a, int i) {
-        byte[] b = rtp(96, 100 + i, 960L * i);
+        byte[] b = org.besip.core.api.quality.RtpStreamTest.rtp(96, 100 + i, 960L * i, 7);
         a.datagram("10.0.0.2", 4000, "10.0.0.1", 5000, b, 0, b.length, 1000 + i * 0.020 + (i % 4 == 0 ? 0.003 : 0));
     }
 

@@ -401,20 +401,7 @@ class B2buaTest {
         // the next version: a new proxy (new transaction table, same clock) and B2BUA
         List<String> ended2 = new ArrayList<>();
         Proxy next = new Proxy(location, Set.of("alice", "bob", "carol")::contains, "127.0.0.1", 5060,
-                (data, to) -> sent.add(new ProxyTest.Sent(ProxyTest.parse(data), to)), new Proxy.Observer() {
-                    @Override
-                    public void forwarded(SipMessage req, String trunk, org.besip.pbx.internal.call.Prepaid.Decision price,
-                            InetSocketAddress source, long now) {
-                    }
-
-                    @Override
-                    public void refused(SipMessage req, int status, InetSocketAddress source, long now) {
-                    }
-
-                    @Override
-                    public void responded(SipMessage res, long now) {
-                    }
-                }, clock);
+                (data, to) -> sent.add(new ProxyTest.Sent(ProxyTest.parse(data), to)), ProxyTest.answersTo(new ArrayList<>()), clock);
         next.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of(), true));
         B2bua taker = new B2bua(new B2bua.Settings(1800, 3_600_000));
         taker.onEnded((id, why) -> ended2.add(id + " " + why));
@@ -473,20 +460,7 @@ class B2buaTest {
         taker.onEnded((id, why) -> ended2.add(id + " " + why));
         taker.takeOver(List.of(shorter));
         Proxy next = new Proxy(location, Set.of("alice", "bob")::contains, "127.0.0.1", 5060,
-                (data, to) -> sent.add(new ProxyTest.Sent(ProxyTest.parse(data), to)), new Proxy.Observer() {
-                    @Override
-                    public void forwarded(SipMessage req, String trunk, org.besip.pbx.internal.call.Prepaid.Decision price,
-                            InetSocketAddress source, long now) {
-                    }
-
-                    @Override
-                    public void refused(SipMessage req, int status, InetSocketAddress source, long now) {
-                    }
-
-                    @Override
-                    public void responded(SipMessage res, long now) {
-                    }
-                }, clock);
+                (data, to) -> sent.add(new ProxyTest.Sent(ProxyTest.parse(data), to)), ProxyTest.answersTo(new ArrayList<>()), clock);
         next.b2bua(taker);
         clock.advance(31_000);
         assertEquals(List.of("call-a@10.0.0.9 maximum call duration"), ended2);

@@ -70,22 +70,7 @@ class ProxyTest {
 
     @BeforeEach
     void setUp() {
-        Proxy.Observer seen = new Proxy.Observer() {
-            @Override
-            public void forwarded(SipMessage req, String trunk, org.besip.pbx.internal.call.Prepaid.Decision price, InetSocketAddress source,
-                    long now) {
-            }
-
-            @Override
-            public void refused(SipMessage req, int status, InetSocketAddress source, long now) {
-            }
-
-            @Override
-            public void responded(SipMessage res, long now) {
-                upstream.add(res.status());
-                answers.add(res);
-            }
-        };
+        Proxy.Observer seen = answersTo(upstream, answers);
         proxy = new Proxy(location, Set.of("alice", "bob", "carol")::contains, "127.0.0.1", 5060,
                 (data, to) -> sent.add(new Sent(parse(data), to)), seen, clock);
         // the transaction tests call local users without authenticating; the policy tests below set DENY
@@ -173,23 +158,34 @@ class ProxyTest {
     /** The next version's proxy: the same box address and dialog key, its own (empty) transaction table, the same clock. */
     Proxy nextVersion(List<Integer> up) {
         Proxy next = new Proxy(location, Set.of("alice", "bob", "carol")::contains, "127.0.0.1", 5060,
-                (data, to) -> sent.add(new Sent(parse(data), to)), new Proxy.Observer() {
-                    @Override
-                    public void forwarded(SipMessage req, String trunk, org.besip.pbx.internal.call.Prepaid.Decision price,
-                            InetSocketAddress source, long now) {
-                    }
-
-                    @Override
-                    public void refused(SipMessage req, int status, InetSocketAddress source, long now) {
-                    }
-
-                    @Override
-                    public void responded(SipMessage res, long now) {
-                        up.add(res.status());
-                    }
-                }, clock);
+                (data, to) -> sent.add(new Sent(parse(data), to)), answersTo(up), clock);
         next.policy(new Proxy.Policy(Map.of(), Map.of(), Map.of("101", "bob"), true));
         return next;
+    }
+
+    /** An observer that writes down the status of each answer the proxy sends upstream, and nothing else. */
+    static Proxy.Observer answersTo(List<Integer> up) {
+        return answersTo(up, new ArrayList<>());
+    }
+
+    /** The same, keeping each answer too. */
+    static Proxy.Observer answersTo(List<Integer> up, List<SipMessage> answers) {
+        return new Proxy.Observer() {
+            @Override
+            public void forwarded(SipMessage req, String trunk, org.besip.pbx.internal.call.Prepaid.Decision price, InetSocketAddress source,
+                    long now) {
+            }
+
+            @Override
+            public void refused(SipMessage req, int status, InetSocketAddress source, long now) {
+            }
+
+            @Override
+            public void responded(SipMessage res, long now) {
+                up.add(res.status());
+                answers.add(res);
+            }
+        };
     }
 
     @Test
