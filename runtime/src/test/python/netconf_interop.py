@@ -113,6 +113,49 @@ def check_confirmed_commit_rolls_back():
         fail("no rollback after the confirm timeout")
 
 
+def commits(m):
+    """list-commits as (id, user, note, modules) tuples, newest first"""
+    reply = m.dispatch(to_ele('<list-commits xmlns="%s"/>' % SYS))
+    out = []
+    for c in etree.fromstring(reply.xml.encode()).iter("{%s}commit" % SYS):
+        out.append((int(c.findtext("{%s}id" % SYS)), c.findtext("{%s}user" % SYS), c.findtext("{%s}note" % SYS),
+                    [x.text for x in c.findall("{%s}module" % SYS)]))
+    return out
+
+
+def check_rollback_history():
+    """two commits are listed newest first with user and module; rollback to the first restores its hostname and is itself
+    listed; an unknown id is an rpc-error; system/rollback/history bounds the list"""
+    with connect() as m:
+        m.edit_config(target="candidate", config=hostname(NAME + "-a"))
+        m.commit()
+        first = commits(m)[0]
+        m.edit_config(target="candidate", config=hostname(NAME + "-b"))
+        m.commit()
+        second = commits(m)[0]
+        if second[0] <= first[0] or second[1] != "admin" or "besip-system" not in second[3] or second[2] != "commit":
+            fail("the second commit is not listed as the newest, by admin, touching besip-system: %s" % (commits(m),))
+        m.dispatch(to_ele('<rollback xmlns="%s"><id>%d</id></rollback>' % (SYS, first[0])))
+        data = m.get_config(source="running", filter=("subtree", '<system xmlns="%s"/>' % SYS)).data_xml
+        if NAME + "-a" not in data or NAME + "-b" in data:
+            fail("rollback did not restore commit %d's hostname: %s" % (first[0], data))
+        if commits(m)[0][2] != "rollback to commit %d" % first[0]:
+            fail("the rollback is not listed as a commit: %s" % (commits(m)[0],))
+        try:
+            m.dispatch(to_ele('<rollback xmlns="%s"><id>999999</id></rollback>' % SYS))
+            fail("a rollback to an unknown commit was accepted")
+        except RPCError as e:
+            if "no commit 999999 in the history" not in e.message:
+                fail("unexpected error for an unknown commit: %s" % e.message)
+        m.edit_config(target="running", config='<config><system xmlns="%s"><rollback><history>3</history></rollback></system></config>' % SYS)
+        for i in range(5):
+            m.edit_config(target="running", config=hostname("%s-%d" % (NAME, i)))
+        kept = commits(m)
+        if len(kept) != 3:
+            fail("system/rollback/history 3 kept %d commits" % len(kept))
+        print("ok: list-commits %s, rollback to %d, an unknown id refused, history bounded to 3" % (second[0], first[0]))
+
+
 def check_notification_on_change():
     with connect() as listener, connect() as writer:
         listener.create_subscription()

@@ -88,7 +88,7 @@ class NetconfIT {
             "monitoring_and_get_schema",
             "xxe_is_refused",
             "wrong_namespace_is_an_unknown_element", "oversize_message_ends_the_session",
-            "stalled_half_frame_releases_its_lock" })
+            "stalled_half_frame_releases_its_lock", "rollback_history" })
     void ncclientCheck(String check) throws Exception {
         assertTrue(Files.isExecutable(PYTHON), "needs Debian's python3 with python3-ncclient: run the README's test command");
         assertTrue(run(check).contains("ok: "));

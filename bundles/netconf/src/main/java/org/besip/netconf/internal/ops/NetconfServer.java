@@ -24,6 +24,7 @@ import java.util.function.Function;
 
 import org.besip.core.api.config.ConfigApplier;
 import org.besip.core.api.config.ConfigRejectedException;
+import org.besip.netconf.internal.datastore.CommitHistory;
 import org.besip.netconf.internal.datastore.Datastores;
 import org.besip.netconf.internal.datastore.Datastores.Name;
 import org.besip.netconf.internal.protocol.RpcError;
@@ -49,6 +50,7 @@ public final class NetconfServer {
     public static final String NOTIF = "urn:ietf:params:xml:ns:netconf:notification:1.0";
     public static final String MONITORING = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring";
     public static final String NC_NOTIFICATIONS = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications";
+    static final String SYS = "urn:besip:params:xml:ns:yang:besip-system";
     static final long DEFAULT_CONFIRM_TIMEOUT_S = 600;
 
     /** Adds state (config false) nodes to what {@code <get>} returns. */
@@ -59,7 +61,7 @@ public final class NetconfServer {
     /** An RPC a module defines in YANG (e.g. besip-system:install-module). */
     public interface RpcHandler {
         /** @return the {@code <rpc-reply>} content, or null for {@code <ok/>} */
-        List<Element> invoke(Element input, Document replyDoc, Session session) throws RpcError;
+        List<Element> invoke(Element input, Document replyDoc, Session session) throws RpcError, RpcErrors;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(NetconfServer.class);
@@ -453,7 +455,7 @@ public final class NetconfServer {
         Element before = datastores.snapshot(Name.RUNNING);
         Map<String, Element> changed = applyToModules(before, candidate);
         datastores.committed(candidate);
-        configChanged(s, changed);
+        changed(s, candidate, changed, confirmed ? "confirmed commit" : "commit");
         if (confirmed) {
             Element rollbackTo = pending != null ? pending.rollbackTo : before;
             if (pending != null) {
@@ -496,14 +498,18 @@ public final class NetconfServer {
             Element current = datastores.snapshot(Name.RUNNING);
             Map<String, Element> changed = applyToModules(current, p.rollbackTo);
             datastores.committed(p.rollbackTo);
-            configChanged(null, changed);
+            changed(null, p.rollbackTo, changed, "confirmed commit not confirmed: rolled back");
         } catch (RpcError | RpcErrors e) {
             LOG.error("rollback of a confirmed commit failed: {}", e.getMessage());
         }
     }
 
     /** Edits of running go through the same path as a commit. */
-    private synchronized void commitToRunning(Session s, Element newRunning) throws RpcError, RpcErrors {
+    private void commitToRunning(Session s, Element newRunning) throws RpcError, RpcErrors {
+        commitToRunning(s, newRunning, "edit of running");
+    }
+
+    private synchronized void commitToRunning(Session s, Element newRunning, String note) throws RpcError, RpcErrors {
         if (pending != null) {
             throw RpcError.protocol("in-use", "a confirmed commit is pending; confirm or cancel it first");
         }
@@ -511,7 +517,90 @@ public final class NetconfServer {
         Element before = datastores.snapshot(Name.RUNNING);
         Map<String, Element> changed = applyToModules(before, newRunning);
         datastores.committed(newRunning);
+        changed(s, newRunning, changed, note);
+    }
+
+    // ---- the rollback history (besip-system: system/rollback, list-commits, rollback) ----
+
+    private volatile CommitHistory history;
+
+    /** Where the committed configurations are kept; registers list-commits and rollback. */
+    public void history(CommitHistory h) {
+        this.history = h;
+        registerRpc(SYS, "list-commits", (op, reply, s) -> listCommits(reply));
+        registerRpc(SYS, "rollback", this::rollback);
+    }
+
+    /** Running changed ({@code changed}: the modules whose configuration did): the history keeps it, subscribers are told. */
+    private void changed(Session s, Element running, Map<String, Element> changed, String note) {
+        CommitHistory h = history;
+        if (h != null && !changed.isEmpty()) {
+            try {
+                h.record(running, System.currentTimeMillis(), s == null ? "" : s.user(), s == null ? 0 : s.id(), List.copyOf(changed.keySet()),
+                        note, historyLength(running));
+            } catch (java.io.IOException e) {
+                LOG.error("the commit stands, but the rollback history could not keep it: {}", e.getMessage());
+            }
+        }
         configChanged(s, changed);
+    }
+
+    /** system/rollback/history of {@code running}, its schema default when not set. */
+    private int historyLength(Element running) {
+        Element d = Datastores.copy(running);
+        DataTrees.fillDefaults(schema, d, SYS);
+        Element sys = DataTrees.child(d, SYS, "system");
+        Element rb = sys == null ? null : DataTrees.child(sys, SYS, "rollback");
+        Element n = rb == null ? null : DataTrees.child(rb, SYS, "history");
+        try {
+            return n == null ? 20 : Integer.parseInt(n.getTextContent().trim());
+        } catch (NumberFormatException e) {
+            return 20;
+        }
+    }
+
+    private List<Element> listCommits(Document reply) {
+        CommitHistory h = history;
+        List<Element> out = new ArrayList<>();
+        for (CommitHistory.Commit c : h == null ? List.<CommitHistory.Commit>of() : h.list()) {
+            Element e = reply.createElementNS(SYS, "commit");
+            child(reply, e, SYS, "id", String.valueOf(c.id()));
+            child(reply, e, SYS, "time", java.time.Instant.ofEpochMilli(c.timeMs()).toString());
+            child(reply, e, SYS, "user", c.user().isEmpty() ? "(the box)" : c.user());
+            child(reply, e, SYS, "session", String.valueOf(c.session()));
+            for (String m : c.modules()) {
+                child(reply, e, SYS, "module", m);
+            }
+            child(reply, e, SYS, "note", c.note());
+            out.add(e);
+        }
+        return out;
+    }
+
+    private List<Element> rollback(Element op, Document reply, Session s) throws RpcError, RpcErrors {
+        CommitHistory h = history;
+        Element idEl = DataTrees.child(op, SYS, "id");
+        String text = idEl == null ? "" : idEl.getTextContent().trim();
+        long id;
+        try {
+            id = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new RpcError("application", idEl == null ? "missing-element" : "invalid-value", null, "/besip-system:rollback/id", "id",
+                    idEl == null ? "rollback needs the id of a commit (list-commits lists them)" : "not a commit id: " + text);
+        }
+        java.util.Optional<Element> config;
+        try {
+            config = h == null ? java.util.Optional.empty() : h.configuration(id);
+        } catch (java.io.IOException e) {
+            throw RpcError.application("operation-failed", e.getMessage());
+        }
+        if (config.isEmpty()) {
+            throw new RpcError("application", "invalid-value", null, "/besip-system:rollback/id", "id",
+                    "no commit " + id + " in the history (list-commits lists the ones kept)");
+        }
+        validateOrThrow(config.get());
+        commitToRunning(s, config.get(), "rollback to commit " + id);
+        return null;
     }
 
     /**
@@ -859,7 +948,11 @@ public final class NetconfServer {
     }
 
     private static Element child(Document d, Element parent, String name, String text) {
-        Element e = d.createElementNS(NC, name);
+        return child(d, parent, NC, name, text);
+    }
+
+    private static Element child(Document d, Element parent, String ns, String name, String text) {
+        Element e = d.createElementNS(ns, name);
         e.setTextContent(text);
         parent.appendChild(e);
         return e;

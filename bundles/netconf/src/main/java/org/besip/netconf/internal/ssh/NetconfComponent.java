@@ -200,6 +200,7 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
         new Monitoring(server).register();
         new InterfacesState(server).register();
         new ModuleRpcs(modules, data.resolve("files")).register(server);
+        server.history(new org.besip.netconf.internal.datastore.CommitHistory(data.resolve("history")));
         appliers.forEach((module, list) -> list.forEach(a -> server.deliver(module, a)));
         moduleRpcs.forEach((rpc, props) -> routeModuleRpc(server, rpc, props, true));
 

@@ -44,9 +44,27 @@ public final class ModuleRpcs {
     }
 
     public void register(NetconfServer server) {
+        server.addStateProvider(this::modulesState);
         server.registerRpc(SYS, "install-module", (in, reply, s) -> version(reply, fetchAndRun(in, true)));
         server.registerRpc(SYS, "upgrade-module", (in, reply, s) -> version(reply, fetchAndRun(in, false)));
         server.registerRpc(SYS, "remove-module", this::remove);
+    }
+
+    /** modules-state: each module's name, version, state and whether it is required (a get's state data). */
+    private void modulesState(Element data) {
+        Document d = data.getOwnerDocument();
+        Element state = d.createElementNS(SYS, "modules-state");
+        for (ModuleInfo m : modules.list()) {
+            Element e = d.createElementNS(SYS, "module");
+            for (String[] kv : new String[][] { { "name", m.name() }, { "version", m.version() }, { "state", String.valueOf(m.state()) },
+                    { "required", String.valueOf(m.required()) } }) {
+                Element leaf = d.createElementNS(SYS, kv[0]);
+                leaf.setTextContent(kv[1]);
+                e.appendChild(leaf);
+            }
+            state.appendChild(e);
+        }
+        data.appendChild(state);
     }
 
     private List<Element> remove(Element in, Document reply, Session s) throws RpcError {

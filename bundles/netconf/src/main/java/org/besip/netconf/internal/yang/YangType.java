@@ -96,6 +96,26 @@ public final class YangType {
         return name;
     }
 
+    /** An enumeration's names, in order (empty for other types). */
+    public List<String> enumNames() {
+        return List.copyOf(enums.keySet());
+    }
+
+    /** The ranges of a number type (empty: its built-in bounds). */
+    public List<Interval> ranges() {
+        return List.copyOf(ranges);
+    }
+
+    /** The lengths of a string or binary (empty: any). */
+    public List<Interval> lengths() {
+        return List.copyOf(lengths);
+    }
+
+    /** The patterns of a string, in order. */
+    public List<PatternRule> patterns() {
+        return List.copyOf(patterns);
+    }
+
     public String leafrefPath() {
         return leafrefPath;
     }

@@ -308,4 +308,46 @@ class NetconfServerTest {
         assertTrue(n.contains("<netconf-config-change") && n.contains("<session-id>1</session-id>") && n.contains("<eventTime>"), n);
         assertTrue(one.received.isEmpty(), "only subscribers get notifications");
     }
+
+    @Test
+    void eachCommitIsKeptAndRunningGoesBackToOneWithRollback() throws Exception {
+        server.history(new org.besip.netconf.internal.datastore.CommitHistory(dir.resolve("history")));
+        applier("besip-test", null);
+        String pbx = "<pbx xmlns=\"" + T + "\">";
+        ok(one, "<edit-config><target><candidate/></target><config>" + pbx + user("alice", "100") + "</pbx></config></edit-config>");
+        ok(one, "<commit/>");
+        ok(one, "<edit-config><target><candidate/></target><config>" + pbx + user("bob", "101") + "</pbx></config></edit-config>");
+        ok(one, "<commit/>");
+        String list = rpc(one, "<list-commits xmlns=\"" + SYS + "\"/>");
+        assertTrue(list.indexOf("<id>2</id>") < list.indexOf("<id>1</id>") && list.contains("<id>1</id>"), "newest first: " + list);
+        assertTrue(list.contains("<user>admin</user>") && list.contains("<module>besip-test</module>") && list.contains("<note>commit</note>"), list);
+        assertTrue(running().contains("bob"));
+
+        calls.clear();
+        ok(two, "<rollback xmlns=\"" + SYS + "\"><id>1</id></rollback>");
+        assertFalse(running().contains("bob"), "running is commit 1's again");
+        assertTrue(running().contains("alice"));
+        assertEquals(List.of("besip-test prepare 1", "besip-test apply"), calls, "applied like a commit");
+        assertFalse(rpc(one, "<get-config><source><candidate/></source></get-config>").contains("bob"), "the candidate follows running");
+        assertTrue(rpc(one, "<list-commits xmlns=\"" + SYS + "\"/>").contains("<note>rollback to commit 1</note>"), "the rollback is a commit too");
+
+        String none = rpc(one, "<rollback xmlns=\"" + SYS + "\"><id>99</id></rollback>");
+        assertTrue(none.contains("<rpc-error>") && none.contains("no commit 99 in the history"), none);
+        String bad = rpc(one, "<rollback xmlns=\"" + SYS + "\"><id>x</id></rollback>");
+        assertTrue(bad.contains("not a commit id: x"), bad);
+    }
+
+    @Test
+    void theHistoryKeepsAsManyCommitsAsSystemRollbackHistorySays() throws Exception {
+        server.history(new org.besip.netconf.internal.datastore.CommitHistory(dir.resolve("history")));
+        ok(one, "<edit-config><target><running/></target><config><system xmlns=\"" + SYS + "\"><rollback><history>2</history></rollback>"
+                + "</system></config></edit-config>");
+        for (String h : new String[] { "a", "b", "c" }) {
+            ok(one, "<edit-config><target><running/></target><config><system xmlns=\"" + SYS + "\"><hostname>" + h + "</hostname></system>"
+                    + "</config></edit-config>");
+        }
+        String list = rpc(one, "<list-commits xmlns=\"" + SYS + "\"/>");
+        assertEquals(2, list.split("<commit ", -1).length - 1, "two kept: " + list);
+        assertTrue(list.contains("<note>edit of running</note>"), list);
+    }
 }

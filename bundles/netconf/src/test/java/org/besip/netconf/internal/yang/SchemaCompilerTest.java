@@ -32,7 +32,7 @@ class SchemaCompilerTest {
         assertNotNull(s.rpc(SYS, "install-module"));
         SchemaNode input = s.rpc(SYS, "install-module").children().get(SchemaNode.key(SYS, "input"));
         assertTrue(input.dataChild(SYS, "sha256").mandatory(), "uses of a grouping brings its nodes with their flags");
-        assertEquals("2026-11-26", s.module("besip-system").revision());
+        assertEquals("2026-12-02", s.module("besip-system").revision(), "the newest revision");
     }
 
     @Test

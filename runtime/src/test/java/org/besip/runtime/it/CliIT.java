@@ -1,0 +1,160 @@
+package org.besip.runtime.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/besip-cli} against the running box over NETCONF (SSH with the admin password):
+ * scripted from stdin (set, compare, commit, show, rollback, module list; a weak password refused
+ * by the box, a path that does not exist refused by the CLI, each with its exit status and one
+ * line), and once on a terminal (tmux: send-keys, capture-pane) with tab completion.
+ */
+class CliIT {
+
+    @TempDir
+    static Path work;
+
+    static BesipProcess box;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        box = BesipProcess.boot(work.resolve("data"), BesipOptions.freePort());
+        MonitoringIT.awaitLog(box, "SIP proxy as");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (box != null) {
+            box.close();
+        }
+    }
+
+    record Result(int status, String out, String err) {
+    }
+
+    /** bin/besip-cli with {@code args}, {@code stdin} as its commands. */
+    static Result cli(String stdin, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(BesipOptions.dist().resolve("bin/besip-cli").toString(), "--port",
+                String.valueOf(box.netconfPort()), "--password-file", box.data().resolve("admin-password.txt").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(work.resolve("err.txt").toFile());
+        pb.environment().put("BESIP_CLI_KNOWN_HOSTS", work.resolve("known_hosts").toString());
+        Process p = pb.start();
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "besip-cli hung:\n" + out);
+        return new Result(p.exitValue(), out, Files.readString(work.resolve("err.txt")));
+    }
+
+    @Test
+    void aScriptSetsComparesCommitsShowsAndListsTheCommits() throws Exception {
+        Result r = cli("""
+                set pbx user carol password "Carol-Strong-Pass-42"
+                set pbx user carol extension 142
+                compare
+                commit
+                show running pbx user carol
+                rollback
+                module list
+                """);
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertEquals("", r.err());
+        assertTrue(r.out().contains("+     user carol {") && r.out().contains("+         extension 142;"), "compare shows the new user:\n" + r.out());
+        assertTrue(r.out().contains("commit complete"), r.out());
+        assertTrue(r.out().contains("pbx {\n    user carol {\n        password \"****\";\n        extension 142;\n    }\n}\n"),
+                "show: the user as text, its password masked:\n" + r.out());
+        assertTrue(r.out().matches("(?s).*\\n\\s*\\d+  \\d{4}-\\d\\d-\\d\\dT[^ ]+  admin\\s+commit\\s+besip-pbx\\n.*"), "the commit listed:\n" + r.out());
+        assertTrue(r.out().matches("(?s).*\\npbx\\s+\\S+\\s+ENABLED\\s*\\n.*"), "module list:\n" + r.out());
+        String known = Files.readString(work.resolve("known_hosts"));
+        assertTrue(known.contains("127.0.0.1") && known.contains(" AAAA"), "the box's host key was written down: " + known);
+
+        Result running = cli("show running pbx user carol xml\n");
+        assertTrue(running.out().contains("<name>carol</name>") && running.out().contains("<extension>142</extension>"), running.out());
+    }
+
+    @Test
+    void aWeakPasswordIsRefusedByTheBoxAndABadPathByTheCliEachWithItsStatusAndOneLine() throws Exception {
+        Result weak = cli("set pbx user dave password 1234\nset pbx user dave extension 143\ncommit\nshow running\n");
+        assertEquals(1, weak.status(), weak.out() + weak.err());
+        assertEquals(1, weak.err().lines().count(), "one line: " + weak.err());
+        assertTrue(weak.err().startsWith("error: ") && weak.err().contains("is shorter than 10 characters") && weak.err().contains("dave"),
+                weak.err());
+        assertFalse(weak.out().contains("commit complete"));
+        assertFalse(cli("discard\nshow running pbx\n").out().contains("dave"), "nothing was applied");
+
+        Result bad = cli("set pbx usr x\n");
+        assertEquals(2, bad.status(), bad.err());
+        assertEquals("error: pbx has no 'usr': one of ", bad.err().substring(0, "error: pbx has no 'usr': one of ".length()));
+        assertEquals(1, bad.err().lines().count());
+        Result unknown = cli("", "--bogus");
+        assertEquals(2, unknown.status());
+        assertEquals("besip-cli: unknown option --bogus", unknown.err().strip());
+        Result rollback = cli("rollback 999999\n");
+        assertEquals(1, rollback.status());
+        assertTrue(rollback.err().contains("no commit 999999 in the history"), rollback.err());
+    }
+
+    @Test
+    void onATerminalTabCompletesPathsFromTheSchemaAndCommandsRun() throws Exception {
+        String session = "besipcli" + ProcessHandle.current().pid();
+        String command = BesipOptions.dist().resolve("bin/besip-cli") + " --port " + box.netconfPort() + " --password-file "
+                + box.data().resolve("admin-password.txt");
+        tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "40", "env", "BESIP_CLI_KNOWN_HOSTS=" + work.resolve("known_hosts2"),
+                "HOME=" + work, "sh", "-c", command);
+        try {
+            await(session, "besip#");
+            tmux("send-keys", "-t", session, "set pbx us", "Tab");
+            await(session, "set pbx user");
+            tmux("send-keys", "-t", session, "erin ext", "Tab");
+            await(session, "set pbx user erin extension");
+            tmux("send-keys", "-t", session, "C-u", "show running sys", "Tab");
+            await(session, "show running system");
+            tmux("send-keys", "-t", session, "C-u", "help", "Enter");
+            await(session, "commit [confirmed [SECONDS]]"); // a command ran, and the session goes on
+            tmux("send-keys", "-t", session, "set pbx mode", "Space", "Tab", "Tab");
+            String screen = await(session, "b2bua");
+            assertTrue(screen.contains("proxy"), "both modes offered:\n" + screen);
+            tmux("send-keys", "-t", session, "C-u", "exit", "Enter");
+        } finally {
+            new ProcessBuilder("tmux", "kill-session", "-t", session).start().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static void tmux(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("tmux"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "tmux " + String.join(" ", args) + ": " + out);
+    }
+
+    /** The pane's text once it shows {@code text} (20 s at the most; capture-pane drops the blanks at the ends of lines). */
+    static String await(String session, String text) throws Exception {
+        long deadline = System.currentTimeMillis() + 20_000;
+        String screen = "";
+        while (System.currentTimeMillis() < deadline) {
+            Process p = new ProcessBuilder("tmux", "capture-pane", "-p", "-t", session).redirectErrorStream(true).start();
+            screen = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(5, TimeUnit.SECONDS);
+            if (screen.contains(text)) {
+                return screen;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the terminal never showed '" + text + "':\n" + screen);
+    }
+}
