@@ -108,6 +108,46 @@ class CliIT {
         assertTrue(rollback.err().contains("no commit 999999 in the history"), rollback.err());
     }
 
+    /** A form POST to a console page, with the admin's credentials and the given Origin. */
+    static java.net.http.HttpResponse<String> postForm(String page, String form, String origin) throws Exception {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(box.base() + page))
+                .timeout(java.time.Duration.ofSeconds(30)).header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + box.password())
+                        .getBytes(StandardCharsets.UTF_8)))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form));
+        if (origin != null) {
+            b.header("Origin", origin);
+        }
+        return java.net.http.HttpClient.newHttpClient().send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theConsolesHistoryPageListsTheCommitsAndRestoresOne() throws Exception {
+        assertEquals(0, cli("set system hostname before-restore\ncommit\nset system hostname after-restore\ncommit\n").status());
+        String list = cli("rollback\n").out();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\s*(\\d+)  \\S+  admin\\s+commit\\s+besip-system$").matcher(list);
+        List<String> ids = new ArrayList<>();
+        while (m.find()) {
+            ids.add(m.group(1));
+        }
+        assertTrue(ids.size() >= 2, list);
+        String before = ids.get(1); // newest first: the commit with hostname before-restore
+        var page = box.get("besip-history", "admin", box.password());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("Configuration history") && page.body().contains("<td class='id'>" + before + "</td>")
+                && page.body().contains("name='id' value='" + before + "'"), "the commit with a Restore button:\n" + page.body());
+        String origin = "http://127.0.0.1:" + box.port();
+        assertEquals(403, postForm("besip-history", "action=rollback&id=" + before, "http://evil.example").statusCode(), "another site's form");
+        assertEquals(400, postForm("besip-history", "action=rollback&id=x", origin).statusCode());
+        var r = postForm("besip-history", "action=rollback&id=" + before, origin);
+        assertEquals(302, r.statusCode(), r.body());
+        assertTrue(cli("show running system\n").out().contains("hostname before-restore;"), "running is that commit again");
+        assertTrue(cli("rollback\n").out().contains("admin (web console)"), "the restore is a commit, by the console's user");
+        var missing = postForm("besip-history", "action=rollback&id=999999", origin);
+        assertEquals(302, missing.statusCode());
+        assertTrue(missing.headers().firstValue("Location").orElse("").contains("error="), missing.headers().map().toString());
+    }
+
     @Test
     void onATerminalTabCompletesPathsFromTheSchemaAndCommandsRun() throws Exception {
         String session = "besipcli" + ProcessHandle.current().pid();

@@ -577,6 +577,46 @@ public final class NetconfServer {
         return out;
     }
 
+    /** The commits kept, newest first (none without a history). */
+    public List<CommitHistory.Commit> commits() {
+        CommitHistory h = history;
+        return h == null ? List.of() : h.list();
+    }
+
+    /** The rollback RPC on behalf of {@code user} from inside the box (the console). */
+    public void rollback(long id, String user) throws RpcError, RpcErrors {
+        Document d = DataTrees.newDocument();
+        Element op = d.createElementNS(SYS, "rollback");
+        Element idEl = d.createElementNS(SYS, "id");
+        idEl.setTextContent(String.valueOf(id));
+        op.appendChild(idEl);
+        d.appendChild(op);
+        rollback(op, d, new Session() {
+            @Override
+            public long id() {
+                return 0;
+            }
+
+            @Override
+            public String user() {
+                return user;
+            }
+
+            @Override
+            public String sourceAddress() {
+                return "web console";
+            }
+
+            @Override
+            public void send(byte[] message) {
+            }
+
+            @Override
+            public void terminate() {
+            }
+        });
+    }
+
     private List<Element> rollback(Element op, Document reply, Session s) throws RpcError, RpcErrors {
         CommitHistory h = history;
         Element idEl = DataTrees.child(op, SYS, "id");

@@ -253,6 +253,29 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
     }
 
     @Override
+    public List<ConfigEditor.Commit> commits() {
+        NetconfServer s = server;
+        return s == null ? List.of() : s.commits().stream()
+                .map(c -> new ConfigEditor.Commit(c.id(), c.timeMs(), c.user(), c.modules(), c.note())).toList();
+    }
+
+    @Override
+    public void rollback(long id, String user) throws ConfigRejectedException {
+        NetconfServer s = server;
+        if (s == null) {
+            throw new ConfigRejectedException(null, "the NETCONF server is not running");
+        }
+        try {
+            s.rollback(id, user);
+        } catch (org.besip.netconf.internal.protocol.RpcError e) {
+            throw new ConfigRejectedException(e.path(), e.getMessage());
+        } catch (org.besip.netconf.internal.ops.RpcErrors e) {
+            var first = e.errors().get(0);
+            throw new ConfigRejectedException(first.path(), first.getMessage());
+        }
+    }
+
+    @Override
     public void merge(String config) throws ConfigRejectedException {
         NetconfServer s = server;
         if (s == null) {

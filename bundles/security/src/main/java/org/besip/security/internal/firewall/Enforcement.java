@@ -21,9 +21,9 @@ public final class Enforcement {
 
     private static final Logger LOG = LoggerFactory.getLogger(Enforcement.class);
 
-    /** Opens the kernel backend. */
+    /** Opens the kernel backend with these blocks in it already (address to seconds left, 0: until unblocked). */
     public interface Opener {
-        Firewall open() throws IOException;
+        Firewall open(java.util.Map<InetAddress, Long> blocks) throws IOException;
     }
 
     private final Opener opener;
@@ -35,7 +35,7 @@ public final class Enforcement {
 
     /** nftables through the {@code nft} command. */
     public Enforcement() {
-        this(() -> NftablesFirewall.open(List.of("nft")), () -> NftablesFirewall.removeStale(List.of("nft")));
+        this(blocks -> NftablesFirewall.open(List.of("nft"), blocks), () -> NftablesFirewall.removeStale(List.of("nft")));
     }
 
     public Enforcement(Opener opener, BooleanSupplier removeStale) {
@@ -60,9 +60,15 @@ public final class Enforcement {
         }
         pending = false;
         Firewall next = Firewall.NONE;
+        java.util.Map<InetAddress, Long> initial = new java.util.LinkedHashMap<>();
+        for (Blocklist.Block b : active) {
+            initial.put(b.address(), seconds(b, nowMs));
+        }
+        boolean filled = false;
         if (!mode.equals("none")) {
             try {
-                next = opener.open();
+                next = opener.open(initial); // the blocks in force go in with the table: no gap while it is made anew
+                filled = true;
             } catch (IOException e) {
                 if (mode.equals("nftables")) {
                     LOG.error("security: nftables requested but unavailable ({}); blocking in the application only", e.getMessage());
@@ -80,8 +86,10 @@ public final class Enforcement {
         if (next == Firewall.NONE) {
             removeStale();
         }
-        for (Blocklist.Block b : active) {
-            next.block(b.address(), seconds(b, nowMs));
+        if (!filled) {
+            for (Blocklist.Block b : active) {
+                next.block(b.address(), seconds(b, nowMs));
+            }
         }
         LOG.info("security: blocks enforced in {}", where());
     }

@@ -32,12 +32,27 @@ public final class NftablesFirewall implements Firewall {
      * @throws IOException with nft's own words when the table cannot be made
      */
     public static NftablesFirewall open(List<String> prefix) throws IOException {
+        return open(prefix, java.util.Map.of());
+    }
+
+    /**
+     * The table made anew with {@code blocks} in its sets (address to seconds left, 0: until
+     * unblocked), in one nft transaction: a table the previous version left is replaced with no
+     * moment in which a blocked source gets through.
+     */
+    public static NftablesFirewall open(List<String> prefix, java.util.Map<InetAddress, Long> blocks) throws IOException {
         NftablesFirewall f = new NftablesFirewall(List.copyOf(prefix));
+        StringBuilder v4 = new StringBuilder();
+        StringBuilder v6 = new StringBuilder();
+        blocks.forEach((a, seconds) -> {
+            StringBuilder b = a instanceof java.net.Inet6Address ? v6 : v4;
+            b.append(b.length() == 0 ? "" : ", ").append(a.getHostAddress()).append(seconds > 0 ? " timeout " + seconds + "s" : "");
+        });
         f.run(List.of("-f", "-"), "table inet " + TABLE + " {}\n"
                 + "delete table inet " + TABLE + "\n"
                 + "table inet " + TABLE + " {\n"
-                + "  set blocked4 { type ipv4_addr; flags timeout; }\n"
-                + "  set blocked6 { type ipv6_addr; flags timeout; }\n"
+                + "  set blocked4 { type ipv4_addr; flags timeout;" + (v4.length() == 0 ? "" : " elements = { " + v4 + " };") + " }\n"
+                + "  set blocked6 { type ipv6_addr; flags timeout;" + (v6.length() == 0 ? "" : " elements = { " + v6 + " };") + " }\n"
                 + "  chain input {\n"
                 + "    type filter hook input priority -10; policy accept;\n"
                 + "    ip saddr @blocked4 drop\n"

@@ -43,11 +43,12 @@ class EnforcementTest {
     int staleRemoved;
 
     Enforcement enforcement(boolean nftUsable) {
-        return new Enforcement(() -> {
+        return new Enforcement(blocks -> {
             if (!nftUsable) {
                 throw new IOException("nft: not found");
             }
             Kernel k = new Kernel();
+            blocks.forEach((a, s) -> k.told.add("block " + a.getHostAddress() + " " + s + " (with the table)"));
             opened.add(k);
             return k;
         }, () -> {
@@ -71,7 +72,7 @@ class EnforcementTest {
         e.block(first, List.of(first), 0);
         assertEquals(1, opened.size());
         assertEquals("the application and nftables", e.where());
-        assertTrue(opened.get(0).told.contains("block 192.0.2.7 61"), opened.get(0).told.toString());
+        assertTrue(opened.get(0).told.contains("block 192.0.2.7 61 (with the table)"), opened.get(0).told.toString());
         Blocklist.Block second = block("192.0.2.8", 0);
         e.block(second, List.of(first, second), 0);
         assertEquals(1, opened.size(), "opened once");
@@ -85,7 +86,7 @@ class EnforcementTest {
         Enforcement e = enforcement(true);
         Blocklist.Block b = block("192.0.2.9", 10_000);
         e.use("nftables", List.of(b), 0);
-        assertEquals(List.of("block 192.0.2.9 10"), opened.get(0).told);
+        assertEquals(List.of("block 192.0.2.9 10 (with the table)"), opened.get(0).told, "in the table from its first moment");
         e.use("nftables", List.of(b), 0);
         assertEquals(1, opened.size(), "the same mode again changes nothing");
         assertTrue(e.stop(false), "an upgrade or a disable: the kernel's blocks stay in force");

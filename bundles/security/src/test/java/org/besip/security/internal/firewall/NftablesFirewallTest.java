@@ -93,4 +93,23 @@ class NftablesFirewallTest {
         assertEquals(3, delivered("127.0.0.2"), "nobody enforces it any more: the datagrams arrive again");
         assertFalse(NftablesFirewall.removeStale(nft), "nothing left to remove");
     }
+
+    @Test
+    void theNextVersionsTableIsMadeWithTheBlocksInForceInOneStep() throws Exception {
+        List<String> nft = List.of("ip", "netns", "exec", ns, "nft");
+        NftablesFirewall before = NftablesFirewall.open(nft); // the version that stopped left its table in force
+        before.block(InetAddress.getByName("127.0.0.2"), 600);
+        java.util.Map<InetAddress, Long> inForce = new java.util.LinkedHashMap<>();
+        inForce.put(InetAddress.getByName("127.0.0.2"), 590L);
+        inForce.put(InetAddress.getByName("127.0.0.5"), 0L);
+        inForce.put(InetAddress.getByName("2001:db8::7"), 30L);
+        try (NftablesFirewall next = NftablesFirewall.open(nft, inForce)) {
+            String listed = next.list();
+            assertTrue(listed.matches("(?s).*127\\.0\\.0\\.2 timeout 9m50s.*") && listed.contains("127.0.0.5") && listed.contains("2001:db8::7"),
+                    listed);
+            assertEquals(0, delivered("127.0.0.2"));
+            assertEquals(0, delivered("127.0.0.5"));
+            assertEquals(3, delivered("127.0.0.3"));
+        }
+    }
 }
