@@ -583,15 +583,14 @@ public final class NetconfServer {
         return h == null ? List.of() : h.list();
     }
 
-    /** The rollback RPC on behalf of {@code user} from inside the box (the console). */
+    /** A rollback on behalf of {@code user} from inside the box (the console). */
     public void rollback(long id, String user) throws RpcError, RpcErrors {
-        Document d = DataTrees.newDocument();
-        Element op = d.createElementNS(SYS, "rollback");
-        Element idEl = d.createElementNS(SYS, "id");
-        idEl.setTextContent(String.valueOf(id));
-        op.appendChild(idEl);
-        d.appendChild(op);
-        rollback(op, d, new Session() {
+        rollbackTo(inside(user, "web console"), id);
+    }
+
+    /** A session of the box's own (no client): changes it makes are kept and notified as {@code user}'s from {@code source}. */
+    private static Session inside(String user, String source) {
+        return new Session() {
             @Override
             public long id() {
                 return 0;
@@ -604,7 +603,7 @@ public final class NetconfServer {
 
             @Override
             public String sourceAddress() {
-                return "web console";
+                return source;
             }
 
             @Override
@@ -614,11 +613,10 @@ public final class NetconfServer {
             @Override
             public void terminate() {
             }
-        });
+        };
     }
 
     private List<Element> rollback(Element op, Document reply, Session s) throws RpcError, RpcErrors {
-        CommitHistory h = history;
         Element idEl = DataTrees.child(op, SYS, "id");
         String text = idEl == null ? "" : idEl.getTextContent().trim();
         long id;
@@ -628,6 +626,13 @@ public final class NetconfServer {
             throw new RpcError("application", idEl == null ? "missing-element" : "invalid-value", null, "/besip-system:rollback/id", "id",
                     idEl == null ? "rollback needs the id of a commit (list-commits lists them)" : "not a commit id: " + text);
         }
+        rollbackTo(s, id);
+        return null;
+    }
+
+    /** Running becomes commit {@code id}'s configuration, validated and applied like a commit. */
+    private void rollbackTo(Session s, long id) throws RpcError, RpcErrors {
+        CommitHistory h = history;
         java.util.Optional<Element> config;
         try {
             config = h == null ? java.util.Optional.empty() : h.configuration(id);
@@ -640,7 +645,6 @@ public final class NetconfServer {
         }
         validateOrThrow(config.get());
         commitToRunning(s, config.get(), "rollback to commit " + id);
-        return null;
     }
 
     /**
@@ -694,30 +698,7 @@ public final class NetconfServer {
      * an edit-config of running.
      */
     public void mergeIntoRunning(Element config) throws RpcError, RpcErrors {
-        Session internal = new Session() {
-            @Override
-            public long id() {
-                return 0;
-            }
-
-            @Override
-            public String user() {
-                return "besip";
-            }
-
-            @Override
-            public String sourceAddress() {
-                return "localhost";
-            }
-
-            @Override
-            public void send(byte[] message) {
-            }
-
-            @Override
-            public void terminate() {
-            }
-        };
+        Session internal = inside("besip", "localhost");
         Element work = datastores.snapshot(Name.RUNNING);
         EditConfig.apply(schema, work, config, EditConfig.Op.MERGE, false);
         validateOrThrow(work);

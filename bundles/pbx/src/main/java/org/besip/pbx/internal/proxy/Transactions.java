@@ -353,10 +353,7 @@ final class Transactions {
                     s.branches.add(c);
                     clients.put(c.key, c);
                     if (c.status == 0) {
-                        if (!c.reliable) {
-                            retransmit(c, T1);
-                        }
-                        c.timeout = scheduler.schedule(() -> timeout(c), TIMEOUT_MS);
+                        sent(c);
                     } else {
                         c.timeout = scheduler.schedule(() -> timerC(c), TIMER_C_MS);
                     }
@@ -426,11 +423,16 @@ final class Transactions {
                 s.branches.add(c);
             }
             sender.sendBack(c.bytes, next, reliable);
-            if (!reliable) {
-                retransmit(c, T1);
-            }
-            c.timeout = scheduler.schedule(() -> timeout(c), TIMEOUT_MS);
+            sent(c);
         }
+    }
+
+    /** A branch was sent (or taken over before any answer): Timer A over UDP, Timer B or F. */
+    private void sent(Client c) {
+        if (!c.reliable) {
+            retransmit(c, T1);
+        }
+        c.timeout = scheduler.schedule(() -> timeout(c), TIMEOUT_MS);
     }
 
     /** A finished transaction goes after {@code lingerMs} (swept as new requests come), or earlier when its table is full. */

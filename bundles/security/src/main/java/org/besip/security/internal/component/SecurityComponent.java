@@ -233,7 +233,7 @@ public class SecurityComponent implements ConfigApplier, SecurityView, Guard {
     private void onBlocked(Blocklist.Block b) {
         submit(() -> {
             long now = System.currentTimeMillis();
-            long seconds = b.untilMs() == 0 ? 0 : Math.max(1, (b.untilMs() - now + 999) / 1000);
+            long seconds = Enforcement.seconds(b, now);
             enforcement.block(b, blocks.active(now), now); // in auto mode the first block opens the kernel backend
             LOG.warn("BLOCKED {} for {} ({}, sid {}) via {}", b.address().getHostAddress(), seconds == 0 ? "ever" : seconds + " s", b.reason(),
                     b.sid(), enforcement.where());

@@ -137,7 +137,7 @@ public final class Enforcement {
     }
 
     /** Seconds a block has left (0: until unblocked; at least 1). */
-    static long seconds(Blocklist.Block b, long nowMs) {
+    public static long seconds(Blocklist.Block b, long nowMs) {
         return b.untilMs() == 0 ? 0 : Math.max(1, (b.untilMs() - nowMs + 999) / 1000);
     }
 
