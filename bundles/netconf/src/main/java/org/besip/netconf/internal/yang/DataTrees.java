@@ -142,7 +142,7 @@ public final class DataTrees {
         }
         switch (s.kind) {
             case LEAF -> {
-                if (s.defaultValue != null && child(element, s.namespace, s.name) == null) {
+                if (s.defaultValue != null && child(element, s.namespace, s.name) == null && Validator.applies(s, element)) {
                     Element leaf = element.getOwnerDocument().createElementNS(s.namespace, s.name);
                     leaf.setTextContent(s.defaultValue);
                     element.appendChild(leaf);
@@ -152,7 +152,7 @@ public final class DataTrees {
                 Element c = child(element, s.namespace, s.name);
                 if (c != null) {
                     fill(s, c);
-                } else if (!s.presence) {
+                } else if (!s.presence && Validator.applies(s, element)) { // RFC 7950 §7.6.1: no default where when is false
                     Element created = element.getOwnerDocument().createElementNS(s.namespace, s.name);
                     fill(s, created);
                     if (created.hasChildNodes()) {

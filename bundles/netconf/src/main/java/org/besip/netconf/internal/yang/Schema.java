@@ -49,6 +49,11 @@ public final class Schema {
         return rpcs.get(SchemaNode.key(namespace, name));
     }
 
+    /** Every identity ({@code ns|name}) derived from {@code base}, in definition order: an identityref's values. */
+    public List<String> derivedIdentities(String base) {
+        return identityBases.keySet().stream().filter(id -> derivesFrom(id, base)).toList();
+    }
+
     /** Whether identity {@code id} is {@code base} or derived from it (both {@code ns|name}). */
     public boolean derivesFrom(String id, String base) {
         if (!identityBases.containsKey(id)) {

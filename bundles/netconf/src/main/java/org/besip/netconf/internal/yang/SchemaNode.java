@@ -174,6 +174,15 @@ public final class SchemaNode {
         return type;
     }
 
+    /** The {@code units} statement, or null. */
+    public String units() {
+        return units;
+    }
+
+    public boolean orderedByUser() {
+        return orderedByUser;
+    }
+
     public String description() {
         return description;
     }

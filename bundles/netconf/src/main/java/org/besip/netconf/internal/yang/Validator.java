@@ -328,4 +328,59 @@ public final class Validator {
                     + "\" cannot be evaluated: " + e.getMessage()));
         }
     }
+
+    /**
+     * Whether {@code s}'s when (if any) holds for it under {@code parent}, in {@code parent}'s tree
+     * (a form deciding what to show): evaluated on the node where it is, else on a stand-in added
+     * for the evaluation and removed again. An expression that cannot be evaluated shows the node.
+     */
+    public static boolean applies(SchemaNode s, Element parent) {
+        if (s.when == null) {
+            return true;
+        }
+        return withInstance(s, parent, instance -> {
+            try {
+                return XPathSupport.test(s.when.xpath(), s.when.prefixes(), s.when.defaultNamespace(),
+                        s.whenOnParent ? parent : instance);
+            } catch (XPathExpressionException e) {
+                return true;
+            }
+        });
+    }
+
+    /** The values a leafref leaf {@code s} under {@code parent} may take there: its path's targets, in document order. */
+    public static List<String> leafrefValues(SchemaNode s, Element parent) {
+        if (s.type == null || s.type.leafrefPath() == null) {
+            return List.of();
+        }
+        return withInstance(s, parent, instance -> {
+            List<String> out = new ArrayList<>();
+            try {
+                NodeList targets = XPathSupport.select(s.type.leafrefPath(), s.type.prefixes(), s.type.defaultNamespace(), instance);
+                for (int i = 0; i < targets.getLength(); i++) {
+                    String v = targets.item(i).getTextContent().trim();
+                    if (!out.contains(v)) {
+                        out.add(v);
+                    }
+                }
+            } catch (XPathExpressionException e) {
+                return List.of();
+            }
+            return out;
+        });
+    }
+
+    private static <T> T withInstance(SchemaNode s, Element parent, java.util.function.Function<Element, T> f) {
+        Element existing = DataTrees.child(parent, s.namespace, s.name);
+        if (existing != null) {
+            return f.apply(existing);
+        }
+        Element standIn = parent.getOwnerDocument().createElementNS(s.namespace, s.name);
+        parent.appendChild(standIn);
+        try {
+            return f.apply(standIn);
+        } finally {
+            parent.removeChild(standIn);
+        }
+    }
 }
