@@ -370,6 +370,35 @@ def check_running_holds():
         print("ok: running holds", sys.argv[5], "and still commits")
 
 
+def check_running_has():
+    """args: text that running must hold (read only)"""
+    with connect() as m:
+        data = m.get_config(source="running").data_xml
+        if sys.argv[5] not in data:
+            fail("running lacks " + sys.argv[5] + ": " + data)
+        print("ok: running holds", sys.argv[5])
+
+
+def check_running_lacks():
+    """args: text that running must not hold"""
+    with connect() as m:
+        data = m.get_config(source="running").data_xml
+        if sys.argv[5] in data:
+            fail("running holds " + sys.argv[5])
+        print("ok: running lacks", sys.argv[5])
+
+
+def check_hold_lock():
+    """args: datastore; locks it, says so, and holds it until stdin closes (at most 120 s)"""
+    import select
+    with connect() as m:
+        m.lock(target=sys.argv[5])
+        print("locked", sys.argv[5], "as session", m.session_id, flush=True)
+        select.select([sys.stdin], [], [], 120)
+        m.unlock(target=sys.argv[5])
+        print("ok: unlocked")
+
+
 def check_xxe_is_refused():
     t, ch = raw_session()
     ch.sendall(b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'

@@ -206,6 +206,17 @@ public final class BesipProcess implements AutoCloseable {
         return client().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A form POST to a console page ({@code page}: its label), with the admin's credentials and, if given, an Origin. */
+    public HttpResponse<String> postForm(String page, String form, String origin) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + page)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form));
+        if (origin != null) {
+            b.header("Origin", origin);
+        }
+        auth(b, "admin", password());
+        return client().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public HttpResponse<String> postJar(String query, Path jar) throws Exception {
         return post(query, Files.readAllBytes(jar), "application/java-archive", Map.of());
     }

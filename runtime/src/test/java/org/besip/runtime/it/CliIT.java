@@ -108,17 +108,73 @@ class CliIT {
         assertTrue(rollback.err().contains("no commit 999999 in the history"), rollback.err());
     }
 
-    /** A form POST to a console page, with the admin's credentials and the given Origin. */
     static java.net.http.HttpResponse<String> postForm(String page, String form, String origin) throws Exception {
-        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(box.base() + page))
-                .timeout(java.time.Duration.ofSeconds(30)).header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + box.password())
-                        .getBytes(StandardCharsets.UTF_8)))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form));
-        if (origin != null) {
-            b.header("Origin", origin);
-        }
-        return java.net.http.HttpClient.newHttpClient().send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return box.postForm(page, form, origin);
+    }
+
+    /** bin/besip-cli with only {@code args} (no password file), {@code stdin} as its commands. */
+    static Result bare(String stdin, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(BesipOptions.dist().resolve("bin/besip-cli").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(work.resolve("err.txt").toFile());
+        pb.environment().put("BESIP_CLI_KNOWN_HOSTS", work.resolve("known_hosts").toString());
+        pb.environment().remove("BESIP_PASSWORD");
+        pb.environment().put("BESIP_DATA", work.resolve("no-data-here").toString());
+        Process p = pb.start();
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "besip-cli hung:\n" + out);
+        return new Result(p.exitValue(), out, Files.readString(work.resolve("err.txt")));
+    }
+
+    static String sha256(Path f) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
+    }
+
+    @Test
+    void withAKeyOverHostTheCliListsInstallsDisablesEnablesUpgradesAndRemovesAModule() throws Exception {
+        Path key = work.resolve("id_cli");
+        Process kg = new ProcessBuilder("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key.toString())
+                .redirectErrorStream(true).start();
+        assertEquals(0, kg.waitFor(), new String(kg.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        String port = String.valueOf(box.netconfPort());
+        Result refused = bare("module list\n", "--host", "127.0.0.1", "--port", port, "--key", key.toString());
+        assertEquals(1, refused.status(), "a key the box does not know is refused: " + refused.out() + refused.err());
+        assertEquals(1, refused.err().lines().count(), refused.err());
+        Files.writeString(box.data().resolve("netconf/authorized_keys"), Files.readString(Path.of(key + ".pub")));
+
+        Path files = box.data().resolve("netconf/files");
+        Path v1 = FixtureBundles.module(work.resolve("fx"), "zeta", "1.0.0");
+        Path v2 = FixtureBundles.module(work.resolve("fx"), "zeta", "1.1.0");
+        Files.copy(v1, files.resolve("zeta-1.0.0.jar"));
+        Files.copy(v2, files.resolve("zeta-1.1.0.jar"));
+        String[] login = { "--host", "127.0.0.1", "--port", port, "--key", key.toString() };
+        Result r = bare("module install zeta file:///zeta-1.0.0.jar " + sha256(v1) + "\nmodule list\nmodule disable zeta\nmodule list\n"
+                + "module enable zeta\nmodule upgrade zeta file:///zeta-1.1.0.jar " + sha256(v2) + "\nmodule list\n", login);
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("zeta 1.0.0\n"), r.out());
+        List<String> zeta = r.out().lines().filter(l -> l.startsWith("zeta ") && l.contains("ED")).toList();
+        assertEquals(3, zeta.size(), r.out());
+        assertTrue(zeta.get(0).strip().matches("zeta\\s+1\\.0\\.0\\s+ENABLED"), zeta.get(0));
+        assertTrue(zeta.get(1).strip().matches("zeta\\s+1\\.0\\.0\\s+DISABLED"), zeta.get(1));
+        assertTrue(zeta.get(2).strip().matches("zeta\\s+1\\.1\\.0\\s+ENABLED"), "upgraded and enabled again: " + zeta.get(2));
+        assertTrue(r.out().contains("zeta disabled\n") && r.out().contains("zeta enabled\n") && r.out().contains("zeta 1.1.0\n"), r.out());
+        String listed = box.get("besip-modules.json", "admin", box.password()).body();
+        assertTrue(listed.matches("(?s).*\"name\":\"zeta\",\"version\":\"1.1.0\",\"state\":\"ENABLED\".*"), "the box agrees: " + listed);
+
+        Result wrongSum = bare("module install zeta2 file:///zeta-1.0.0.jar " + "0".repeat(64) + "\n", login);
+        assertEquals(1, wrongSum.status(), wrongSum.out());
+        assertEquals(1, wrongSum.err().lines().count(), wrongSum.err());
+        assertTrue(wrongSum.err().startsWith("error: "), wrongSum.err());
+        Result usage = bare("module install zeta\n", login);
+        assertEquals(2, usage.status());
+        assertEquals("error: module install NAME URL SHA256", usage.err().strip());
+
+        Result removed = bare("module remove zeta\nmodule list\n", login);
+        assertEquals(0, removed.status(), removed.out() + removed.err());
+        assertTrue(removed.out().contains("zeta removed\n") && removed.out().lines().noneMatch(l -> l.startsWith("zeta ") && l.contains("ED")),
+                removed.out());
     }
 
     @Test

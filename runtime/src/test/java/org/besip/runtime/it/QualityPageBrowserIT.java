@@ -51,6 +51,8 @@ class QualityPageBrowserIT {
         browser.get(page);
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
         wait.until(d -> status().startsWith("Monitoring is stopped"));
+        assertTrue(browser.findElement(By.cssSelector("#besip-quality-configure a")).getAttribute("href")
+                .endsWith("/system/console/besip-config?path=%2Fbesip-monitoring%3Amonitoring"), "the page links to its configuration");
         browser.findElement(By.id("besip-quality-toggle")).click();
         wait.until(d -> status().startsWith("Monitoring is running"));
 

@@ -202,6 +202,8 @@ public class ModulesPlugin extends AbstractServlet {
         PrintWriter out = resp.getWriter();
         List<ModuleInfo> all = modules.list();
         out.println("<div id='besip-modules'>");
+        out.println(org.besip.core.api.web.ConfigLinks.paragraph("besip-modules-configure", "/besip-system:system",
+                "which modules are enabled (system/modules), the host name, users of the box"));
         out.println("<p class='statline'>" + all.size() + " modules; enabled: "
                 + all.stream().filter(m -> m.state().name().equals("ENABLED")).count() + "</p>");
         out.println("<p id='besip-message' class='statline' role='status'></p>");

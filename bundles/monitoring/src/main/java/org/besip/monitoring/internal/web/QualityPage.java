@@ -140,6 +140,8 @@ public class QualityPage extends AbstractServlet {
         }
         boolean running = monitoring.running();
         out.println("<div id='besip-quality'>");
+        out.println(org.besip.core.api.web.ConfigLinks.paragraph("besip-quality-configure", "/besip-monitoring:monitoring",
+                "capture interface, codecs, history, Zabbix agent"));
         out.println("<p class='statline' id='besip-quality-status'>" + (running
                 ? "Monitoring is running&hellip; (" + monitoring.capturedPackets() + " packets, " + monitoring.droppedPackets()
                         + " dropped)"

@@ -160,6 +160,17 @@ public final class NetconfServer {
         }
     }
 
+    /** A confirmed commit waiting: the session that made it, whether it has a persist token, and when it rolls back (epoch ms). */
+    public record Pending(long session, boolean persisted, long rollsBackAtMs) {
+    }
+
+    /** The confirmed commit waiting for its confirmation, if one is. */
+    public synchronized java.util.Optional<Pending> pendingConfirm() {
+        return pending == null ? java.util.Optional.empty()
+                : java.util.Optional.of(new Pending(pending.session, pending.persistId != null,
+                        System.currentTimeMillis() + pending.timeout.getDelay(TimeUnit.MILLISECONDS)));
+    }
+
     public Collection<Session> sessions() {
         return sessions.values();
     }
@@ -589,7 +600,7 @@ public final class NetconfServer {
     }
 
     /** A session of the box's own (no client): changes it makes are kept and notified as {@code user}'s from {@code source}. */
-    private static Session inside(String user, String source) {
+    public static Session inside(String user, String source) {
         return new Session() {
             @Override
             public long id() {
@@ -703,6 +714,47 @@ public final class NetconfServer {
         EditConfig.apply(schema, work, config, EditConfig.Op.MERGE, false);
         validateOrThrow(work);
         commitToRunning(internal, work);
+    }
+
+    /**
+     * A module was removed from the box: its entry in {@code system/modules} goes from running
+     * (a commit of the box's own) and from the candidate, which keeps its other changes. Left
+     * there, it would make every later commit of besip-system fail ("there is no module").
+     */
+    public synchronized void forgetModule(String name) {
+        Element running = datastores.snapshot(Name.RUNNING);
+        Element candidate = datastores.snapshot(Name.CANDIDATE);
+        boolean candidateEdited = !java.util.Arrays.equals(Datastores.serialize(running), Datastores.serialize(candidate));
+        try {
+            if (dropModuleEntry(running, name)) {
+                commitToRunning(inside("besip", "localhost"), running, "module " + name + " removed");
+            }
+            if (dropModuleEntry(candidate, name) || candidateEdited) {
+                datastores.replace(Name.CANDIDATE, candidate, 0);
+            }
+        } catch (RpcError | RpcErrors e) {
+            LOG.warn("module {} was removed but system/modules still names it ({}): remove that entry to commit besip-system again",
+                    name, e.getMessage());
+        }
+    }
+
+    private static boolean dropModuleEntry(Element data, String name) {
+        Element system = DataTrees.child(data, SYS, "system");
+        Element modules = system == null ? null : DataTrees.child(system, SYS, "modules");
+        if (modules == null) {
+            return false;
+        }
+        for (Element m : DataTrees.children(modules)) {
+            Element n = DataTrees.child(m, SYS, "name");
+            if (n != null && n.getTextContent().trim().equals(name)) {
+                modules.removeChild(m);
+                if (DataTrees.children(modules).isEmpty()) {
+                    system.removeChild(modules);
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Gives a module that just arrived the configuration running holds for it. */

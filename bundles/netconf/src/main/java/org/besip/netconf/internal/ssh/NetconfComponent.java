@@ -165,6 +165,9 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
         }
     }
 
+    /** The Web Console page "Configuration", there while the server runs. */
+    private org.osgi.framework.ServiceRegistration<jakarta.servlet.Servlet> configPage;
+
     @Activate
     void activate(BundleContext ctx, Config config) throws IOException {
         // MINA SSHD looks up security providers with the thread context class loader: make it
@@ -203,6 +206,11 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
         server.history(new org.besip.netconf.internal.datastore.CommitHistory(data.resolve("history")));
         appliers.forEach((module, list) -> list.forEach(a -> server.deliver(module, a)));
         moduleRpcs.forEach((rpc, props) -> routeModuleRpc(server, rpc, props, true));
+        configPage = ctx.registerService(jakarta.servlet.Servlet.class, new org.besip.netconf.internal.web.ConfigPage(server),
+                org.osgi.framework.FrameworkUtil.asDictionary(java.util.Map.of(
+                        org.apache.felix.webconsole.servlet.ServletConstants.PLUGIN_LABEL, org.besip.netconf.internal.web.ConfigPage.LABEL,
+                        org.apache.felix.webconsole.servlet.ServletConstants.PLUGIN_TITLE, "Configuration",
+                        org.apache.felix.webconsole.servlet.ServletConstants.PLUGIN_CATEGORY, "besip")));
 
         int port = config.port() > 0 ? config.port() : Integer.parseInt(prop(ctx, "besip.netconf.port", "830"));
         String host = !config.host().isBlank() ? config.host() : prop(ctx, "besip.netconf.host", "0.0.0.0");
@@ -240,6 +248,14 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
 
     @Deactivate
     void deactivate() throws IOException {
+        if (configPage != null) {
+            try {
+                configPage.unregister();
+            } catch (IllegalStateException e) {
+                // the bundle is stopping: the framework has taken it away already
+            }
+            configPage = null;
+        }
         if (sshd != null) {
             sshd.stop(true);
         }
@@ -302,6 +318,10 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
         NetconfServer s = server;
         if (s == null) {
             return;
+        }
+        if (org.besip.core.api.event.Topics.MODULE_REMOVED.equals(event.getTopic())) {
+            // removed on the Modules page or its JSON API: the configuration forgets it too
+            s.forgetModule(String.valueOf(event.getProperty(org.besip.core.api.event.Topics.PROP_MODULE)));
         }
         org.w3c.dom.Document d = org.besip.netconf.internal.yang.DataTrees.newDocument();
         String ns = "urn:besip:params:xml:ns:yang:besip-system";

@@ -43,7 +43,10 @@ public final class ModuleRpcs {
         this.filesDir = filesDir;
     }
 
+    private NetconfServer server;
+
     public void register(NetconfServer server) {
+        this.server = server;
         server.addStateProvider(this::modulesState);
         server.registerRpc(SYS, "install-module", (in, reply, s) -> version(reply, fetchAndRun(in, true)));
         server.registerRpc(SYS, "upgrade-module", (in, reply, s) -> version(reply, fetchAndRun(in, false)));
@@ -69,7 +72,9 @@ public final class ModuleRpcs {
 
     private List<Element> remove(Element in, Document reply, Session s) throws RpcError {
         try {
-            modules.remove(required(in, "name"));
+            String name = required(in, "name");
+            modules.remove(name);
+            server.forgetModule(name);
             return null;
         } catch (ModuleException e) {
             throw failed(e);

@@ -138,6 +138,24 @@ class NetconfServerTest {
     // ---- tests ----
 
     @Test
+    void aRemovedModuleLeavesRunningAndTheCandidateKeepsItsOtherChanges() throws Exception {
+        String modules = "<system xmlns=\"" + SYS + "\"><modules><module><name>zeta</name><enabled>false</enabled></module>"
+                + "<module><name>pbx</name><enabled>true</enabled></module></modules></system>";
+        ok(one, "<edit-config><target><running/></target><config>" + modules + "</config></edit-config>");
+        ok(one, "<edit-config><target><candidate/></target><config><system xmlns=\"" + SYS + "\"><hostname>after</hostname></system>"
+                + "</config></edit-config>");
+        server.forgetModule("zeta");
+        String run = running();
+        assertFalse(run.contains("zeta"), run);
+        assertTrue(run.contains("<name>pbx</name>"), "the other modules stay: " + run);
+        String cand = rpc(one, "<get-config><source><candidate/></source></get-config>");
+        assertFalse(cand.contains("zeta"), cand);
+        assertTrue(cand.contains("<hostname>after</hostname>"), "the candidate's own change is kept: " + cand);
+        server.forgetModule("zeta"); // nothing left to forget: nothing happens
+        assertEquals(run, running());
+    }
+
+    @Test
     void editConfigMergesCreatesReplacesAndDeletesListEntriesByKey() throws Exception {
         String pbx = "<pbx xmlns=\"" + T + "\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\">";
         assertTrue(edit("candidate", pbx + user("alice", "100") + user("bob", "101") + "</pbx>").contains("<ok/>"));

@@ -29,7 +29,7 @@ public final class Models {
         return schema(MAIN.resolve("besip-system.yang"), TEST.resolve("besip-test.yang"));
     }
 
-    static Schema compile(String... modules) throws YangException {
+    public static Schema compile(String... modules) throws YangException {
         List<SchemaCompiler.Source> sources = new ArrayList<>();
         int i = 0;
         for (String m : modules) {

@@ -22,6 +22,7 @@ import org.besip.pbx.internal.component.PbxView;
 import org.besip.pbx.internal.registrar.Binding;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.besip.core.api.web.ConfigLinks;
 import org.owasp.encoder.Encode;
 
 /**
@@ -34,6 +35,9 @@ import org.owasp.encoder.Encode;
         ServletConstants.PLUGIN_TITLE + "=PBX",
         ServletConstants.PLUGIN_CATEGORY + "=besip" })
 public class PbxPage extends AbstractServlet {
+
+    /** The configuration this page shows the state of. */
+    static final String PBX = "/besip-pbx:pbx";
 
     static final String LABEL = "besip-pbx";
     static final int LAST_CDRS = 50;
@@ -98,12 +102,14 @@ public class PbxPage extends AbstractServlet {
         PrintWriter out = resp.getWriter();
         long now = System.currentTimeMillis();
         out.println("<div id='besip-pbx'>");
+        out.println(ConfigLinks.paragraph("besip-pbx-configure", PBX, "users, trunks, dial plan, media relay"));
         List<Binding> regs = pbx.registrations(now);
         out.println("<h2>Registrations (" + regs.size() + ")</h2>");
         out.println("<table class='nicetable' id='besip-pbx-registrations'><thead><tr><th>User</th><th>Contact</th>"
                 + "<th>Expires in s</th><th>User agent</th><th>Source</th></tr></thead><tbody>");
         for (Binding b : regs) {
-            out.println("<tr><td>" + Encode.forHtml(b.aor()) + "</td><td>" + Encode.forHtml(b.contact()) + "</td><td>"
+            out.println("<tr><td><a href='" + ConfigLinks.entry(PBX, "user", "name", b.aor()) + "'>" + Encode.forHtml(b.aor())
+                    + "</a></td><td>" + Encode.forHtml(b.contact()) + "</td><td>"
                     + (b.expiresAtMs() - now) / 1000 + "</td><td>" + Encode.forHtml(String.valueOf(b.userAgent())) + "</td><td>"
                     + Encode.forHtml(String.valueOf(b.source())) + "</td></tr>");
         }
@@ -150,7 +156,8 @@ public class PbxPage extends AbstractServlet {
         out.println("<table class='nicetable' id='besip-pbx-trunks'><thead><tr><th>Trunk</th><th>State</th><th>Detail</th></tr></thead>"
                 + "<tbody>");
         for (var t : trunks) {
-            out.println("<tr><td>" + Encode.forHtml(t.trunk()) + "</td><td class='state'>" + Encode.forHtml(t.state()) + "</td><td>"
+            out.println("<tr><td><a href='" + ConfigLinks.entry(PBX, "trunk", "name", t.trunk()) + "'>" + Encode.forHtml(t.trunk())
+                    + "</a></td><td class='state'>" + Encode.forHtml(t.state()) + "</td><td>"
                     + Encode.forHtml(t.detail()) + "</td></tr>");
         }
         out.println("</tbody></table>");

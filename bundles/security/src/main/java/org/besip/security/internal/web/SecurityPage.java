@@ -86,6 +86,8 @@ public class SecurityPage extends AbstractServlet {
         PrintWriter out = resp.getWriter();
         long now = System.currentTimeMillis();
         out.println("<div id='besip-security'>");
+        out.println(org.besip.core.api.web.ConfigLinks.paragraph("besip-security-configure", "/besip-security:security",
+                "rules, whitelist, soft faults, e-mail alerts"));
         String error = req.getParameter("error");
         if (error != null) {
             out.println("<p class='ui-state-error' id='besip-security-error'>" + Encode.forHtml(error) + "</p>");
