@@ -50,7 +50,11 @@ class CliIT {
         List<String> cmd = new ArrayList<>(List.of(BesipOptions.dist().resolve("bin/besip-cli").toString(), "--port",
                 String.valueOf(box.netconfPort()), "--password-file", box.data().resolve("admin-password.txt").toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(work.resolve("err.txt").toFile());
+        return run(new ProcessBuilder(cmd), stdin);
+    }
+
+    private static Result run(ProcessBuilder pb, String stdin) throws Exception {
+        pb.redirectError(work.resolve("err.txt").toFile());
         pb.environment().put("BESIP_CLI_KNOWN_HOSTS", work.resolve("known_hosts").toString());
         Process p = pb.start();
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -116,16 +120,10 @@ class CliIT {
     static Result bare(String stdin, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(BesipOptions.dist().resolve("bin/besip-cli").toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(work.resolve("err.txt").toFile());
-        pb.environment().put("BESIP_CLI_KNOWN_HOSTS", work.resolve("known_hosts").toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("BESIP_PASSWORD");
         pb.environment().put("BESIP_DATA", work.resolve("no-data-here").toString());
-        Process p = pb.start();
-        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "besip-cli hung:\n" + out);
-        return new Result(p.exitValue(), out, Files.readString(work.resolve("err.txt")));
+        return run(pb, stdin);
     }
 
     static String sha256(Path f) throws Exception {
@@ -134,10 +132,7 @@ class CliIT {
 
     @Test
     void withAKeyOverHostTheCliListsInstallsDisablesEnablesUpgradesAndRemovesAModule() throws Exception {
-        Path key = work.resolve("id_cli");
-        Process kg = new ProcessBuilder("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key.toString())
-                .redirectErrorStream(true).start();
-        assertEquals(0, kg.waitFor(), new String(kg.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        Path key = NetconfIT.keygen(work.resolve("id_cli"));
         String port = String.valueOf(box.netconfPort());
         Result refused = bare("module list\n", "--host", "127.0.0.1", "--port", port, "--key", key.toString());
         assertEquals(1, refused.status(), "a key the box does not know is refused: " + refused.out() + refused.err());

@@ -58,12 +58,7 @@ class ConfigPageBrowserIT {
 
     @AfterEach
     void stop() throws Exception {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (box != null) {
-            box.close();
-        }
+        HeadlessChromium.quit(browser, box);
     }
 
     private void open(String query) throws java.io.IOException {

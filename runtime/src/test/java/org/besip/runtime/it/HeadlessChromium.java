@@ -51,4 +51,14 @@ final class HeadlessChromium {
             throw e;
         }
     }
+
+    /** After a browser test: the browser quits, then the box stops (either may not have started). */
+    static void quit(WebDriver browser, BesipProcess box) throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (box != null) {
+            box.close();
+        }
+    }
 }

@@ -39,12 +39,7 @@ class ModulesPageBrowserIT {
 
     @AfterEach
     void stop() throws Exception {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (box != null) {
-            box.close();
-        }
+        HeadlessChromium.quit(browser, box);
     }
 
     @Test

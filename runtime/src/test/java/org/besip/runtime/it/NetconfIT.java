@@ -60,6 +60,14 @@ class NetconfIT {
         return f;
     }
 
+    /** An ECDSA P-256 key pair made by OpenSSH's ssh-keygen at {@code key} (and {@code key}.pub), no passphrase. */
+    static Path keygen(Path key) throws Exception {
+        Process kg = new ProcessBuilder("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key.toString())
+                .redirectErrorStream(true).start();
+        assertEquals(0, kg.waitFor(), new String(kg.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        return key;
+    }
+
     static String run(String check, String... args) throws Exception {
         return runOn(box, check, args);
     }
@@ -174,10 +182,7 @@ class NetconfIT {
 
     @Test
     void administratorsAndTheirKeysComeFromBesipSystem() throws Exception {
-        Path key = work.resolve("id_ecdsa");
-        Process kg = new ProcessBuilder("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", key.toString())
-                .redirectErrorStream(true).start();
-        assertEquals(0, kg.waitFor(), new String(kg.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        Path key = keygen(work.resolve("id_ecdsa"));
         String[] pub = Files.readString(Path.of(key + ".pub")).trim().split("\\s+");
         run("configured_user_and_key", pub[0], pub[1], key.toString(), "op-secret-1");
     }

@@ -37,12 +37,7 @@ class QualityPageBrowserIT {
 
     @AfterEach
     void stop() throws Exception {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (box != null) {
-            box.close();
-        }
+        HeadlessChromium.quit(browser, box);
     }
 
     @Test

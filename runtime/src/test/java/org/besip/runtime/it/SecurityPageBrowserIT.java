@@ -38,12 +38,7 @@ class SecurityPageBrowserIT {
 
     @AfterEach
     void stop() throws Exception {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (box != null) {
-            box.close();
-        }
+        HeadlessChromium.quit(browser, box);
     }
 
     private void block(String address, String seconds) {

@@ -113,19 +113,22 @@ public final class DataPath {
     public Element find(Element data) {
         Element cur = data;
         for (Step s : steps) {
-            Element next = null;
-            for (Element c : DataTrees.children(cur)) {
-                if (c.getLocalName().equals(s.node().name()) && DataTrees.nsOf(c).equals(s.node().namespace()) && matches(c, s)) {
-                    next = c;
-                    break;
-                }
-            }
-            if (next == null) {
+            cur = step(cur, s);
+            if (cur == null) {
                 return null;
             }
-            cur = next;
         }
         return cur;
+    }
+
+    /** The child of {@code parent} that {@code s} names, or null. */
+    private static Element step(Element parent, Step s) {
+        for (Element c : DataTrees.children(parent)) {
+            if (c.getLocalName().equals(s.node().name()) && DataTrees.nsOf(c).equals(s.node().namespace()) && matches(c, s)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     private static boolean matches(Element e, Step s) {
@@ -146,13 +149,7 @@ public final class DataPath {
         Document d = root.getOwnerDocument();
         Element cur = root;
         for (Step s : steps) {
-            Element next = null;
-            for (Element c : DataTrees.children(cur)) {
-                if (c.getLocalName().equals(s.node().name()) && DataTrees.nsOf(c).equals(s.node().namespace()) && matches(c, s)) {
-                    next = c;
-                    break;
-                }
-            }
+            Element next = step(cur, s);
             if (next == null) {
                 next = d.createElementNS(s.node().namespace(), s.node().name());
                 for (var k : s.keys().entrySet()) {
