@@ -131,6 +131,32 @@ class CliIT {
     }
 
     @Test
+    void aFileOrAnArgumentOfCommandsDeletesShowsTheCandidateAndConfirmsATrialCommit() throws Exception {
+        Result trial = cli("", "-c", "set system hostname trial-a; show candidate system; commit confirmed 60; confirm; show running system");
+        assertEquals(0, trial.status(), trial.out() + trial.err());
+        assertTrue(trial.out().contains("hostname trial-a;") && trial.out().contains("rolled back in 60 s unless confirmed")
+                && trial.out().contains("confirmed\n"), trial.out());
+        Result unconfirmed = cli("", "-c", "set system hostname trial-b; commit confirmed 60; show running system");
+        assertTrue(unconfirmed.out().contains("hostname trial-b;"), unconfirmed.out());
+        // the confirmed commit belonged to that session, which ended unconfirmed: the box went back (RFC 6241 §8.4)
+        String after = "";
+        for (int i = 0; i < 10 && !after.contains("hostname trial-a;"); i++) {
+            after = cli("show running system\n").out();
+        }
+        assertTrue(after.contains("hostname trial-a;"), after);
+
+        Path script = work.resolve("commands.txt");
+        Files.writeString(script, "set system hostname to-delete\ncommit\ndelete system hostname\nshow candidate system\ncompare\ncommit\n");
+        Result deleted = cli("", "-f", script.toString());
+        assertEquals(0, deleted.status(), deleted.out() + deleted.err());
+        assertTrue(deleted.out().contains("-     hostname to-delete;"), "compare shows the deletion:\n" + deleted.out());
+        assertFalse(cli("show running system\n").out().contains("to-delete"), "deleted from running");
+        Result missing = cli("", "-f", work.resolve("no-such-file").toString());
+        assertEquals(2, missing.status());
+        assertEquals("besip-cli: cannot read the commands file " + work.resolve("no-such-file"), missing.err().strip());
+    }
+
+    @Test
     void withAKeyOverHostTheCliListsInstallsDisablesEnablesUpgradesAndRemovesAModule() throws Exception {
         Path key = NetconfIT.keygen(work.resolve("id_cli"));
         String port = String.valueOf(box.netconfPort());

@@ -386,7 +386,12 @@ public final class Cli {
                     case "--user" -> o.user = value(args, ++i, a);
                     case "--password-file" -> o.passwordFile = Path.of(value(args, ++i, a));
                     case "--key" -> o.key = Path.of(value(args, ++i, a));
-                    case "-f" -> o.file = Path.of(value(args, ++i, a));
+                    case "-f" -> {
+                        o.file = Path.of(value(args, ++i, a));
+                        if (!Files.isReadable(o.file) || Files.isDirectory(o.file)) { // before connecting: not the box's fault
+                            throw new Usage("cannot read the commands file " + o.file);
+                        }
+                    }
                     case "-c" -> o.commandsArg = value(args, ++i, a);
                     case "-h", "--help" -> throw new Usage("usage: besip-cli [--host H] [--port P] [--user U] [--password-file F | --key F]"
                             + " [-f FILE | -c \"CMD; CMD\"] [CMD ...]");
