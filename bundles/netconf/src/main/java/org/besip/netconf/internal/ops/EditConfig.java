@@ -1,7 +1,10 @@
 package org.besip.netconf.internal.ops;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.besip.netconf.internal.protocol.RpcError;
 import org.besip.netconf.internal.yang.DataTrees;
@@ -86,18 +89,23 @@ public final class EditConfig {
                             "'" + s.name() + "' does not exist, so it cannot be deleted");
                 }
                 targetParent.removeChild(existing);
+                removed(s, targetParent, existing);
             }
             case REMOVE -> {
                 if (existing != null) {
                     targetParent.removeChild(existing);
+                    removed(s, targetParent, existing);
                 }
             }
             case REPLACE -> {
                 Node before = existing == null ? null : existing.getNextSibling();
                 if (existing != null) {
                     targetParent.removeChild(existing);
+                    removed(s, targetParent, existing);
                 }
-                targetParent.insertBefore(stripped(targetParent, edit), before);
+                Element copy = stripped(targetParent, edit);
+                targetParent.insertBefore(copy, before);
+                added(s, targetParent, copy);
             }
             case MERGE, NONE -> {
                 if (s.kind() == Kind.LEAF || s.kind() == Kind.LEAF_LIST || s.kind() == Kind.ANYDATA) {
@@ -109,6 +117,8 @@ public final class EditConfig {
                     } else if (s.kind() != Kind.LEAF_LIST) {
                         Element copy = stripped(targetParent, edit);
                         targetParent.replaceChild(copy, existing);
+                        removed(s, targetParent, existing);
+                        added(s, targetParent, copy);
                     }
                     return;
                 }
@@ -124,6 +134,7 @@ public final class EditConfig {
                             Element key = DataTrees.child(edit, s.namespace(), k);
                             existing.appendChild(targetParent.getOwnerDocument().importNode(key, true));
                         }
+                        added(s, targetParent, existing);
                     }
                 }
                 for (Element child : DataTrees.children(edit)) {
@@ -141,7 +152,9 @@ public final class EditConfig {
             throw new RpcError("application", "data-missing", null, here, edit.getLocalName(),
                     "'" + s.name() + "' is new, so nothing inside it can be deleted");
         }
-        targetParent.appendChild(stripped(targetParent, edit));
+        Element copy = stripped(targetParent, edit);
+        targetParent.appendChild(copy);
+        added(s, targetParent, copy);
     }
 
     private Op operation(Element e, Op inherited, String here) throws RpcError {
@@ -160,47 +173,81 @@ public final class EditConfig {
         };
     }
 
-    /** The target's instance that the edit element addresses, or null. */
-    private Element find(SchemaNode s, Element targetParent, Element edit, String here) throws RpcError {
-        for (Element c : DataTrees.children(targetParent)) {
-            if (!s.name().equals(c.getLocalName()) || !s.namespace().equals(DataTrees.nsOf(c))) {
-                continue;
+    /**
+     * The instances of each list and leaf-list under a target element, by key (a list entry's key
+     * values, a leaf-list's value), made at the first look and kept up to date by this edit: an
+     * edit of N entries into a list of M costs N + M lookups, not N × M.
+     */
+    private final Map<Element, Map<SchemaNode, Map<String, Element>>> index = new IdentityHashMap<>();
+
+    private Map<String, Element> instances(SchemaNode s, Element parent) {
+        return index.computeIfAbsent(parent, k -> new HashMap<>()).computeIfAbsent(s, k -> {
+            Map<String, Element> m = new HashMap<>();
+            for (Element c : DataTrees.children(parent)) {
+                if (s.name().equals(c.getLocalName()) && s.namespace().equals(DataTrees.nsOf(c))) {
+                    String key = keyOf(s, c);
+                    if (key != null) {
+                        m.putIfAbsent(key, c);
+                    }
+                }
             }
-            switch (s.kind()) {
-                case LIST -> {
-                    boolean same = true;
-                    for (String k : s.keys()) {
-                        Element want = DataTrees.child(edit, s.namespace(), k);
-                        if (want == null) {
-                            throw new RpcError("protocol", "missing-element", null, here, k,
-                                    "list entry '" + s.name() + "' needs its key '" + k + "'");
-                        }
-                        Element have = DataTrees.child(c, s.namespace(), k);
-                        if (have == null || !have.getTextContent().trim().equals(want.getTextContent().trim())) {
-                            same = false;
-                            break;
-                        }
-                    }
-                    if (same) {
-                        return c;
-                    }
-                }
-                case LEAF_LIST -> {
-                    if (c.getTextContent().trim().equals(edit.getTextContent().trim())) {
-                        return c;
-                    }
-                }
-                default -> {
-                    return c;
-                }
+            return m;
+        });
+    }
+
+    /** A list entry's key values (null when one is missing), or a leaf-list value. */
+    private static String keyOf(SchemaNode s, Element e) {
+        if (s.kind() == Kind.LEAF_LIST) {
+            return e.getTextContent().trim();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String k : s.keys()) {
+            Element leaf = DataTrees.child(e, s.namespace(), k);
+            if (leaf == null) {
+                return null;
+            }
+            sb.append(leaf.getTextContent().trim()).append('\u0000');
+        }
+        return sb.toString();
+    }
+
+    /** The element now in the target for {@code s} under {@code parent} changed: the index follows. */
+    private void added(SchemaNode s, Element parent, Element e) {
+        Map<SchemaNode, Map<String, Element>> byNode = index.get(parent);
+        if (byNode != null && byNode.containsKey(s) && (s.kind() == Kind.LIST || s.kind() == Kind.LEAF_LIST)) {
+            String key = keyOf(s, e);
+            if (key != null) {
+                byNode.get(s).put(key, e);
             }
         }
+    }
+
+    private void removed(SchemaNode s, Element parent, Element e) {
+        Map<SchemaNode, Map<String, Element>> byNode = index.get(parent);
+        if (byNode != null && byNode.containsKey(s) && (s.kind() == Kind.LIST || s.kind() == Kind.LEAF_LIST)) {
+            String key = keyOf(s, e);
+            if (key != null) {
+                byNode.get(s).remove(key, e);
+            }
+        }
+    }
+
+    /** The target's instance that the edit element addresses, or null. */
+    private Element find(SchemaNode s, Element targetParent, Element edit, String here) throws RpcError {
         if (s.kind() == Kind.LIST) {
             for (String k : s.keys()) {
                 if (DataTrees.child(edit, s.namespace(), k) == null) {
                     throw new RpcError("protocol", "missing-element", null, here, k,
                             "list entry '" + s.name() + "' needs its key '" + k + "'");
                 }
+            }
+        }
+        if (s.kind() == Kind.LIST || s.kind() == Kind.LEAF_LIST) {
+            return instances(s, targetParent).get(keyOf(s, edit));
+        }
+        for (Element c : DataTrees.children(targetParent)) {
+            if (s.name().equals(c.getLocalName()) && s.namespace().equals(DataTrees.nsOf(c))) {
+                return c;
             }
         }
         return null;

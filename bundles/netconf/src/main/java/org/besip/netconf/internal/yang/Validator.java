@@ -284,9 +284,16 @@ public final class Validator {
             problems.add(new Problem("unknown-element", null, path, "'" + s.name + "' is present but its condition (when \""
                     + s.when.xpath() + "\") is false"));
         }
+        Element local = null;
         for (SchemaNode.Constraint must : s.musts) {
             try {
-                if (!XPathSupport.test(must.xpath(), must.prefixes(), must.defaultNamespace(), instance)) {
+                // the JDK's XPath walks the document up to its context node on each evaluation: an
+                // expression that only looks inside its node is evaluated on a copy of that node alone
+                Element context = instance;
+                if (XPathSupport.isLocal(must.xpath())) {
+                    context = local != null ? local : (local = detached(instance));
+                }
+                if (!XPathSupport.test(must.xpath(), must.prefixes(), must.defaultNamespace(), context)) {
                     problems.add(new Problem("operation-failed", must.errorAppTag() != null ? must.errorAppTag() : "must-violation",
                             path, must.errorMessage() != null ? must.errorMessage() : "must \"" + must.xpath() + "\" is not satisfied"));
                 }
@@ -308,17 +315,42 @@ public final class Validator {
         }
     }
 
+    /** A copy of {@code e} (and what it holds) as the only element of a document of its own. */
+    private static Element detached(Element e) {
+        Document d = DataTrees.newDocument();
+        return (Element) d.appendChild(d.importNode(e, true));
+    }
+
+    /** The values an absolute leafref path without predicates finds, once per validation (path to values). */
+    private final Map<String, Set<String>> leafrefTargets = new HashMap<>();
+
     private void leafref(SchemaNode s, Element leaf, String path) {
         if (!s.type.requireInstance()) {
             return;
         }
         try {
-            NodeList targets = XPathSupport.select(s.type.leafrefPath(), s.type.prefixes(), s.type.defaultNamespace(), leaf);
             String value = leaf.getTextContent().trim();
-            for (int i = 0; i < targets.getLength(); i++) {
-                Node t = targets.item(i);
-                if (t.getTextContent().trim().equals(value)) {
+            String p = s.type.leafrefPath();
+            if (p.startsWith("/") && !p.contains("[")) { // the same targets wherever it is evaluated: found once
+                Set<String> values = leafrefTargets.get(s.type.defaultNamespace() + " " + p);
+                if (values == null) {
+                    values = new HashSet<>();
+                    NodeList targets = XPathSupport.select(p, s.type.prefixes(), s.type.defaultNamespace(), leaf);
+                    for (int i = 0; i < targets.getLength(); i++) {
+                        values.add(targets.item(i).getTextContent().trim());
+                    }
+                    leafrefTargets.put(s.type.defaultNamespace() + " " + p, values);
+                }
+                if (values.contains(value)) {
                     return;
+                }
+            } else {
+                NodeList targets = XPathSupport.select(p, s.type.prefixes(), s.type.defaultNamespace(), leaf);
+                for (int i = 0; i < targets.getLength(); i++) {
+                    Node t = targets.item(i);
+                    if (t.getTextContent().trim().equals(value)) {
+                        return;
+                    }
                 }
             }
             problems.add(new Problem("data-missing", "instance-required", path, "\"" + value + "\" refers to nothing: no "

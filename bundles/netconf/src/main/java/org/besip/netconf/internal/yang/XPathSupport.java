@@ -37,13 +37,165 @@ public final class XPathSupport {
     /** Evaluates {@code expr} to a boolean with {@code node} as context and current node. */
     public static boolean test(String expr, Map<String, String> prefixes, String defaultNs, Node node)
             throws XPathExpressionException {
+        Existence simple = node instanceof org.w3c.dom.Element && !defaultNs.isEmpty() ? EXISTENCE.computeIfAbsent(expr, Existence::parse)
+                : null;
+        if (simple != null && simple != Existence.NOT_SIMPLE) {
+            return simple.test((org.w3c.dom.Element) node, prefixes, defaultNs);
+        }
+        return jdkTest(expr, prefixes, defaultNs, node);
+    }
+
+    /** {@link #test} by the JDK's XPath alone. */
+    static boolean jdkTest(String expr, Map<String, String> prefixes, String defaultNs, Node node) throws XPathExpressionException {
         return (Boolean) xpath(prefixes, defaultNs, node).evaluate(rewrite(expr, defaultNs.isEmpty()), node, XPathConstants.BOOLEAN);
+    }
+
+    /** Parsed existence tests by expression text: one entry per must/when text of the schemas, so bounded by them. */
+    private static final java.util.concurrent.ConcurrentMap<String, Existence> EXISTENCE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * An expression that only asks whether relative paths of names exist, joined by and, or,
+     * not() and parentheses ({@code password or ha1}, {@code not(a/b) or c}): evaluated on the
+     * DOM directly. The JDK's XPath sets up a context of its own for every evaluation, which for
+     * a must on each of 10 000 list entries costs seconds. Anything else is {@link #NOT_SIMPLE}.
+     */
+    abstract static class Existence {
+        static final Existence NOT_SIMPLE = new Existence() {
+            @Override
+            boolean test(org.w3c.dom.Element e, Map<String, String> prefixes, String defaultNs) {
+                throw new IllegalStateException();
+            }
+        };
+
+        abstract boolean test(org.w3c.dom.Element e, Map<String, String> prefixes, String defaultNs);
+
+        static Existence parse(String expr) {
+            java.util.List<String> tokens = new java.util.ArrayList<>();
+            java.util.regex.Matcher m = TOKEN.matcher(expr);
+            int at = 0;
+            while (at < expr.length()) {
+                if (!m.find(at) || m.start() != at) {
+                    return NOT_SIMPLE;
+                }
+                if (!m.group().isBlank()) {
+                    tokens.add(m.group());
+                }
+                at = m.end();
+            }
+            int[] pos = { 0 };
+            Existence e = or(tokens, pos);
+            return e == null || pos[0] != tokens.size() ? NOT_SIMPLE : e;
+        }
+
+        private static final Pattern TOKEN = Pattern.compile("\\s+|\\(|\\)|[A-Za-z_][\\w.-]*(:[A-Za-z_][\\w.-]*)?(/[A-Za-z_][\\w.-]*(:[A-Za-z_][\\w.-]*)?)*");
+
+        private static Existence or(java.util.List<String> t, int[] pos) {
+            Existence left = and(t, pos);
+            while (left != null && pos[0] < t.size() && t.get(pos[0]).equals("or")) {
+                pos[0]++;
+                Existence a = left;
+                Existence b = and(t, pos);
+                if (b == null) {
+                    return null;
+                }
+                left = new Existence() {
+                    @Override
+                    boolean test(org.w3c.dom.Element e, Map<String, String> p, String d) {
+                        return a.test(e, p, d) || b.test(e, p, d);
+                    }
+                };
+            }
+            return left;
+        }
+
+        private static Existence and(java.util.List<String> t, int[] pos) {
+            Existence left = term(t, pos);
+            while (left != null && pos[0] < t.size() && t.get(pos[0]).equals("and")) {
+                pos[0]++;
+                Existence a = left;
+                Existence b = term(t, pos);
+                if (b == null) {
+                    return null;
+                }
+                left = new Existence() {
+                    @Override
+                    boolean test(org.w3c.dom.Element e, Map<String, String> p, String d) {
+                        return a.test(e, p, d) && b.test(e, p, d);
+                    }
+                };
+            }
+            return left;
+        }
+
+        private static Existence term(java.util.List<String> t, int[] pos) {
+            if (pos[0] >= t.size()) {
+                return null;
+            }
+            String tok = t.get(pos[0]);
+            boolean not = tok.equals("not") && pos[0] + 1 < t.size() && t.get(pos[0] + 1).equals("(");
+            if (not || tok.equals("(")) {
+                pos[0] += not ? 2 : 1;
+                Existence inner = or(t, pos);
+                if (inner == null || pos[0] >= t.size() || !t.get(pos[0]).equals(")")) {
+                    return null;
+                }
+                pos[0]++;
+                return not ? new Existence() {
+                    @Override
+                    boolean test(org.w3c.dom.Element e, Map<String, String> p, String d) {
+                        return !inner.test(e, p, d);
+                    }
+                } : inner;
+            }
+            if (tok.equals(")") || tok.equals("and") || tok.equals("or") || tok.equals("not")
+                    || (pos[0] + 1 < t.size() && t.get(pos[0] + 1).equals("("))) { // a function call: not ours
+                return null;
+            }
+            pos[0]++;
+            String[] steps = tok.split("/");
+            return new Existence() {
+                @Override
+                boolean test(org.w3c.dom.Element e, Map<String, String> p, String d) {
+                    return exists(e, steps, 0, p, d);
+                }
+            };
+        }
+
+        private static boolean exists(org.w3c.dom.Element e, String[] steps, int i, Map<String, String> prefixes, String defaultNs) {
+            if (i == steps.length) {
+                return true;
+            }
+            String step = steps[i];
+            int colon = step.indexOf(':');
+            String ns = colon < 0 ? defaultNs : prefixes.get(step.substring(0, colon));
+            String name = step.substring(colon + 1);
+            for (Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n instanceof org.w3c.dom.Element c && name.equals(c.getLocalName())
+                        && (ns == null ? "" : ns).equals(c.getNamespaceURI() == null ? "" : c.getNamespaceURI())
+                        && exists(c, steps, i + 1, prefixes, defaultNs)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** The nodes {@code expr} selects from {@code node}. */
     public static NodeList select(String expr, Map<String, String> prefixes, String defaultNs, Node node)
             throws XPathExpressionException {
         return (NodeList) xpath(prefixes, defaultNs, node).evaluate(rewrite(expr, defaultNs.isEmpty()), node, XPathConstants.NODESET);
+    }
+
+    /** An absolute path (a / that starts a path), a parent step, or a reverse, sideways or namespace axis: looks outside its node. */
+    private static final Pattern NON_LOCAL = Pattern.compile("(^|[\\s(\\[,=!<>|+*-])/|\\.\\.|ancestor|parent::|preceding|following|namespace::");
+
+    /**
+     * Whether {@code expr} looks only at its context node and what that holds: then it is
+     * evaluated the same on a copy of that node alone. String literals are not looked into, so
+     * "a/b = '../x'" stays local; anything unclear counts as not local.
+     */
+    public static boolean isLocal(String expr) {
+        return !NON_LOCAL.matcher(expr.replaceAll("'[^']*'|\"[^\"]*\"", "''")).find();
     }
 
     private static final ThreadLocal<XPathFactory> FACTORIES = ThreadLocal.withInitial(XPathFactory::newInstance);

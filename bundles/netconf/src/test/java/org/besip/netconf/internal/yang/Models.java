@@ -16,7 +16,7 @@ public final class Models {
     private Models() {
     }
 
-    static Schema schema(Path... files) throws IOException, YangException {
+    public static Schema schema(Path... files) throws IOException, YangException {
         List<SchemaCompiler.Source> sources = new ArrayList<>();
         for (Path f : files) {
             String text = Files.readString(f, StandardCharsets.UTF_8);
