@@ -5,11 +5,20 @@
 # ops/s and p50/p99 (ms), median of ROUNDS alternating rounds, and the ratio besip/netconfd.
 #
 #   bench/netconf.sh [rounds] [ops]     (default 5 rounds of 2000 operations, 30 s cap each)
+#   bench/netconf.sh bulk [users ...]   (default 1000 10000 50000): office and fleet scale, both
+#       servers serving besip-pbx.yang too: one edit-config of that many users into the candidate,
+#       its commit, get-config of running, and the edit + commit that removes them, in seconds
 # Needs: netconfd, openssh-server (sshd), python3-paramiko (Debian); installs them when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-5}
-ops=${2:-2000}
+mode=ops
+if [ "${1:-}" = bulk ]; then
+  mode=bulk; shift
+  sizes=${*:-1000 10000 50000}
+else
+  rounds=${1:-5}
+  ops=${2:-2000}
+fi
 dist=runtime/target/besip
 work=$(mktemp -d /tmp/besip-ncbench.XXXXXX)
 bport=18930; nport=18931; hport=18932
@@ -37,7 +46,9 @@ BESIP_DATA="$work/besip" BESIP_OPTS="-Dbesip.http.port=$hport -Dbesip.http.host=
 bpid=$!
 
 # netconfd with the same YANG module, behind a private sshd with its netconf subsystem
-cp bundles/netconf/src/main/resources/yang/besip-system.yang "$work/"
+cp bundles/netconf/src/main/resources/yang/besip-system.yang bundles/pbx/src/main/resources/yang/besip-pbx.yang "$work/"
+modules="--module=$work/besip-system.yang"
+[ "$mode" = bulk ] && modules="$modules --module=$work/besip-pbx.yang"
 ssh-keygen -q -t ed25519 -N "" -f "$work/hostkey"
 ssh-keygen -q -t ed25519 -N "" -f "$work/clientkey"
 cp "$work/clientkey.pub" "$work/authorized_keys"
@@ -53,7 +64,8 @@ StrictModes no
 PidFile $work/sshd.pid
 Subsystem netconf "/usr/sbin/netconf-subsystem --ncxserver-sockname=$nport@$work/ncxserver.sock"
 CFG
-netconfd --module="$work/besip-system.yang" --no-startup --port="$nport" --superuser="$(id -un)" \
+# shellcheck disable=SC2086
+netconfd $modules --no-startup --port="$nport" --superuser="$(id -un)" \
   --ncxserver-sockname="$work/ncxserver.sock" --log-level=error >"$work/netconfd.log" 2>&1 &
 npid=$!
 mkdir -p /run/sshd 2>/dev/null || true
@@ -62,6 +74,25 @@ for _ in $(seq 100); do [ -S "$work/ncxserver.sock" ] && break; sleep 0.05; done
 for _ in $(seq 600); do grep -q "besip: ready" "$work/besip.out" 2>/dev/null && break; sleep 0.05; done
 grep -q "besip: ready" "$work/besip.out" || { cat "$work/besip.out"; exit 1; }
 pw=$(cat "$work/besip/admin-password.txt")
+
+if [ "$mode" = bulk ]; then
+  echo "NETCONF at scale: users $sizes, $(nproc) cores; besip as shipped (bin/besip, pbx and security on); $(netconfd --version 2>&1 | head -1)"
+  printf '%-8s %-9s %9s %9s %11s %9s %9s %9s\n' users server "edit s" "commit s" "edit+commit" "get s" "remove s" "RSS MiB"
+  for n in $sizes; do
+    for server in besip netconfd; do
+      if [ $server = besip ]; then port=$bport; user=admin; cred="password:$pw"; pid=$bpid; else port=$nport; user=$(id -un); cred="key:$work/clientkey"; pid=$npid; fi
+      if out=$(/usr/bin/python3 bench/netconf_client.py 127.0.0.1 "$port" "$user" "$cred" bulk "$n" 2>"$work/bulk.err"); then
+        # RSS of the server process (besip: the JVM under setsid's group leader)
+        jpid=$(pgrep -g "$pid" java 2>/dev/null | head -1 || true); [ -n "$jpid" ] || jpid=$pid
+        rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$jpid/status" 2>/dev/null || echo "?")
+        /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("%-8d %-9s %9.2f %9.2f %11.2f %9.2f %9.2f %9s" % (r["users"], sys.argv[2], r["edit_s"], r["commit_s"], r["edit_s"] + r["commit_s"], r["get_config_s"], r["remove_s"] + r["remove_commit_s"], sys.argv[3]))' "$out" "$server" "$rss"
+      else
+        printf '%-8d %-9s refused or failed: %s\n' "$n" "$server" "$(tail -c 300 "$work/bulk.err" | tr '\n' ' ')"
+      fi
+    done
+  done
+  exit 0
+fi
 
 echo "NETCONF benchmark: $rounds rounds x $ops ops per server, $(nproc) cores; $(netconfd --version 2>&1 | head -1)"
 for r in $(seq "$rounds"); do

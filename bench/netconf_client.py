@@ -3,7 +3,10 @@
 (ncclient polls its reader and caps any server near 10 RPC/s; design §7.)
 
 usage: netconf_client.py HOST PORT USER (password:PW | key:FILE) COUNT SECONDS
-Prints JSON: ops/s, p50 and p99 in ms for get-config and for edit-config + commit.
+       netconf_client.py HOST PORT USER (password:PW | key:FILE) bulk USERS
+Prints JSON: ops/s, p50 and p99 in ms for get-config and for edit-config + commit; or, bulk,
+the seconds of one edit-config of USERS pbx users into the candidate, its commit, a get-config
+of running, and the edit + commit that removes them again.
 """
 import json
 import re
@@ -13,7 +16,9 @@ import time
 import paramiko
 
 HOST, PORT, USER, CRED = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-COUNT, SECONDS = int(sys.argv[5]), float(sys.argv[6])
+BULK = sys.argv[5] == "bulk"
+COUNT, SECONDS = (int(sys.argv[6]), 0.0) if BULK else (int(sys.argv[5]), float(sys.argv[6]))
+PBX = "urn:besip:params:xml:ns:yang:besip-pbx"
 SYS = "urn:besip:params:xml:ns:yang:besip-system"
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
@@ -89,7 +94,28 @@ def measure(session, body_fn):
             "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 3)}
 
 
+def bulk(session, n):
+    users = "".join("<user><name>u%d</name><password>Str0ng-pass-%d-x</password><extension>%d</extension></user>" % (i, i, 100000 + i)
+                    for i in range(n))
+    out = {"users": n, "bytes": len(users)}
+    for key, body in (("edit_s", '<edit-config><target><candidate/></target><config><pbx xmlns="%s">%s</pbx></config></edit-config>'
+                       % (PBX, users)), ("commit_s", "<commit/>"),
+                      ("get_config_s", "<get-config><source><running/></source></get-config>"),
+                      ("remove_s", '<edit-config><target><candidate/></target><config><pbx xmlns="%s" xmlns:nc="%s" nc:operation="remove"/>'
+                       '</config></edit-config>' % (PBX, NC)), ("remove_commit_s", "<commit/>")):
+        t0 = time.perf_counter()
+        reply = session.rpc(body)
+        out[key] = round(time.perf_counter() - t0, 3)
+        if key == "get_config_s":
+            out["get_config_bytes"] = len(reply)
+    return out
+
+
 s = Session()
+if BULK:
+    print(json.dumps(bulk(s, COUNT)))
+    s.rpc("<close-session/>")
+    sys.exit(0)
 get = lambda i: ["<get-config><source><running/></source></get-config>"]
 edit = lambda i: ['<edit-config><target><candidate/></target><config><system xmlns="%s"><hostname>bench-%d</hostname>'
                   '</system></config></edit-config>' % (SYS, i), "<commit/>"]

@@ -64,11 +64,12 @@ public final class MessageReader {
 
     private byte[] nextEom() throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        long discarded = 0; // past the limit: read to the end of the message, kept nowhere
         int matched = 0;
         while (true) {
             int b = in.read();
             if (b < 0) {
-                if (buf.size() == 0 && matched == 0) {
+                if (buf.size() == 0 && matched == 0 && discarded == 0) {
                     return null;
                 }
                 throw new EOFException("the channel closed inside a message");
@@ -76,26 +77,43 @@ public final class MessageReader {
             if (b == EOM[matched]) {
                 matched++;
                 if (matched == EOM.length) {
+                    if (discarded > 0) {
+                        throw new TooBig(buf.size() + discarded, maxMessageBytes);
+                    }
                     return buf.toByteArray();
                 }
                 continue;
             }
             if (matched > 0) {
-                buf.write(EOM, 0, matched);
+                if (discarded > 0) {
+                    discarded += matched;
+                } else {
+                    buf.write(EOM, 0, matched);
+                }
                 matched = b == EOM[0] ? 1 : 0;
                 if (matched == 1) {
                     continue;
                 }
             }
-            buf.write(b);
-            if (buf.size() > maxMessageBytes) {
-                throw new FramingException("message larger than " + maxMessageBytes + " bytes");
+            if (discarded > 0 || buf.size() >= maxMessageBytes) {
+                discarded++;
+                giveUpPast(buf.size() + discarded);
+            } else {
+                buf.write(b);
             }
+        }
+    }
+
+    /** A message still going at 64 times the limit is not an edit that is too big but a stream: the session ends. */
+    private void giveUpPast(long size) throws FramingException {
+        if (size > 64L * maxMessageBytes) {
+            throw new FramingException("message larger than " + 64L * maxMessageBytes + " bytes and still going");
         }
     }
 
     private byte[] nextChunked() throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        long discarded = 0;
         boolean first = true;
         while (true) {
             int lf = in.read();
@@ -109,6 +127,9 @@ public final class MessageReader {
                 expect(in.read(), '\n');
                 if (first) {
                     throw new FramingException("a message must have at least one chunk");
+                }
+                if (discarded > 0) {
+                    throw new TooBig(buf.size() + discarded, maxMessageBytes);
                 }
                 return buf.toByteArray();
             }
@@ -124,8 +145,12 @@ public final class MessageReader {
             if (digits == 0 || size > MAX_CHUNK) {
                 throw new FramingException("bad chunk size");
             }
-            if (buf.size() + size > maxMessageBytes) {
-                throw new FramingException("message larger than " + maxMessageBytes + " bytes");
+            if (discarded > 0 || buf.size() + size > maxMessageBytes) {
+                discarded += size;
+                giveUpPast(buf.size() + discarded);
+                in.skipNBytes(size); // EOFException when the channel closes inside it
+                first = false;
+                continue;
             }
             byte[] chunk = in.readNBytes((int) size);
             if (chunk.length != size) {
@@ -143,6 +168,30 @@ public final class MessageReader {
         if (got != want) {
             throw new FramingException("chunked framing: expected '" + (want == '\n' ? "\\n" : String.valueOf(want))
                     + "' but got byte " + got);
+        }
+    }
+
+    /**
+     * A whole message came that is larger than the limit: it was read to its end and dropped, so
+     * the session can answer it with a too-big rpc-error and go on (RFC 6241 appendix A).
+     */
+    public static final class TooBig extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final long size;
+        private final int limit;
+
+        TooBig(long size, int limit) {
+            super("message of " + size + " bytes, larger than " + limit);
+            this.size = size;
+            this.limit = limit;
+        }
+
+        public long size() {
+            return size;
+        }
+
+        public int limit() {
+            return limit;
         }
     }
 }

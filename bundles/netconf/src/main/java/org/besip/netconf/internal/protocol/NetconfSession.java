@@ -83,18 +83,37 @@ public final class NetconfSession implements Session, Runnable {
             server.opened(this);
             opened = true;
             while (running) {
-                byte[] msg = reader.next();
+                byte[] msg;
+                try {
+                    msg = reader.next();
+                } catch (MessageReader.TooBig e) {
+                    LOG.warn("session {}: a message of {} bytes refused (the limit is {} bytes)", id, e.size(), e.limit());
+                    writer.write(error("rpc", "too-big", "the message is " + e.size() + " bytes, more than this box takes ("
+                            + e.limit() / 1024 + " KiB, besip.netconf.max-message-kib); nothing was done: send the change in parts"));
+                    continue;
+                }
                 if (msg == null) {
                     break;
                 }
                 Document request;
+                Document reply;
                 try {
-                    request = DataTrees.builder().parse(new ByteArrayInputStream(msg));
-                } catch (SAXException e) {
-                    writer.write(malformed(e.getMessage()));
+                    try {
+                        request = DataTrees.builder().parse(new ByteArrayInputStream(msg));
+                    } catch (SAXException e) {
+                        writer.write(malformed(e.getMessage()));
+                        continue;
+                    }
+                    msg = null;
+                    reply = server.handle(this, request);
+                } catch (OutOfMemoryError e) {
+                    // the last resort: the request's tree is garbage now; the box and the session go on
+                    msg = null;
+                    LOG.error("session {}: out of memory handling a request; refused", id);
+                    writer.write(error("application", "resource-denied", "the box ran out of memory handling this request, which was not "
+                            + "completed: send the change in parts"));
                     continue;
                 }
-                Document reply = server.handle(this, request);
                 writer.write(Datastores.serialize(reply.getDocumentElement()));
                 if (isCloseSession(request)) {
                     break;
@@ -157,13 +176,18 @@ public final class NetconfSession implements Session, Runnable {
     }
 
     private static byte[] malformed(String why) {
+        return error("rpc", "malformed-message", "the message is not well-formed XML: " + why);
+    }
+
+    /** An rpc-reply with one rpc-error, for a message that could not be read as an rpc (so it has no message-id). */
+    private static byte[] error(String type, String tag, String message) {
         Document d = DataTrees.newDocument();
         Element reply = d.createElementNS(NetconfServer.NC, "rpc-reply");
         d.appendChild(reply);
         Element err = d.createElementNS(NetconfServer.NC, "rpc-error");
         reply.appendChild(err);
-        for (String[] kv : new String[][] { { "error-type", "rpc" }, { "error-tag", "malformed-message" },
-                { "error-severity", "error" }, { "error-message", "the message is not well-formed XML: " + why } }) {
+        for (String[] kv : new String[][] { { "error-type", type }, { "error-tag", tag },
+                { "error-severity", "error" }, { "error-message", message } }) {
             Element e = d.createElementNS(NetconfServer.NC, kv[0]);
             e.setTextContent(kv[1]);
             err.appendChild(e);

@@ -72,7 +72,7 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
         String host() default "";
 
         @AttributeDefinition(name = "Largest message (KiB)", description = "A bigger message ends the session; "
-                + "0 takes besip.netconf.max-message-kib (default 16384)", min = "0")
+                + "0 takes besip.netconf.max-message-kib (default: a sixteenth of the heap, at most 16384)", min = "0")
         int max_message_kib() default 0;
 
         @AttributeDefinition(name = "Idle timeout (s)", description = "A session silent this long, even inside a "
@@ -165,6 +165,15 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
         }
     }
 
+    /**
+     * The largest message by default: a sixteenth of the heap, at most 16 MiB. A message is held
+     * as bytes, then as a DOM several times its size, beside the datastores; past this it is
+     * answered too-big instead of running the box out of memory (4 MiB on the small-box 64 MB heap).
+     */
+    static int defaultMaxMessageKib(long maxHeapBytes) {
+        return (int) Math.max(64, Math.min(16384, maxHeapBytes / 16 / 1024));
+    }
+
     /** The Web Console page "Configuration", there while the server runs. */
     private org.osgi.framework.ServiceRegistration<jakarta.servlet.Servlet> configPage;
 
@@ -234,7 +243,7 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
         int maxKib = config.max_message_kib() > 0 ? config.max_message_kib()
-                : Integer.parseInt(prop(ctx, "besip.netconf.max-message-kib", "16384"));
+                : Integer.parseInt(prop(ctx, "besip.netconf.max-message-kib", String.valueOf(defaultMaxMessageKib(Runtime.getRuntime().maxMemory()))));
         long idle = config.idle_timeout_s() > 0 ? config.idle_timeout_s()
                 : Long.parseLong(prop(ctx, "besip.netconf.idle-timeout-s", "600"));
         CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ofSeconds(idle));

@@ -1,6 +1,7 @@
 package org.besip.netconf.internal.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -52,9 +53,21 @@ class FramingTest {
     }
 
     @Test
-    void messagesAreBounded() {
-        assertThrows(FramingException.class, () -> reader("x".repeat(2000) + "]]>]]>", false).next());
-        assertThrows(FramingException.class, () -> reader("\n#1001\n", true).next());
+    void aMessageOverTheLimitIsReadToItsEndAndRefusedTooBigAndTheNextOneIsRead() throws Exception {
+        MessageReader eom = reader("x".repeat(2000) + "]]>]]><ok/>]]>]]>", false);
+        MessageReader.TooBig big = assertThrows(MessageReader.TooBig.class, eom::next);
+        assertEquals(2000, big.size());
+        assertArrayEquals(b("<ok/>"), eom.next(), "the session reads on after it");
+        MessageReader chunked = reader("\n#600\n" + "y".repeat(600) + "\n#600\n" + "y".repeat(600) + "\n##\n\n#5\n<ok/>\n##\n", true);
+        assertEquals(1200, assertThrows(MessageReader.TooBig.class, chunked::next).size());
+        assertArrayEquals(b("<ok/>"), chunked.next());
+    }
+
+    @Test
+    void aMessageThatNeverEndsEndsTheSession() {
+        assertThrows(FramingException.class, () -> reader("x".repeat(65 * 1000 + 1) + "]]>]]>", false).next(), "past 64 times the limit");
+        assertThrows(FramingException.class, () -> reader("\n#30000\n" + "z".repeat(30000) + "\n#40000\n" + "z".repeat(40000), true).next());
+        assertThrows(EOFException.class, () -> reader("\n#1001\n", true).next(), "closed inside a chunk being skipped");
     }
 
     @Test
