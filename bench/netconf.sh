@@ -80,7 +80,7 @@ if [ "$mode" = bulk ]; then
   printf '%-8s %-9s %9s %9s %11s %9s %9s %9s\n' users server "edit s" "commit s" "edit+commit" "get s" "remove s" "RSS MiB"
   for n in $sizes; do
     for server in besip netconfd; do
-      if [ $server = besip ]; then port=$bport; user=admin; cred="password:$pw"; pid=$bpid; else port=$nport; user=$(id -un); cred="key:$work/clientkey"; pid=$npid; fi
+      if [ $server = besip ]; then port=$bport; user="admin"; cred="password:$pw"; pid=$bpid; else port=$nport; user=$(id -un); cred="key:$work/clientkey"; pid=$npid; fi
       if out=$(/usr/bin/python3 bench/netconf_client.py 127.0.0.1 "$port" "$user" "$cred" bulk "$n" 2>"$work/bulk.err"); then
         # RSS of the server process (besip: the JVM under setsid's group leader)
         jpid=$(pgrep -g "$pid" java 2>/dev/null | head -1 || true); [ -n "$jpid" ] || jpid=$pid

@@ -4,6 +4,7 @@
 
 usage: netconf_client.py HOST PORT USER (password:PW | key:FILE) COUNT SECONDS
        netconf_client.py HOST PORT USER (password:PW | key:FILE) bulk USERS
+       netconf_client.py HOST PORT USER (password:PW | key:FILE) users USERS   (commits them, for the SIP benchmark)
 Prints JSON: ops/s, p50 and p99 in ms for get-config and for edit-config + commit; or, bulk,
 the seconds of one edit-config of USERS pbx users into the candidate, its commit, a get-config
 of running, and the edit + commit that removes them again.
@@ -16,7 +17,7 @@ import time
 import paramiko
 
 HOST, PORT, USER, CRED = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-BULK = sys.argv[5] == "bulk"
+BULK = sys.argv[5] in ("bulk", "users")
 COUNT, SECONDS = (int(sys.argv[6]), 0.0) if BULK else (int(sys.argv[5]), float(sys.argv[6]))
 PBX = "urn:besip:params:xml:ns:yang:besip-pbx"
 SYS = "urn:besip:params:xml:ns:yang:besip-system"
@@ -94,6 +95,11 @@ def measure(session, body_fn):
             "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 3)}
 
 
+def users_xml(n):
+    return "".join("<user><name>u%d</name><password>Str0ng-pass-%d-x</password><extension>%d</extension></user>" % (i, i, 100000 + i)
+                   for i in range(n))
+
+
 def bulk(session, n):
     users = "".join("<user><name>u%d</name><password>Str0ng-pass-%d-x</password><extension>%d</extension></user>" % (i, i, 100000 + i)
                     for i in range(n))
@@ -112,6 +118,13 @@ def bulk(session, n):
 
 
 s = Session()
+if BULK and sys.argv[5] == "users":
+    t0 = time.perf_counter()
+    s.rpc('<edit-config><target><candidate/></target><config><pbx xmlns="%s">%s</pbx></config></edit-config>' % (PBX, users_xml(COUNT)))
+    s.rpc("<commit/>")
+    print(json.dumps({"users": COUNT, "edit_commit_s": round(time.perf_counter() - t0, 3)}))
+    s.rpc("<close-session/>")
+    sys.exit(0)
 if BULK:
     print(json.dumps(bulk(s, COUNT)))
     s.rpc("<close-session/>")

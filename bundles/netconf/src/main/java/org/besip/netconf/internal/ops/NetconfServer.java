@@ -844,6 +844,11 @@ public final class NetconfServer {
         return null;
     }
 
+    /** Whether any session subscribed to notifications: none, and an event need not be made into one. */
+    public boolean hasSubscribers() {
+        return !subscribers.isEmpty();
+    }
+
     /** Sends {@code content} as an RFC 5277 notification to every subscribed session. */
     public void notify(Element content) {
         if (subscribers.isEmpty()) {

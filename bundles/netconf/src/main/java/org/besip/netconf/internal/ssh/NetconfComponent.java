@@ -332,6 +332,9 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
             // removed on the Modules page or its JSON API: the configuration forgets it too
             s.forgetModule(String.valueOf(event.getProperty(org.besip.core.api.event.Topics.PROP_MODULE)));
         }
+        if (!s.hasSubscribers()) {
+            return; // every registration is an event: no DOM for it when nobody listens (seen in a JFR profile of REGISTER load)
+        }
         org.w3c.dom.Document d = org.besip.netconf.internal.yang.DataTrees.newDocument();
         String ns = "urn:besip:params:xml:ns:yang:besip-system";
         org.w3c.dom.Element e = d.createElementNS(ns, "event");
