@@ -50,6 +50,12 @@ public class SqliteDataStores implements DataStores {
         }
     }
 
+    /** The connections kept open are closed with the component. */
+    @org.osgi.service.component.annotations.Deactivate
+    void deactivate() {
+        sources.values().forEach(ds -> ((PooledDataSource) ds).closeIdle());
+    }
+
     @Override
     public DataSource dataSource(String module) {
         if (module == null || !MODULE.matcher(module).matches()) {
@@ -92,6 +98,6 @@ public class SqliteDataStores implements DataStores {
         config.enforceForeignKeys(true);
         SQLiteDataSource ds = new SQLiteDataSource(config);
         ds.setUrl("jdbc:sqlite:" + dir.resolve(module + ".db"));
-        return ds;
+        return new PooledDataSource(ds);
     }
 }
