@@ -28,6 +28,6 @@ public final class ConfigLinks {
     /** An HTML paragraph linking to the configuration of what a page shows: {@code label} is plain text. */
     public static String paragraph(String id, String path, String label) {
         return "<p class='besip-configure' id='" + id + "'>Configure: <a href='" + to(path) + "'>"
-                + label.replace("&", "&amp;").replace("<", "&lt;") + "</a></p>";
+                + org.owasp.encoder.Encode.forHtml(label) + "</a></p>";
     }
 }

@@ -23,7 +23,7 @@ import org.sqlite.SQLiteDataSource;
 public class SqliteDataStores implements DataStores {
 
     private static final Pattern MODULE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
-    private final Map<String, DataSource> sources = new ConcurrentHashMap<>();
+    private final Map<String, PooledDataSource> sources = new ConcurrentHashMap<>();
     private Path dir;
 
     public SqliteDataStores() {
@@ -53,7 +53,7 @@ public class SqliteDataStores implements DataStores {
     /** The connections kept open are closed with the component. */
     @org.osgi.service.component.annotations.Deactivate
     void deactivate() {
-        sources.values().forEach(ds -> ((PooledDataSource) ds).closeIdle());
+        sources.values().forEach(PooledDataSource::closeIdle);
     }
 
     @Override
@@ -85,7 +85,7 @@ public class SqliteDataStores implements DataStores {
         return d;
     }
 
-    private DataSource open(String module) {
+    private PooledDataSource open(String module) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {

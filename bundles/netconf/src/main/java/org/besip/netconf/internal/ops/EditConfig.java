@@ -211,24 +211,26 @@ public final class EditConfig {
         return sb.toString();
     }
 
-    /** The element now in the target for {@code s} under {@code parent} changed: the index follows. */
-    private void added(SchemaNode s, Element parent, Element e) {
+    /** The index of {@code s}'s instances under {@code parent} if a look made one (only lists and leaf-lists get one), else null. */
+    private Map<String, Element> built(SchemaNode s, Element parent) {
         Map<SchemaNode, Map<String, Element>> byNode = index.get(parent);
-        if (byNode != null && byNode.containsKey(s) && (s.kind() == Kind.LIST || s.kind() == Kind.LEAF_LIST)) {
-            String key = keyOf(s, e);
-            if (key != null) {
-                byNode.get(s).put(key, e);
-            }
+        return byNode == null ? null : byNode.get(s);
+    }
+
+    /** {@code e} is now in the target for {@code s} under {@code parent}: an index made of them follows. */
+    private void added(SchemaNode s, Element parent, Element e) {
+        Map<String, Element> m = built(s, parent);
+        String key = m == null ? null : keyOf(s, e);
+        if (key != null) {
+            m.put(key, e);
         }
     }
 
     private void removed(SchemaNode s, Element parent, Element e) {
-        Map<SchemaNode, Map<String, Element>> byNode = index.get(parent);
-        if (byNode != null && byNode.containsKey(s) && (s.kind() == Kind.LIST || s.kind() == Kind.LEAF_LIST)) {
-            String key = keyOf(s, e);
-            if (key != null) {
-                byNode.get(s).remove(key, e);
-            }
+        Map<String, Element> m = built(s, parent);
+        String key = m == null ? null : keyOf(s, e);
+        if (key != null) {
+            m.remove(key, e);
         }
     }
 
@@ -245,12 +247,7 @@ public final class EditConfig {
         if (s.kind() == Kind.LIST || s.kind() == Kind.LEAF_LIST) {
             return instances(s, targetParent).get(keyOf(s, edit));
         }
-        for (Element c : DataTrees.children(targetParent)) {
-            if (s.name().equals(c.getLocalName()) && s.namespace().equals(DataTrees.nsOf(c))) {
-                return c;
-            }
-        }
-        return null;
+        return DataTrees.child(targetParent, s.namespace(), s.name());
     }
 
     /** A copy of the edit element for the target document, without operation attributes. */

@@ -724,12 +724,18 @@ public final class NetconfServer {
     public synchronized void forgetModule(String name) {
         Element running = datastores.snapshot(Name.RUNNING);
         Element candidate = datastores.snapshot(Name.CANDIDATE);
+        boolean inRunning = dropModuleEntry(running, name);
+        boolean inCandidate = dropModuleEntry(candidate, name);
+        if (!inRunning && !inCandidate) {
+            return; // the usual case: nothing names it (and the remove-module RPC and its event both come here)
+        }
+        // the commit makes the candidate running's copy: one with changes of its own gets them back
         boolean candidateEdited = !java.util.Arrays.equals(Datastores.serialize(running), Datastores.serialize(candidate));
         try {
-            if (dropModuleEntry(running, name)) {
+            if (inRunning) {
                 commitToRunning(inside("besip", "localhost"), running, "module " + name + " removed");
             }
-            if (dropModuleEntry(candidate, name) || candidateEdited) {
+            if (candidateEdited || !inRunning) {
                 datastores.replace(Name.CANDIDATE, candidate, 0);
             }
         } catch (RpcError | RpcErrors e) {

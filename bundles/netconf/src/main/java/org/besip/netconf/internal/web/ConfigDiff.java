@@ -30,32 +30,34 @@ public final class ConfigDiff {
     }
 
     public static List<Change> between(Schema schema, Element running, Element candidate) {
-        Map<String, String[]> before = flatten(schema, running);
-        Map<String, String[]> after = flatten(schema, candidate);
+        Map<String, Value> before = flatten(schema, running);
+        Map<String, Value> after = flatten(schema, candidate);
         Set<String> paths = new LinkedHashSet<>(before.keySet());
         paths.addAll(after.keySet());
         List<Change> out = new ArrayList<>();
         for (String p : paths) {
-            String[] a = before.get(p);
-            String[] b = after.get(p);
+            Value a = before.get(p);
+            Value b = after.get(p);
             if (a == null) {
-                out.add(new Change(What.ADDED, p, null, shown(b)));
+                out.add(new Change(What.ADDED, p, null, b.shown()));
             } else if (b == null) {
-                out.add(new Change(What.REMOVED, p, shown(a), null));
-            } else if (!a[0].equals(b[0])) {
-                out.add(new Change(What.CHANGED, p, shown(a), shown(b)));
+                out.add(new Change(What.REMOVED, p, a.shown(), null));
+            } else if (!a.value().equals(b.value())) {
+                out.add(new Change(What.CHANGED, p, a.shown(), b.shown()));
             }
         }
         return out;
     }
 
-    /** {value, shown value}: a secret's shown value is a mask. */
-    private static String shown(String[] v) {
-        return v[1];
+    /** A node's value, compared, and what the view shows of it: a secret's is a mask. */
+    private record Value(String value, String shown) {
+        Value(String value) {
+            this(value, value);
+        }
     }
 
-    private static Map<String, String[]> flatten(Schema schema, Element data) {
-        Map<String, String[]> out = new LinkedHashMap<>();
+    private static Map<String, Value> flatten(Schema schema, Element data) {
+        Map<String, Value> out = new LinkedHashMap<>();
         for (Element top : DataTrees.children(data)) {
             SchemaNode n = schema.top(DataTrees.nsOf(top), top.getLocalName());
             if (n != null && n.config()) {
@@ -65,9 +67,9 @@ public final class ConfigDiff {
         return out;
     }
 
-    private static void walk(SchemaNode node, Element el, DataPath path, Map<String, String[]> out) {
+    private static void walk(SchemaNode node, Element el, DataPath path, Map<String, Value> out) {
         if (node.kind() == Kind.CONTAINER && node.presence()) {
-            out.put(path.toString(), new String[] { "", "(configured)" });
+            out.put(path.toString(), new Value("", "(configured)"));
         }
         Map<String, List<String>> leafLists = new LinkedHashMap<>();
         for (Element c : DataTrees.children(el)) {
@@ -79,14 +81,14 @@ public final class ConfigDiff {
                 case LEAF -> {
                     if (node.kind() != Kind.LIST || !node.keys().contains(s.name())) {
                         String v = c.getTextContent().trim();
-                        out.put(path.child(s).toString(), new String[] { v, ConfigForm.secret(s) ? "••••••" : v });
+                        out.put(path.child(s).toString(), ConfigForm.secret(s) ? new Value(v, "••••••") : new Value(v));
                     }
                 }
                 case LEAF_LIST -> leafLists.computeIfAbsent(path.child(s).toString(), k -> new ArrayList<>()).add(c.getTextContent().trim());
                 case CONTAINER -> walk(s, c, path.child(s), out);
                 case LIST -> {
                     DataPath entry = path.child(s).entryFrom(c);
-                    out.put(entry.toString(), new String[] { "", "(entry)" });
+                    out.put(entry.toString(), new Value("", "(entry)"));
                     walk(s, c, entry, out);
                 }
                 default -> {
@@ -94,8 +96,7 @@ public final class ConfigDiff {
             }
         }
         for (var e : leafLists.entrySet()) {
-            String v = String.join(", ", e.getValue());
-            out.put(e.getKey(), new String[] { v, v });
+            out.put(e.getKey(), new Value(String.join(", ", e.getValue())));
         }
     }
 }

@@ -82,6 +82,24 @@ public final class ConfigForm {
         return path.entry(keys);
     }
 
+    /** The instances of {@code s} under {@code parent}, in document order; none without a parent. */
+    static List<Element> instances(Element parent, SchemaNode s) {
+        List<Element> out = new ArrayList<>();
+        if (parent != null) {
+            for (Element e : DataTrees.children(parent)) {
+                if (e.getLocalName().equals(s.name()) && DataTrees.nsOf(e).equals(s.namespace())) {
+                    out.add(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The values of the instances of leaf or leaf-list {@code s} under {@code parent}. */
+    static List<String> values(Element parent, SchemaNode s) {
+        return new ArrayList<>(instances(parent, s).stream().map(e -> e.getTextContent().trim()).toList());
+    }
+
     private static String param(Map<String, String[]> params, String name) {
         String[] v = params == null ? null : params.get(name);
         return v == null || v.length == 0 ? null : v[0];
@@ -105,10 +123,8 @@ public final class ConfigForm {
             return out.append("</form>").toString();
         }
         Element here = isNew ? null : path.find(data);
+        // a new entry under a container not there yet has no parent element: leafref choices then come from the whole tree
         Element parentEl = isNew ? path.parent().find(data) : here;
-        if (isNew && path.steps().size() > 1 && parentEl == null) {
-            parentEl = null; // a new entry under a container not there yet: leafref choices come from the whole tree
-        }
         out.append("<form method='post' action='besip-config' id='besip-config-form' autocomplete='off'>");
         out.append("<input type='hidden' name='path' value='").append(attr(path.toString())).append("'>");
         if (isNew) {
@@ -151,14 +167,15 @@ public final class ConfigForm {
             if (!shown(c) || (node.kind() == Kind.LIST && node.keys().contains(c.name()) && rel.isEmpty())) {
                 continue;
             }
-            if (whenContext != null && !Validator.applies(c, el != null ? el : whenContext)) {
+            Element context = el != null ? el : whenContext;
+            if (context != null && !Validator.applies(c, context)) {
                 continue; // RFC 7950 §7.21.5: what does not apply here is not offered
             }
             String name = rel.isEmpty() ? c.name() : rel + "/" + c.name();
             Element child = el == null ? null : DataTrees.child(el, c.namespace(), c.name());
             switch (c.kind()) {
-                case LEAF -> leaf(ctx, c, child, el != null ? el : whenContext, name, out);
-                case LEAF_LIST -> leafList(ctx, c, el, el != null ? el : whenContext, name, out);
+                case LEAF -> leaf(ctx, c, child, context, name, out);
+                case LEAF_LIST -> leafList(ctx, c, el, context, name, out);
                 case CONTAINER -> {
                     out.append("<fieldset class='section' id='s-").append(attr(name)).append("'><legend>").append(html(c.name()))
                             .append("</legend>");
@@ -173,7 +190,7 @@ public final class ConfigForm {
                                 .append("><span class='slider'></span> ").append(html("configured")).append("</label></div>");
                     }
                     error(ctx, name, out);
-                    children(ctx, c, child, child != null ? child : el != null ? el : whenContext, path.child(c), name, isNew, out);
+                    children(ctx, c, child, child != null ? child : context, path.child(c), name, isNew, out);
                     out.append("</fieldset>");
                 }
                 case LIST -> list(ctx, c, el, path.child(c), name, isNew, out);
@@ -206,14 +223,7 @@ public final class ConfigForm {
                 columns.add(c);
             }
         }
-        List<Element> entries = new ArrayList<>();
-        if (parent != null) {
-            for (Element e : DataTrees.children(parent)) {
-                if (e.getLocalName().equals(list.name()) && DataTrees.nsOf(e).equals(list.namespace())) {
-                    entries.add(e);
-                }
-            }
-        }
+        List<Element> entries = instances(parent, list);
         out.append("<table class='nicetable' id='list-").append(attr(rel)).append("'><thead><tr>");
         for (SchemaNode c : columns) {
             out.append("<th>").append(html(c.name())).append(list.keys().contains(c.name()) ? " (key)" : "").append("</th>");
@@ -223,13 +233,7 @@ public final class ConfigForm {
             DataPath entry = listPath.entryFrom(e);
             out.append("<tr data-path='").append(attr(entry.toString())).append("'>");
             for (SchemaNode c : columns) {
-                List<String> values = new ArrayList<>();
-                for (Element v : DataTrees.children(e)) {
-                    if (v.getLocalName().equals(c.name()) && DataTrees.nsOf(v).equals(c.namespace())) {
-                        values.add(v.getTextContent().trim());
-                    }
-                }
-                out.append("<td class='").append(attr(c.name())).append("'>").append(html(String.join(", ", values))).append("</td>");
+                out.append("<td class='").append(attr(c.name())).append("'>").append(html(String.join(", ", values(e, c)))).append("</td>");
             }
             out.append("<td><a class='edit' href='").append(link(entry, false)).append("'>Edit</a> ")
                     .append("<button type='submit' class='remove' name='remove' value='").append(attr(entry.toString()))
@@ -245,9 +249,14 @@ public final class ConfigForm {
                 .append("</p></fieldset>");
     }
 
-    /** The page's link to {@code path}'s form (a new entry's when {@code isNew}). */
+    /** The page's link to {@code path}'s form (a new entry's when {@code isNew}), encoded for an attribute. */
     public static String link(DataPath path, boolean isNew) {
-        return attr("besip-config?path=" + URLEncoder.encode(path.toString(), StandardCharsets.UTF_8) + (isNew ? "&new=1" : ""));
+        return attr(org.besip.core.api.web.ConfigLinks.to(path.toString()) + (isNew ? "&new=1" : ""));
+    }
+
+    /** The page's query naming {@code path}'s form: {@code path=...}, URL-encoded. */
+    static String query(DataPath path) {
+        return "path=" + URLEncoder.encode(path.toString(), StandardCharsets.UTF_8);
     }
 
     private static void leaf(Context ctx, SchemaNode leaf, Element value, Element context, String name, StringBuilder out) {
@@ -309,17 +318,7 @@ public final class ConfigForm {
     }
 
     private static void leafList(Context ctx, SchemaNode leaf, Element parent, Element context, String name, StringBuilder out) {
-        List<String> values = new ArrayList<>();
-        if (ctx.posted != null) {
-            String p = param(ctx.posted, name);
-            values = lines(p);
-        } else if (parent != null) {
-            for (Element e : DataTrees.children(parent)) {
-                if (e.getLocalName().equals(leaf.name()) && DataTrees.nsOf(e).equals(leaf.namespace())) {
-                    values.add(e.getTextContent().trim());
-                }
-            }
-        }
+        List<String> values = ctx.posted != null ? lines(param(ctx.posted, name)) : values(parent, leaf);
         boolean invalid = ctx.errors.containsKey(name);
         out.append("<div class='field").append(invalid ? " invalid" : "").append("'>");
         label(leaf, name, out);
@@ -509,12 +508,8 @@ public final class ConfigForm {
                             changed = true;
                         }
                     }
-                    Lazy child = new Lazy(edit, c, null);
-                    for (Element e : edit.el == null ? List.<Element>of() : DataTrees.children(edit.el)) {
-                        if (e.getLocalName().equals(c.name()) && DataTrees.nsOf(e).equals(c.namespace())) {
-                            child.el = e;
-                        }
-                    }
+                    // the container, if a switch above made it already
+                    Lazy child = new Lazy(edit, c, edit.el == null ? null : DataTrees.child(edit.el, c.namespace(), c.name()));
                     changed |= collect(schema, c, cur, child, name, params, isNew, reorders);
                 }
                 default -> {
@@ -594,14 +589,7 @@ public final class ConfigForm {
             return false;
         }
         List<String> wanted = lines(posted);
-        List<String> had = new ArrayList<>();
-        if (parent != null) {
-            for (Element e : DataTrees.children(parent)) {
-                if (e.getLocalName().equals(leaf.name()) && DataTrees.nsOf(e).equals(leaf.namespace())) {
-                    had.add(e.getTextContent().trim());
-                }
-            }
-        }
+        List<String> had = values(parent, leaf);
         if (wanted.equals(had)) {
             return false;
         }
@@ -640,10 +628,8 @@ public final class ConfigForm {
         for (int i : route) {
             at = DataTrees.children(at).get(i);
         }
-        for (Element e : DataTrees.children(at)) {
-            if (e.getLocalName().equals(r.leaf().name()) && DataTrees.nsOf(e).equals(r.leaf().namespace())) {
-                at.removeChild(e);
-            }
+        for (Element e : instances(at, r.leaf())) {
+            at.removeChild(e);
         }
         for (String v : r.wanted()) {
             Element e = d.createElementNS(r.leaf().namespace(), r.leaf().name());

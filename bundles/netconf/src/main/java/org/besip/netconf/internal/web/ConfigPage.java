@@ -2,8 +2,6 @@ package org.besip.netconf.internal.web;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -26,7 +24,6 @@ import org.besip.netconf.internal.yang.DataTrees;
 import org.besip.netconf.internal.yang.Schema;
 import org.besip.netconf.internal.yang.SchemaNode;
 import org.besip.netconf.internal.yang.SchemaNode.Kind;
-import org.owasp.encoder.Encode;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
@@ -91,7 +88,7 @@ public final class ConfigPage extends AbstractServlet {
         }
         String action = req.getParameter("remove") != null ? "remove" : req.getParameter("action");
         Session as = NetconfServer.inside((req.getRemoteUser() == null ? "admin" : req.getRemoteUser()) + " (web console)", remote(req));
-        String back = path == null ? "" : "path=" + URLEncoder.encode(path.toString(), StandardCharsets.UTF_8);
+        String back = path == null ? "" : ConfigForm.query(path);
         switch (action == null ? "" : action) {
             case "save" -> {
                 if (path == null) {
@@ -180,7 +177,7 @@ public final class ConfigPage extends AbstractServlet {
             return;
         }
         Map<String, String[]> posted = new LinkedHashMap<>(req.getParameterMap());
-        String back = "path=" + URLEncoder.encode(path.toString(), StandardCharsets.UTF_8) + (isNew ? "&new=1" : "");
+        String back = ConfigForm.query(path) + (isNew ? "&new=1" : "");
         List<ConfigForm.Edit> edits;
         DataPath target;
         try {
@@ -204,7 +201,7 @@ public final class ConfigPage extends AbstractServlet {
                 return;
             }
         }
-        redirect(resp, "path=" + URLEncoder.encode(target.toString(), StandardCharsets.UTF_8),
+        redirect(resp, ConfigForm.query(target),
                 "Saved to the candidate. Commit to make it running.", List.of(), null);
     }
 
@@ -213,7 +210,7 @@ public final class ConfigPage extends AbstractServlet {
         for (Problem p : problems) {
             if (p.path() != null) {
                 try {
-                    return "path=" + URLEncoder.encode(DataPath.parse(schema, p.path()).page().toString(), StandardCharsets.UTF_8);
+                    return ConfigForm.query(DataPath.parse(schema, p.path()).page());
                 } catch (IllegalArgumentException e) {
                     // not a configuration path: shown at the top of the page it came from
                 }
@@ -305,7 +302,8 @@ public final class ConfigPage extends AbstractServlet {
         }
         Element candidate = server.datastores().snapshot(Name.CANDIDATE);
         Element running = server.datastores().snapshot(Name.RUNNING);
-        status(out, schema, running, candidate, path);
+        List<ConfigDiff.Change> changes = ConfigDiff.between(schema, running, candidate); // the count and the view: one pass
+        status(out, changes.size(), path);
         out.println("<nav id='besip-config-modules'><strong>Configuration of:</strong> ");
         for (SchemaNode t : tops) {
             DataPath tp = DataPath.top(t);
@@ -315,7 +313,7 @@ public final class ConfigPage extends AbstractServlet {
         }
         out.println("</nav>");
         if ("diff".equals(req.getParameter("view"))) {
-            diff(out, schema, running, candidate);
+            diff(out, changes);
         } else if (path != null) {
             page(out, resp, schema, candidate, path, "1".equals(req.getParameter("new")), flash);
         }
@@ -413,7 +411,7 @@ public final class ConfigPage extends AbstractServlet {
             } else if (s.node().kind() == Kind.LIST && s.keys().isEmpty()) {
                 out.print(html(label));
             } else {
-                out.print("<a href='" + ConfigForm.link(prefix(path, i), false) + "'>" + html(label) + "</a>");
+                out.print("<a href='" + ConfigForm.link(path.upTo(i), false) + "'>" + html(label) + "</a>");
             }
         }
         if (isNew) {
@@ -422,15 +420,7 @@ public final class ConfigPage extends AbstractServlet {
         out.println("</p>");
     }
 
-    private static DataPath prefix(DataPath path, int n) {
-        DataPath p = path;
-        while (p.steps().size() > n) {
-            p = p.parent();
-        }
-        return p;
-    }
-
-    private void status(PrintWriter out, Schema schema, Element running, Element candidate, DataPath at) {
+    private void status(PrintWriter out, int changes, DataPath at) {
         // the status forms come back to the page they were sent from
         String here = at == null ? "" : "<input type='hidden' name='path' value='" + attr(at.toString()) + "'>";
         out.println("<div id='besip-config-status' class='besip-config-status'>");
@@ -456,7 +446,6 @@ public final class ConfigPage extends AbstractServlet {
                 out.println("<p>It was made by NETCONF session " + pending.get().session() + "; only that client can confirm it.</p>");
             }
         }
-        int changes = ConfigDiff.between(schema, running, candidate).size();
         if (changes == 0) {
             out.println("<p id='besip-config-changes'>The candidate is the running configuration: nothing to commit.</p>");
         } else {
@@ -472,8 +461,7 @@ public final class ConfigPage extends AbstractServlet {
         out.println("</div>");
     }
 
-    private void diff(PrintWriter out, Schema schema, Element running, Element candidate) {
-        List<ConfigDiff.Change> changes = ConfigDiff.between(schema, running, candidate);
+    private void diff(PrintWriter out, List<ConfigDiff.Change> changes) {
         out.println("<h2>What a commit changes in running (" + changes.size() + ")</h2>");
         out.println("<table class='nicetable' id='besip-config-diff'><thead><tr><th></th><th>Path</th><th>Running</th><th>Candidate</th>"
                 + "</tr></thead><tbody>");
@@ -491,11 +479,11 @@ public final class ConfigPage extends AbstractServlet {
     }
 
     private static String html(String s) {
-        return Encode.forHtml(s);
+        return ConfigForm.html(s);
     }
 
     private static String attr(String s) {
-        return Encode.forHtmlAttribute(s);
+        return ConfigForm.attr(s);
     }
 
     /** The page's own look, served with it: no framework, no script from elsewhere. */

@@ -82,8 +82,13 @@ public final class DataPath {
         return entry(keys);
     }
 
+    /** The first {@code n} steps of this path. */
+    public DataPath upTo(int n) {
+        return n >= steps.size() ? this : new DataPath(steps.subList(0, n));
+    }
+
     public DataPath parent() {
-        return steps.size() == 1 ? this : new DataPath(steps.subList(0, steps.size() - 1));
+        return steps.size() == 1 ? this : upTo(steps.size() - 1);
     }
 
     /** The list this entry path is an entry of (the keys dropped). */
@@ -98,10 +103,10 @@ public final class DataPath {
     public DataPath page() {
         for (int i = steps.size() - 1; i > 0; i--) {
             if (steps.get(i).isEntry()) {
-                return new DataPath(steps.subList(0, i + 1));
+                return upTo(i + 1);
             }
         }
-        return new DataPath(steps.subList(0, 1));
+        return upTo(1);
     }
 
     /** Whether {@code other} is this path or below it. */

@@ -12,7 +12,6 @@ import javax.xml.xpath.XPathExpressionException;
 import org.besip.netconf.internal.yang.SchemaNode.Kind;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
 
 /**
@@ -172,20 +171,9 @@ public final class Validator {
 
     /** A node that is absent: mandatory leaves and lists with min-elements must not be. */
     private void missing(SchemaNode s, Element parent, String here) {
-        if (s.when != null) {
-            boolean holds;
-            if (s.whenOnParent) {
-                holds = when(s, parent);
-            } else {
-                // a dummy instance stands in for the absent node while its own when is evaluated
-                Element dummy = parent.getOwnerDocument().createElementNS(s.namespace, s.name);
-                parent.appendChild(dummy);
-                holds = when(s, dummy);
-                parent.removeChild(dummy);
-            }
-            if (!holds) {
-                return;
-            }
+        // a stand-in for the absent node while its own when is evaluated
+        if (s.when != null && !(s.whenOnParent ? when(s, parent) : withInstance(s, parent, standIn -> when(s, standIn)))) {
+            return;
         }
         if (s.kind == Kind.LEAF && s.mandatory) {
             problems.add(new Problem("data-missing", null, here, "mandatory leaf '" + s.name + "' is missing"));
@@ -331,27 +319,17 @@ public final class Validator {
         try {
             String value = leaf.getTextContent().trim();
             String p = s.type.leafrefPath();
-            if (p.startsWith("/") && !p.contains("[")) { // the same targets wherever it is evaluated: found once
-                Set<String> values = leafrefTargets.get(s.type.defaultNamespace() + " " + p);
-                if (values == null) {
-                    values = new HashSet<>();
-                    NodeList targets = XPathSupport.select(p, s.type.prefixes(), s.type.defaultNamespace(), leaf);
-                    for (int i = 0; i < targets.getLength(); i++) {
-                        values.add(targets.item(i).getTextContent().trim());
-                    }
-                    leafrefTargets.put(s.type.defaultNamespace() + " " + p, values);
+            boolean sameEverywhere = p.startsWith("/") && !p.contains("["); // the same targets wherever evaluated: found once
+            String key = s.type.defaultNamespace() + " " + p;
+            Set<String> values = sameEverywhere ? leafrefTargets.get(key) : null;
+            if (values == null) {
+                values = targetValues(s.type, leaf);
+                if (sameEverywhere) {
+                    leafrefTargets.put(key, values);
                 }
-                if (values.contains(value)) {
-                    return;
-                }
-            } else {
-                NodeList targets = XPathSupport.select(p, s.type.prefixes(), s.type.defaultNamespace(), leaf);
-                for (int i = 0; i < targets.getLength(); i++) {
-                    Node t = targets.item(i);
-                    if (t.getTextContent().trim().equals(value)) {
-                        return;
-                    }
-                }
+            }
+            if (values.contains(value)) {
+                return;
             }
             problems.add(new Problem("data-missing", "instance-required", path, "\"" + value + "\" refers to nothing: no "
                     + s.type.leafrefPath() + " has that value"));
@@ -370,14 +348,15 @@ public final class Validator {
         if (s.when == null) {
             return true;
         }
-        return withInstance(s, parent, instance -> {
-            try {
-                return XPathSupport.test(s.when.xpath(), s.when.prefixes(), s.when.defaultNamespace(),
-                        s.whenOnParent ? parent : instance);
-            } catch (XPathExpressionException e) {
-                return true;
-            }
-        });
+        return s.whenOnParent ? holdsOrUnclear(s, parent) : withInstance(s, parent, instance -> holdsOrUnclear(s, instance));
+    }
+
+    private static boolean holdsOrUnclear(SchemaNode s, Element context) {
+        try {
+            return XPathSupport.test(s.when.xpath(), s.when.prefixes(), s.when.defaultNamespace(), context);
+        } catch (XPathExpressionException e) {
+            return true;
+        }
     }
 
     /** The values a leafref leaf {@code s} under {@code parent} may take there: its path's targets, in document order. */
@@ -386,20 +365,22 @@ public final class Validator {
             return List.of();
         }
         return withInstance(s, parent, instance -> {
-            List<String> out = new ArrayList<>();
             try {
-                NodeList targets = XPathSupport.select(s.type.leafrefPath(), s.type.prefixes(), s.type.defaultNamespace(), instance);
-                for (int i = 0; i < targets.getLength(); i++) {
-                    String v = targets.item(i).getTextContent().trim();
-                    if (!out.contains(v)) {
-                        out.add(v);
-                    }
-                }
+                return List.copyOf(targetValues(s.type, instance));
             } catch (XPathExpressionException e) {
                 return List.of();
             }
-            return out;
         });
+    }
+
+    /** The values a leafref's path finds from {@code context}, in document order, each once. */
+    private static Set<String> targetValues(YangType type, Element context) throws XPathExpressionException {
+        NodeList targets = XPathSupport.select(type.leafrefPath(), type.prefixes(), type.defaultNamespace(), context);
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (int i = 0; i < targets.getLength(); i++) {
+            out.add(targets.item(i).getTextContent().trim());
+        }
+        return out;
     }
 
     private static <T> T withInstance(SchemaNode s, Element parent, java.util.function.Function<Element, T> f) {

@@ -59,15 +59,13 @@ public final class XPathSupport {
      * DOM directly. The JDK's XPath sets up a context of its own for every evaluation, which for
      * a must on each of 10 000 list entries costs seconds. Anything else is {@link #NOT_SIMPLE}.
      */
-    abstract static class Existence {
-        static final Existence NOT_SIMPLE = new Existence() {
-            @Override
-            boolean test(org.w3c.dom.Element e, Map<String, String> prefixes, String defaultNs) {
-                throw new IllegalStateException();
-            }
+    @FunctionalInterface
+    interface Existence {
+        Existence NOT_SIMPLE = (e, prefixes, defaultNs) -> {
+            throw new IllegalStateException("not an existence test");
         };
 
-        abstract boolean test(org.w3c.dom.Element e, Map<String, String> prefixes, String defaultNs);
+        boolean test(org.w3c.dom.Element e, Map<String, String> prefixes, String defaultNs);
 
         static Existence parse(String expr) {
             java.util.List<String> tokens = new java.util.ArrayList<>();
@@ -83,46 +81,24 @@ public final class XPathSupport {
                 at = m.end();
             }
             int[] pos = { 0 };
-            Existence e = or(tokens, pos);
+            Existence e = chain(tokens, pos, "or");
             return e == null || pos[0] != tokens.size() ? NOT_SIMPLE : e;
         }
 
-        private static final Pattern TOKEN = Pattern.compile("\\s+|\\(|\\)|[A-Za-z_][\\w.-]*(:[A-Za-z_][\\w.-]*)?(/[A-Za-z_][\\w.-]*(:[A-Za-z_][\\w.-]*)?)*");
+        Pattern TOKEN = Pattern.compile("\\s+|\\(|\\)|[A-Za-z_][\\w.-]*(:[A-Za-z_][\\w.-]*)?(/[A-Za-z_][\\w.-]*(:[A-Za-z_][\\w.-]*)?)*");
 
-        private static Existence or(java.util.List<String> t, int[] pos) {
-            Existence left = and(t, pos);
-            while (left != null && pos[0] < t.size() && t.get(pos[0]).equals("or")) {
+        /** Operands joined by {@code op}: "or" joins "and" chains, "and" joins terms (and binds tighter). Null: not ours. */
+        private static Existence chain(java.util.List<String> t, int[] pos, String op) {
+            boolean or = op.equals("or");
+            Existence left = or ? chain(t, pos, "and") : term(t, pos);
+            while (left != null && pos[0] < t.size() && t.get(pos[0]).equals(op)) {
                 pos[0]++;
                 Existence a = left;
-                Existence b = and(t, pos);
+                Existence b = or ? chain(t, pos, "and") : term(t, pos);
                 if (b == null) {
                     return null;
                 }
-                left = new Existence() {
-                    @Override
-                    boolean test(org.w3c.dom.Element e, Map<String, String> p, String d) {
-                        return a.test(e, p, d) || b.test(e, p, d);
-                    }
-                };
-            }
-            return left;
-        }
-
-        private static Existence and(java.util.List<String> t, int[] pos) {
-            Existence left = term(t, pos);
-            while (left != null && pos[0] < t.size() && t.get(pos[0]).equals("and")) {
-                pos[0]++;
-                Existence a = left;
-                Existence b = term(t, pos);
-                if (b == null) {
-                    return null;
-                }
-                left = new Existence() {
-                    @Override
-                    boolean test(org.w3c.dom.Element e, Map<String, String> p, String d) {
-                        return a.test(e, p, d) && b.test(e, p, d);
-                    }
-                };
+                left = or ? (e, p, d) -> a.test(e, p, d) || b.test(e, p, d) : (e, p, d) -> a.test(e, p, d) && b.test(e, p, d);
             }
             return left;
         }
@@ -135,17 +111,12 @@ public final class XPathSupport {
             boolean not = tok.equals("not") && pos[0] + 1 < t.size() && t.get(pos[0] + 1).equals("(");
             if (not || tok.equals("(")) {
                 pos[0] += not ? 2 : 1;
-                Existence inner = or(t, pos);
+                Existence inner = chain(t, pos, "or");
                 if (inner == null || pos[0] >= t.size() || !t.get(pos[0]).equals(")")) {
                     return null;
                 }
                 pos[0]++;
-                return not ? new Existence() {
-                    @Override
-                    boolean test(org.w3c.dom.Element e, Map<String, String> p, String d) {
-                        return !inner.test(e, p, d);
-                    }
-                } : inner;
+                return not ? (e, p, d) -> !inner.test(e, p, d) : inner;
             }
             if (tok.equals(")") || tok.equals("and") || tok.equals("or") || tok.equals("not")
                     || (pos[0] + 1 < t.size() && t.get(pos[0] + 1).equals("("))) { // a function call: not ours
@@ -153,12 +124,7 @@ public final class XPathSupport {
             }
             pos[0]++;
             String[] steps = tok.split("/");
-            return new Existence() {
-                @Override
-                boolean test(org.w3c.dom.Element e, Map<String, String> p, String d) {
-                    return exists(e, steps, 0, p, d);
-                }
-            };
+            return (e, p, d) -> exists(e, steps, 0, p, d);
         }
 
         private static boolean exists(org.w3c.dom.Element e, String[] steps, int i, Map<String, String> prefixes, String defaultNs) {
