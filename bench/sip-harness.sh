@@ -65,6 +65,8 @@ kamailio() { # cfg port callee: starts Kamailio, sets $pid
   if grep -qi "error" "$work/kamailio-$2.out"; then echo "kamailio did not start:"; head -20 "$work/kamailio-$2.out"; exit 1; fi
 }
 
+echo "micro-benchmark: the registrar and proxy classes alone (no OSGi, security, persistence or CDRs), not the box;" \
+  "the box as shipped: bench/sip.sh"
 echo "# REGISTER with digest authentication, 1000 users"
 port=15290
 java $jvm -cp "$cp" org.besip.pbx.internal.StandaloneRegistrar 127.0.0.1 $port 1000 s3cret >"$work/besip-reg.out" 2>&1 &

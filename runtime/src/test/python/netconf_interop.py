@@ -359,12 +359,16 @@ def check_configure_fixture():
             print("ok: refused:", e.message)
 
 
+def running_must_hold(m, text):
+    data = m.get_config(source="running").data_xml
+    if text not in data:
+        fail("running lacks " + text + ": " + data)
+
+
 def check_running_holds():
     """args: text that running must hold"""
     with connect() as m:
-        data = m.get_config(source="running").data_xml
-        if sys.argv[5] not in data:
-            fail("running lacks " + sys.argv[5] + ": " + data)
+        running_must_hold(m, sys.argv[5])
         m.edit_config(target="candidate", config=hostname("holds-%d" % (time.time() % 100000)))
         m.commit()
         print("ok: running holds", sys.argv[5], "and still commits")
@@ -373,9 +377,7 @@ def check_running_holds():
 def check_running_has():
     """args: text that running must hold (read only)"""
     with connect() as m:
-        data = m.get_config(source="running").data_xml
-        if sys.argv[5] not in data:
-            fail("running lacks " + sys.argv[5] + ": " + data)
+        running_must_hold(m, sys.argv[5])
         print("ok: running holds", sys.argv[5])
 
 

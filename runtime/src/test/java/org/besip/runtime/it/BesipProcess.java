@@ -187,6 +187,11 @@ public final class BesipProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port + "/system/console/";
     }
 
+    /** A console page's address with the admin's credentials in it, for a browser's first request. */
+    public String loggedIn(String page) throws IOException {
+        return "http://admin:" + password() + "@127.0.0.1:" + port + "/system/console/" + page;
+    }
+
     public HttpResponse<String> get(String path, String user, String password) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30));
         auth(b, user, password);

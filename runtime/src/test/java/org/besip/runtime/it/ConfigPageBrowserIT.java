@@ -62,7 +62,7 @@ class ConfigPageBrowserIT {
     }
 
     private void open(String query) throws java.io.IOException {
-        browser.get("http://admin:" + box.password() + "@127.0.0.1:" + box.port() + "/system/console/besip-config" + query);
+        browser.get(box.loggedIn("besip-config" + query));
         wait.until(d -> !d.findElements(By.id("besip-config-status")).isEmpty());
     }
 
@@ -177,7 +177,7 @@ class ConfigPageBrowserIT {
         assertTrue(reg.waitFor(40, TimeUnit.SECONDS) && reg.exitValue() == 0, "sipp registers as the user made in the browser:\n" + out);
 
         // the state pages stay, each linking to the configuration of what it shows
-        browser.get(box.base().replace("http://", "http://admin:" + box.password() + "@") + "besip-pbx");
+        browser.get(box.loggedIn("besip-pbx"));
         wait.until(d -> HeadlessChromium.text(d, By.id("besip-pbx-registrations")).contains("alice"));
         String before = browser.getCurrentUrl();
         browser.findElement(By.linkText("alice")).click();
@@ -185,7 +185,7 @@ class ConfigPageBrowserIT {
         assertEquals("201", field("extension").getAttribute("value"));
         for (String[] page : new String[][] { { "besip-pbx", "besip-pbx-configure", "pbx" }, { "besip-security", "besip-security-configure",
                 "security" }, { "besip-modules", "besip-modules-configure", "system" } }) {
-            browser.get(box.base().replace("http://", "http://admin:" + box.password() + "@") + page[0]);
+            browser.get(box.loggedIn(page[0]));
             wait.until(d -> !d.findElements(By.id(page[1])).isEmpty());
             String from = browser.getCurrentUrl();
             browser.findElement(By.cssSelector("#" + page[1] + " a")).click();

@@ -44,7 +44,7 @@ class ModulesPageBrowserIT {
 
     @Test
     void theAdminLogsInSeesTheModulesAndDisablesOne() throws Exception {
-        browser.get("http://admin:" + box.password() + "@127.0.0.1:" + box.port() + "/system/console/besip-modules");
+        browser.get(box.loggedIn("besip-modules"));
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
         WebElement table = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("besip-module-table")));
         assertTrue(browser.getTitle().contains("Modules"), browser.getTitle());

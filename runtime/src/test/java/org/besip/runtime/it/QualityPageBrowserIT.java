@@ -42,7 +42,7 @@ class QualityPageBrowserIT {
 
     @Test
     void theOperatorStartsMonitoringAndSeesTheCallScored() throws Exception {
-        String page = "http://admin:" + box.password() + "@127.0.0.1:" + box.port() + "/system/console/besip-quality";
+        String page = box.loggedIn("besip-quality");
         browser.get(page);
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
         wait.until(d -> status().startsWith("Monitoring is stopped"));

@@ -62,7 +62,7 @@ class SecurityPageBrowserIT {
 
     @Test
     void theOperatorBlocksAndUnblocksAnAddressOnThePage() throws Exception {
-        browser.get("http://admin:" + box.password() + "@127.0.0.1:" + box.port() + "/system/console/besip-security");
+        browser.get(box.loggedIn("besip-security"));
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
         wait.until(d -> !d.findElements(By.id("besip-security-rules")).isEmpty());
         assertTrue(browser.findElement(By.id("besip-security-rules")).getText().contains("SIP DoS attempt(registerflood)"));
