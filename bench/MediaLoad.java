@@ -167,12 +167,14 @@ public class MediaLoad {
         selector.wakeup();
         receiver.join(2000);
         long sent = 0;
+        long sentTotal = 0; // the warm-up second's packets too
         long received = 0;
         double jitterSum = 0;
         double jitterMax = 0;
         for (Stream s : streams) {
             synchronized (s) {
                 sent += s.sent;
+                sentTotal += s.seq;
                 received += Math.min(s.received, s.sent);
                 jitterSum += s.jitter;
                 jitterMax = Math.max(jitterMax, s.jitter);
@@ -187,10 +189,10 @@ public class MediaLoad {
         double cpuMsPer1000 = pid == 0 || received == 0 ? 0 : (cpu1 - cpu0) * 1000.0 / hz * 1000.0 / received;
         double lossPct = sent == 0 ? 100 : 100.0 * (sent - received) / sent;
         System.out.printf(java.util.Locale.ROOT,
-                "{\"mode\": \"%s\", \"calls\": %d, \"seconds\": %.1f, \"setup_s\": %.2f, \"sent\": %d, \"received\": %d, \"loss_pct\": %.4f,"
+                "{\"mode\": \"%s\", \"calls\": %d, \"seconds\": %.1f, \"setup_s\": %.2f, \"sent\": %d, \"sent_total\": %d, \"received\": %d, \"loss_pct\": %.4f,"
                         + " \"jitter_ms_mean\": %.3f, \"jitter_ms_max\": %.3f, \"cpu_ms_per_1000\": %.4f, \"cpu_pct\": %.1f,"
                         + " \"pss_kib_per_call\": %.1f, \"foreign\": %d, \"first_foreign\": \"%s\"}%n",
-                mode, calls, (t1 - t0) / 1e9, setupS, sent, received, lossPct, jitterSum / streams.size() / 8.0,
+                mode, calls, (t1 - t0) / 1e9, setupS, sent, sentTotal, received, lossPct, jitterSum / streams.size() / 8.0,
                 jitterMax / 8.0, cpuMsPer1000, pid == 0 ? 0 : (cpu1 - cpu0) * 100.0 / hz / ((t1 - t0) / 1e9),
                 pid == 0 ? 0 : (pssLoaded - pssBefore) / (double) calls, foreign, firstForeign);
         for (DatagramChannel c : sockets) {

@@ -206,17 +206,11 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
             analyzer = handed != null ? handed : new RtpAnalyzer(calls.dynamicTypes());
             handed = null;
         }
-        Thread t = Thread.currentThread();
-        ClassLoader previous = t.getContextClassLoader();
-        // Pcap4J finds its packet factory with ServiceLoader on the context class loader
-        t.setContextClassLoader(MonitoringComponent.class.getClassLoader());
         try {
             capture = new LiveCapture(s.interfaces(), s.heuristic() ? "udp" : calls.bpf(), analyzer);
         } catch (Exception | LinkageError e) {
             LOG.error("monitoring cannot capture on {}: {}", s.interfaces(), e.getMessage());
             capture = null;
-        } finally {
-            t.setContextClassLoader(previous);
         }
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread th = new Thread(r, "monitoring-score");

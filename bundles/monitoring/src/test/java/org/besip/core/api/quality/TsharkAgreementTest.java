@@ -20,7 +20,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * besip's stream statistics against tshark's ({@code -z rtp,streams}, run on the spot; the output
  * saved beside each capture is what tshark 4.0 said when the fixtures were made) on the same real
- * captures: packets, lost (on tshark's own definition), min/max/mean delta,
+ * captures, each also as pcapng and as nanosecond pcap (editcap's copies): packets, lost (on tshark's own definition), min/max/mean delta,
  * mean and max jitter.
  */
 class TsharkAgreementTest {
@@ -58,11 +58,30 @@ class TsharkAgreementTest {
     Stream<DynamicTest> everyStreamOfEveryCaptureAgreesWithTshark() throws Exception {
         List<DynamicTest> tests = new ArrayList<>();
         try (var files = Files.list(PCAPS)) {
+            Path copies = Files.createTempDirectory("besip-pcap");
+            copies.toFile().deleteOnExit();
             for (Path pcap : files.filter(f -> f.toString().endsWith(".pcap")).sorted().toList()) {
-                tests.add(DynamicTest.dynamicTest(pcap.getFileName().toString(), () -> compare(pcap)));
+                String name = pcap.getFileName().toString();
+                tests.add(DynamicTest.dynamicTest(name, () -> compare(pcap)));
+                // the same packets as pcapng and as nanosecond pcap, written by Wireshark's editcap
+                for (String format : List.of("pcapng", "nsecpcap")) {
+                    tests.add(DynamicTest.dynamicTest(name + " as " + format, () -> {
+                        Path copy = copies.resolve(name + "." + format);
+                        Process p = new ProcessBuilder("editcap", "-F", format, pcap.toString(), copy.toString())
+                                .redirectErrorStream(true).start();
+                        p.getInputStream().readAllBytes();
+                        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "editcap hung");
+                        assertEquals(0, p.exitValue(), "editcap -F " + format + " " + pcap);
+                        try {
+                            compare(copy);
+                        } finally {
+                            Files.deleteIfExists(copy);
+                        }
+                    }));
+                }
             }
         }
-        assertTrue(tests.size() >= 6);
+        assertTrue(tests.size() >= 18);
         return tests.stream();
     }
 
