@@ -282,13 +282,43 @@ public final class DigestAuthenticator {
         }
     }
 
+    /**
+     * The last header value parsed on this thread and its parameters: a request's credentials are
+     * read twice (who the caller is, then the check), so the second read costs nothing.
+     */
+    private static final ThreadLocal<Object[]> LAST = ThreadLocal.withInitial(() -> new Object[2]);
+
+    @SuppressWarnings("unchecked")
     static Map<String, String> params(String s) {
+        Object[] last = LAST.get();
+        if (s.equals(last[0])) {
+            return (Map<String, String>) last[1];
+        }
         Map<String, String> out = new LinkedHashMap<>();
         Matcher m = PARAM.matcher(s);
         while (m.find()) {
-            String v = m.group(3) != null ? m.group(3).replaceAll("\\\\(.)", "$1") : m.group(2);
+            String v = m.group(3) != null ? unescape(m.group(3)) : m.group(2);
             out.putIfAbsent(m.group(1).toLowerCase(Locale.ROOT), v);
         }
-        return out;
+        Map<String, String> parsed = java.util.Collections.unmodifiableMap(out);
+        last[0] = s;
+        last[1] = parsed;
+        return parsed;
+    }
+
+    /** A quoted-string's content with its quoted-pairs ({@code \x}) undone. */
+    private static String unescape(String q) {
+        if (q.indexOf('\\') < 0) {
+            return q;
+        }
+        StringBuilder sb = new StringBuilder(q.length());
+        for (int i = 0; i < q.length(); i++) {
+            char c = q.charAt(i);
+            if (c == '\\' && i + 1 < q.length()) {
+                c = q.charAt(++i);
+            }
+            sb.append(c);
+        }
+        return sb.toString();
     }
 }

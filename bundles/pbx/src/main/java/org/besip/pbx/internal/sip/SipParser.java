@@ -135,7 +135,19 @@ public final class SipParser {
     /** Lines of the header section, continuation lines (leading space or tab) joined (§7.3.1). */
     private static List<String> unfold(String head) {
         List<String> lines = new ArrayList<>();
-        for (String l : head.split("\r?\n", -1)) {
+        // by hand, not String.split("\r?\n"): that compiles its pattern on every message
+        List<String> raw = new ArrayList<>();
+        int from = 0;
+        while (true) {
+            int nl = head.indexOf('\n', from);
+            int end = nl < 0 ? head.length() : nl;
+            raw.add(head.substring(from, end > from && head.charAt(end - 1) == '\r' ? end - 1 : end));
+            if (nl < 0) {
+                break;
+            }
+            from = nl + 1;
+        }
+        for (String l : raw) {
             if (!lines.isEmpty() && !l.isEmpty() && (l.charAt(0) == ' ' || l.charAt(0) == '\t')) {
                 lines.set(lines.size() - 1, lines.get(lines.size() - 1) + " " + l.trim());
             } else if (!l.isEmpty() || lines.isEmpty()) {

@@ -77,4 +77,31 @@ class InspectionTest {
         assertFalse(blocks.blocked(guesser, 10_000 + 601_000));
         assertEquals(List.of("0 198.51.100.4  block"), alerts);
     }
+
+    /**
+     * The shipped rules against a REGISTER flood from a whitelisted source (here: a trunk, spared
+     * the same way): 1 000 REGISTERs in 10 s fire the flood rule past its detection_filter, but
+     * alert once a minute (its threshold: type limit), not 950 times.
+     */
+    @Test
+    void aFloodFromASourceNeverBlockedAlertsOnceAMinuteNotOnEveryPacket() throws Exception {
+        String shipped;
+        try (var in = InspectionTest.class.getResourceAsStream("/rules/besip-sip.rules")) {
+            shipped = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Engine engine = EngineTest.engine(shipped);
+        Inspection i = new Inspection(blocks, new SoftFaults(), () -> engine, a -> a.getHostAddress().equals("192.0.2.1"), a -> false,
+                (sid, rev, msg, classtype, source, destination, action, now) -> alerts.add(sid + " " + source + " " + now));
+        InetAddress trunk = InetAddress.getByName("192.0.2.1");
+        InetAddress box = InetAddress.getByName("127.0.0.1");
+        for (int n = 0; n < 1000; n++) {
+            assertFalse(i.drop(trunk, 5060, box, 5060, true, REGISTER, 1_000_000 + n * 10L));
+        }
+        assertEquals(List.of("1000001 192.0.2.1 1000500"), alerts, "the 51st REGISTER in 5 s alerts; the next 949 do not");
+        for (int n = 0; n < 100; n++) {
+            i.drop(trunk, 5060, box, 5060, true, REGISTER, 1_061_000 + n * 10L);
+        }
+        assertEquals(List.of("1000001 192.0.2.1 1000500", "1000001 192.0.2.1 1061500"), alerts, "and once more a minute later");
+        assertFalse(blocks.blocked(trunk, 1_062_000));
+    }
 }
