@@ -7,6 +7,10 @@
 #
 #   bench/boot.sh [runs]          (default 5; needs ./mvnw package first, or builds it)
 #   BESIP_BENCH_NO_ANCHOR=1 bench/boot.sh   skips Karaf
+#   BENCH_BINDINGS=1000 bench/boot.sh       before each warm boot, the box is booted once more and
+#       given 1000 users over NETCONF, each registered once by sipp (digest, expires 3600): the warm
+#       boot restores 1000 bindings (checked in its SQLite file before, and in its log after)
+#   BESIP_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java, BESIP_BENCH_OPTS=...: another JDK, more options
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -26,7 +30,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/
 boot_once() { # $1 data dir; prints "ms rss_kb"
   local data=$1 t0 pid code=000 pw=""
   t0=$(now_ms)
-  BESIP_DATA=$data BESIP_OPTS="-Dbesip.http.port=$port -Dbesip.http.host=127.0.0.1 -Dbesip.netconf.port=$((port + 1)) -Dbesip.netconf.host=127.0.0.1 -Dbesip.sip.port=$((port + 2)) -Dbesip.sip.host=127.0.0.1" \
+  BESIP_DATA=$data BESIP_OPTS="-Dbesip.http.port=$port -Dbesip.http.host=127.0.0.1 -Dbesip.netconf.port=$((port + 1)) -Dbesip.netconf.host=127.0.0.1 -Dbesip.sip.port=$((port + 2)) -Dbesip.sip.host=127.0.0.1 ${BESIP_BENCH_OPTS:-}" \
     setsid "$dist/bin/besip" </dev/null >"$data.out" 2>&1 &
   pid=$!; record_pid besip "$pid"
   for _ in $(seq 3000); do
@@ -45,12 +49,46 @@ boot_once() { # $1 data dir; prints "ms rss_kb"
   echo "$ms $rss"
 }
 
-echo "besip boot benchmark: $runs runs, $(nproc) cores, $(java -version 2>&1 | head -1)"
+bindings=${BENCH_BINDINGS:-0}
+bindings_in() { # $1 data dir: the bindings saved in the pbx module's SQLite file
+  /usr/bin/python3 -c "
+import sqlite3, sys
+try:
+    print(sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True, timeout=10).execute('select count(*) from binding').fetchone()[0])
+except sqlite3.Error:
+    print(0)" "$1/db/pbx.db"
+}
+prepare_bindings() { # $1 data dir: $bindings users over NETCONF, each registered once
+  local data=$1 pw
+  BESIP_DATA=$data BESIP_OPTS="-Dbesip.http.port=$port -Dbesip.http.host=127.0.0.1 -Dbesip.netconf.port=$((port + 1)) -Dbesip.netconf.host=127.0.0.1 -Dbesip.sip.port=$((port + 2)) -Dbesip.sip.host=127.0.0.1" \
+    setsid "$dist/bin/besip" </dev/null >"$data.prep.out" 2>&1 &
+  record_pid besip $!
+  for _ in $(seq 600); do grep -q "besip: ready" "$data.prep.out" 2>/dev/null && break; sleep 0.05; done
+  pw=$(cat "$data/admin-password.txt")
+  /usr/bin/python3 bench/netconf_client.py 127.0.0.1 $((port + 1)) admin "password:$pw" users "$bindings" >/dev/null
+  for _ in $(seq 200); do grep -q "SIP proxy as 127.0.0.1:$((port + 2))" "$data/logs/besip.log" 2>/dev/null && break; sleep 0.05; done
+  /usr/bin/python3 -c "
+import sys
+print('SEQUENTIAL')
+for i in range(int(sys.argv[1])): print('u%d;[authentication username=u%d password=Str0ng-pass-%d-x]' % (i, i, i))" "$bindings" >"$work/users.csv"
+  sipp -sf bundles/pbx/src/test/resources/sipp/register-auth.xml -inf "$work/users.csv" "127.0.0.1:$((port + 2))" -i 127.0.0.1 -p 0 \
+    -m "$bindings" -r 200 -nostdin -timeout 60s >"$work/sipp.out" 2>&1 || { echo "the registrations failed" >&2; tail "$work/sipp.out" >&2; exit 1; }
+  for _ in $(seq 100); do [ "$(bindings_in "$data")" -ge "$bindings" ] && break; sleep 0.1; done
+  stop_pid besip
+  [ "$(bindings_in "$data")" -ge "$bindings" ] || { echo "only $(bindings_in "$data") bindings saved" >&2; exit 1; }
+}
+
+echo "besip boot benchmark: $runs runs, $(nproc) cores, $("${BESIP_JAVA:-java}" -version 2>&1 | head -1)${BESIP_BENCH_OPTS:+, options $BESIP_BENCH_OPTS}"
+[ "$bindings" -gt 0 ] && echo "  warm boots with $bindings registered bindings"
 first_ms=(); first_rss=(); warm_ms=(); warm_rss=()
 for i in $(seq "$runs"); do
   d="$work/data-$i"
   read -r ms rss < <(boot_once "$d"); first_ms+=("$ms"); first_rss+=("$rss")
+  [ "$bindings" -gt 0 ] && prepare_bindings "$d"
   read -r ms rss < <(boot_once "$d"); warm_ms+=("$ms"); warm_rss+=("$rss")
+  if [ "$bindings" -gt 0 ] && ! grep -q "restored $bindings registrations" "$d/logs/besip.log"; then
+    echo "the warm boot did not restore $bindings registrations" >&2; exit 1
+  fi
   echo "  run $i: first boot ${first_ms[-1]} ms ${first_rss[-1]} kB, warm boot $ms ms $rss kB"
 done
 fb=$(printf '%s\n' "${first_ms[@]}" | median); fr=$(printf '%s\n' "${first_rss[@]}" | median)

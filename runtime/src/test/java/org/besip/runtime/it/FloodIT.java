@@ -162,6 +162,19 @@ class FloodIT {
             MonitoringIT.awaitLog(box, "BLOCKED 127.0.0.6 for 600 s (soft faults: 10 NETCONF authentication failures in 60 s, sid 0)");
             NetconfIT.runOn(box, "security_unblock", "127.0.0.6"); // in the kernel too: the NETCONF port was closed to it
 
+            // and the Web Console's: 10 wrong passwords from 127.0.0.7 block it; the right one is then refused
+            for (int n = 0; n < 10; n++) {
+                assertEquals("401", consoleStatus(box, "127.0.0.7", "wrong-" + n), "wrong password " + n);
+            }
+            MonitoringIT.awaitLog(box, "BLOCKED 127.0.0.7 for 600 s (soft faults: 10 Web Console authentication failures in 60 s, sid 0)");
+            NetconfIT.runOn(box, "security_blocks", "127.0.0.7", "500", "600");
+            if (Files.isExecutable(Path.of("/usr/sbin/nft")) && "root".equals(System.getProperty("user.name"))) {
+                assertEquals("no answer", consoleStatus(box, "127.0.0.7", box.password()),
+                        "the blocked source no longer reaches the console, the right password included");
+            }
+            assertEquals("200", consoleStatus(box, "127.0.0.8", box.password()), "another source still logs in");
+            NetconfIT.runOn(box, "security_unblock", "127.0.0.7");
+
             // the e-mail report to the administrator, received by a real SMTP server (GreenMail)
             int smtp = BesipOptions.freePort();
             GreenMail mail = new GreenMail(new ServerSetup(smtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
@@ -177,6 +190,26 @@ class FloodIT {
             } finally {
                 mail.stop();
             }
+        }
+    }
+
+    /**
+     * The status of a GET of the console's bundles page from {@code from} as admin with
+     * {@code password}, or "no answer" when the connection is refused or nothing comes back in 3 s.
+     */
+    static String consoleStatus(BesipProcess box, String from, String password) throws Exception {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.bind(new java.net.InetSocketAddress(from, 0));
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", box.port()), 3000);
+            s.setSoTimeout(3000);
+            String auth = java.util.Base64.getEncoder().encodeToString(("admin:" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            s.getOutputStream().write(("GET /system/console/bundles HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + auth
+                    + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+                    .readLine();
+            return status == null ? "no answer" : status.split(" ")[1];
+        } catch (java.net.SocketTimeoutException | java.net.ConnectException e) {
+            return "no answer";
         }
     }
 }

@@ -12,6 +12,8 @@ public final class Topics {
     public static final String REGISTRATION_REMOVED = "besip/pbx/registration/REMOVED";
     public static final String PBX_AUTH_FAILED = "besip/pbx/auth/FAILED";
     public static final String NETCONF_AUTH_FAILED = "besip/netconf/auth/FAILED";
+    /** A Web Console login with wrong credentials ({@link #PROP_SOURCE}, {@code user}). Since 1.4. */
+    public static final String WEB_AUTH_FAILED = "besip/web/auth/FAILED";
     public static final String SECURITY_ALERT = "besip/security/ALERT";
     public static final String SECURITY_BLOCKED = "besip/security/BLOCKED";
     public static final String SECURITY_UNBLOCKED = "besip/security/UNBLOCKED";

@@ -10,11 +10,11 @@ import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
 
 /**
- * BESIP's soft faults: each {@code besip/pbx/auth/FAILED} and {@code besip/netconf/auth/FAILED}
- * with its source, counted by the security module, which blocks a source that reaches the limit.
+ * BESIP's soft faults: each {@code besip/pbx/auth/FAILED}, {@code besip/netconf/auth/FAILED} and
+ * {@code besip/web/auth/FAILED} with its source, counted by the security module, which blocks a source that reaches the limit.
  */
 @Component(service = EventHandler.class, property = { EventConstants.EVENT_TOPIC + "=" + Topics.PBX_AUTH_FAILED,
-        EventConstants.EVENT_TOPIC + "=" + Topics.NETCONF_AUTH_FAILED })
+        EventConstants.EVENT_TOPIC + "=" + Topics.NETCONF_AUTH_FAILED, EventConstants.EVENT_TOPIC + "=" + Topics.WEB_AUTH_FAILED })
 public class SoftFaultListener implements EventHandler {
 
     /** Where a failure is counted: the module's inspection. */
@@ -26,7 +26,12 @@ public class SoftFaultListener implements EventHandler {
         Object source = event.getProperty(Topics.PROP_SOURCE);
         InetAddress a = SecurityComponent.literal(source == null ? null : source.toString());
         if (a != null) {
-            guard.inspection().failed(a, event.getTopic().equals(Topics.PBX_AUTH_FAILED) ? "SIP" : "NETCONF", System.currentTimeMillis());
+            String what = switch (event.getTopic()) {
+                case Topics.PBX_AUTH_FAILED -> "SIP";
+                case Topics.NETCONF_AUTH_FAILED -> "NETCONF";
+                default -> "Web Console";
+            };
+            guard.inspection().failed(a, what, System.currentTimeMillis());
         }
     }
 }
