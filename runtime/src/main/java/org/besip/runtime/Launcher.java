@@ -68,8 +68,9 @@ final class Launcher {
         checkPortFree(config.netconfHost(), config.netconfPort(), "NETCONF server (" + LaunchConfig.NETCONF_PORT + ")");
         List<Feature> base = baseFeatures();
         PrintStream console;
+        ConsoleLog.Limits logLimits = ConsoleLog.limits(config.properties());
         try {
-            console = ConsoleLog.install(config.logs());
+            console = ConsoleLog.install(config.logs(), logLimits);
         } catch (IOException e) {
             throw new StartupException(StartupException.ENVIRONMENT, "log directory " + config.logs()
                     + " is not writable: " + e.getMessage());

@@ -11,7 +11,18 @@ import org.osgi.framework.launch.Framework;
  */
 public final class Main {
 
+    /** The file in the data directory that holds the pid of a box that is up. */
+    static final String READY = "besip.ready";
+
     private Main() {
+    }
+
+    private static void unready(java.nio.file.Path ready) {
+        try {
+            java.nio.file.Files.deleteIfExists(ready);
+        } catch (java.io.IOException e) {
+            // a read-only or vanished data directory: the pid in it tells a later start it is stale
+        }
     }
 
     public static void main(String[] args) {
@@ -28,7 +39,17 @@ public final class Main {
             System.exit(e.exitCode());
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(launcher::stop, "besip-shutdown"));
+        java.nio.file.Path ready = config.data().resolve(READY);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            unready(ready);
+            launcher.stop();
+        }, "besip-shutdown"));
+        try {
+            // what init scripts wait for (bin/besip-wait-ready): this process's pid, written once it serves
+            java.nio.file.Files.writeString(ready, ProcessHandle.current().pid() + "\n");
+        } catch (java.io.IOException e) {
+            System.err.println("besip: warning: cannot write " + ready + ": " + e.getMessage());
+        }
         System.out.println("besip: ready in " + launcher.sinceStart() + " ms: Web Console http://"
                 + config.localHttpHost() + ":" + config.httpPort() + "/system/console (user admin, password in "
                 + config.data().resolve("admin-password.txt") + ")");
@@ -37,6 +58,7 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        unready(ready);
         System.out.println("besip: stopped");
         System.exit(0);
     }
