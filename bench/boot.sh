@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-dist=runtime/target/besip
+dist=${BENCH_DIST:-runtime/target/besip} # BENCH_DIST=runtime/target/besip-image-x86_64: the image
 karaf_version=4.4.8
 port=18180
 work=$(mktemp -d /tmp/besip-bench.XXXXXX)

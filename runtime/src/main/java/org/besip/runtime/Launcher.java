@@ -144,6 +144,7 @@ final class Launcher {
     private void prepareDataDirectory(Path data) throws StartupException {
         try {
             Files.createDirectories(data);
+            Files.createDirectories(data.resolve("deploy"));
         } catch (IOException e) {
             throw new StartupException(StartupException.ENVIRONMENT, "data directory " + data + " cannot be created: "
                     + e.getClass().getSimpleName().replace("Exception", "") + " " + e.getMessage());
@@ -213,7 +214,9 @@ final class Launcher {
         p.put("org.osgi.service.http.port", String.valueOf(config.httpPort()));
         p.put("org.apache.felix.http.host", config.httpHost());
         p.put("felix.webconsole.security.providers", "besip");
-        p.put("felix.fileinstall.dir", config.home().resolve("deploy").toString());
+        // the data directory's deploy/ first (writable: what the operator drops in), then the
+        // install's own (read-only on a box whose install is: what came with it)
+        p.put("felix.fileinstall.dir", data.resolve("deploy") + "," + config.home().resolve("deploy"));
         p.put("felix.fileinstall.tmpdir", data.resolve("tmp").toString());
         p.put("felix.fileinstall.noInitialDelay", "true");
         p.put("felix.fileinstall.start.level", "20");

@@ -87,7 +87,11 @@ public final class BesipProcess implements AutoCloseable {
     }
 
     public static BesipProcess start(Path data, int port, Map<String, String> env, String... opts) throws IOException {
-        Path dist = BesipOptions.dist();
+        return start(data, port, env, List.of("setsid", "-w", BesipOptions.dist().resolve("bin/besip").toString()), opts);
+    }
+
+    /** The same with {@code command} (it ends in bin/besip) in place of {@code setsid -w bin/besip}. */
+    public static BesipProcess start(Path data, int port, Map<String, String> env, List<String> command, String... opts) throws IOException {
         Path out = Files.createTempFile("besip-out", ".txt");
         int netconfPort = BesipOptions.freePort();
         int sipPort = freeUdpAndTcpPort();
@@ -97,7 +101,7 @@ public final class BesipProcess implements AutoCloseable {
             jvm.add("-Dbesip.http.port=" + port);
         }
         jvm.addAll(List.of(opts));
-        ProcessBuilder pb = new ProcessBuilder("setsid", "-w", dist.resolve("bin/besip").toString())
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectErrorStream(true)
                 .redirectOutput(out.toFile());

@@ -25,11 +25,15 @@ class PbxIT {
 
     /** sipp registers {@code calls} times over {@code transport} (u1: UDP, t1: one TCP connection); all must succeed. */
     private void sipp(BesipProcess box, int calls, String transport) throws Exception {
-        sipp(box, calls, transport, 0);
+        sipp(work, box, calls, transport, 0);
+    }
+
+    private void sipp(BesipProcess box, int calls, String transport, int localPort) throws Exception {
+        sipp(work, box, calls, transport, localPort);
     }
 
     /** {@code localPort}: where sipp sends from and so what the binding's Contact names (0: any). */
-    private void sipp(BesipProcess box, int calls, String transport, int localPort) throws Exception {
+    static void sipp(Path work, BesipProcess box, int calls, String transport, int localPort) throws Exception {
         Path scenario = Path.of("../bundles/pbx/src/test/resources/sipp/register-auth.xml").toAbsolutePath();
         Process p = new ProcessBuilder("sipp", "-sf", scenario.toString(), "-inf", work.resolve("users.csv").toString(),
                 "127.0.0.1:" + box.sipPort(), "-i", "127.0.0.1", "-p", String.valueOf(localPort), "-m", String.valueOf(calls), "-r", "20",
@@ -110,6 +114,10 @@ class PbxIT {
      * that another phone (sipp uac) places to user0 through the box.
      */
     private void callUser0(BesipProcess box, int phone, int calls) throws Exception {
+        callUser0(work, box, phone, calls);
+    }
+
+    static void callUser0(Path work, BesipProcess box, int phone, int calls) throws Exception {
         // the phone copies the Record-Route into its answers (RFC 3261 §12.1.1; sipp's built-in uas does not)
         Path answering = Path.of("../bundles/pbx/src/test/resources/sipp/uas-record-route.xml").toAbsolutePath();
         Process callee = new ProcessBuilder("sipp", "-sf", answering.toString(), "-i", "127.0.0.1", "-p", String.valueOf(phone), "-m", String.valueOf(calls),
