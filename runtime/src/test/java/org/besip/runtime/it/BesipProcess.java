@@ -72,18 +72,23 @@ public final class BesipProcess implements AutoCloseable {
         throw new AssertionError("nothing listens on UDP " + ip + ":" + port + " after 10 s");
     }
 
-    /** SIP listens on both UDP and TCP: a port free for both. */
+    /**
+     * SIP listens on both UDP and TCP: a port free for both. Drawn from 20000-29999, below the
+     * kernel's ephemeral range (32768 and up) and the box's media ports (30000 and up), so that no
+     * socket a test's peers open with port 0 takes it between this check and its use.
+     */
     static int freeUdpAndTcpPort() throws IOException {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            try (java.net.DatagramSocket u = new java.net.DatagramSocket(0)) {
-                try (java.net.ServerSocket t = new java.net.ServerSocket(u.getLocalPort())) {
-                    return u.getLocalPort();
-                } catch (IOException taken) {
-                    // try another
-                }
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 20000 + random.nextInt(10000);
+            try (java.net.DatagramSocket u = new java.net.DatagramSocket(port);
+                    java.net.ServerSocket t = new java.net.ServerSocket(port)) {
+                return port;
+            } catch (IOException taken) {
+                // try another
             }
         }
-        throw new IOException("no port free for both UDP and TCP");
+        throw new IOException("no port free for both UDP and TCP in 20000-29999");
     }
 
     public static BesipProcess start(Path data, int port, Map<String, String> env, String... opts) throws IOException {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The self-contained image ({@code besip-image-<arch>.tar.gz}, made by {@code ./mvnw package}):
- * unpacked and booted with no Java to be found (PATH holds nothing but {@code dirname}, no
+ * unpacked and booted with no Java to be found (PATH holds nothing but {@code dirname}, {@code mkdir} and {@code rm}, no
  * JAVA_HOME, no BESIP_JAVA), it runs on its own jlinked runtime, answers the Web Console and
  * NETCONF, registers a phone, and captures on lo with its trimmed native libraries.
  */
@@ -38,7 +38,9 @@ class ImageIT {
         }
         assertTrue(Files.isExecutable(image.resolve("runtime/bin/java")), "the image carries its runtime");
         Path bin = Files.createDirectories(work.resolve("no-java-bin"));
-        Files.createSymbolicLink(bin.resolve("dirname"), Path.of("/usr/bin/dirname"));
+        for (String tool : List.of("dirname", "mkdir", "rm")) { // what bin/besip calls besides the shell's own
+            Files.createSymbolicLink(bin.resolve(tool), Path.of("/usr/bin/" + tool));
+        }
         List<String> noJava = List.of("/usr/bin/env", "-u", "JAVA_HOME", "-u", "BESIP_JAVA", "PATH=" + bin, "/usr/bin/setsid", "-w",
                 "/bin/sh", image.resolve("bin/besip").toString());
         BesipProcess box = BesipProcess.start(work.resolve("data"), BesipOptions.freePort(), Map.of(), noJava);
