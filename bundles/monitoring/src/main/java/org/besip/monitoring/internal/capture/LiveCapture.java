@@ -98,9 +98,7 @@ public final class LiveCapture implements AutoCloseable {
                     // nothing waiting: look at the running flag again shortly
                     Thread.sleep(POLL_MS);
                 }
-            } catch (InterruptedException e) {
-                return;
-            } catch (NotOpenException e) {
+            } catch (InterruptedException | NotOpenException e) {
                 return;
             } catch (PcapNativeException e) {
                 if (running) {

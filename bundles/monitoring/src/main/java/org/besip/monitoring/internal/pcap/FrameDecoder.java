@@ -208,30 +208,28 @@ public final class FrameDecoder {
     }
 
     private String v4(int a) {
-        String s = v4.get(a);
-        if (s == null) {
-            if (v4.size() >= MAX_ADDRESSES) {
-                v4.clear();
-            }
-            s = ((a >>> 24) & 0xFF) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
-            v4.put(a, s);
-        }
-        return s;
+        return cached(v4, a, k -> ((k >>> 24) & 0xFF) + "." + ((k >>> 16) & 0xFF) + "." + ((k >>> 8) & 0xFF) + "." + (k & 0xFF));
     }
 
     private String v6(byte[] b, int p) {
-        V6 key = new V6(s64(b, p), s64(b, p + 8));
-        String s = v6.get(key);
-        if (s == null) {
-            if (v6.size() >= MAX_ADDRESSES) {
-                v6.clear();
-            }
+        return cached(v6, new V6(s64(b, p), s64(b, p + 8)), k -> {
             try {
-                s = java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, p, p + 16)).getHostAddress();
+                return java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, p, p + 16)).getHostAddress();
             } catch (java.net.UnknownHostException e) {
                 throw new IllegalStateException("16 bytes are an IPv6 address", e);
             }
-            v6.put(key, s);
+        });
+    }
+
+    /** The text of address {@code key}, made once; the cache is emptied when it reaches its bound. */
+    private static <K> String cached(Map<K, String> cache, K key, java.util.function.Function<K, String> text) {
+        String s = cache.get(key);
+        if (s == null) {
+            if (cache.size() >= MAX_ADDRESSES) {
+                cache.clear();
+            }
+            s = text.apply(key);
+            cache.put(key, s);
         }
         return s;
     }

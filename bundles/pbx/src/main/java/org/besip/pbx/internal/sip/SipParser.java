@@ -135,19 +135,11 @@ public final class SipParser {
     /** Lines of the header section, continuation lines (leading space or tab) joined (§7.3.1). */
     private static List<String> unfold(String head) {
         List<String> lines = new ArrayList<>();
-        // by hand, not String.split("\r?\n"): that compiles its pattern on every message
-        List<String> raw = new ArrayList<>();
-        int from = 0;
-        while (true) {
-            int nl = head.indexOf('\n', from);
+        // split by hand, not with String.split("\r?\n"): that compiles its pattern on every message
+        for (int from = 0, nl; from >= 0; from = nl < 0 ? -1 : nl + 1) {
+            nl = head.indexOf('\n', from);
             int end = nl < 0 ? head.length() : nl;
-            raw.add(head.substring(from, end > from && head.charAt(end - 1) == '\r' ? end - 1 : end));
-            if (nl < 0) {
-                break;
-            }
-            from = nl + 1;
-        }
-        for (String l : raw) {
+            String l = head.substring(from, end > from && head.charAt(end - 1) == '\r' ? end - 1 : end);
             if (!lines.isEmpty() && !l.isEmpty() && (l.charAt(0) == ' ' || l.charAt(0) == '\t')) {
                 lines.set(lines.size() - 1, lines.get(lines.size() - 1) + " " + l.trim());
             } else if (!l.isEmpty() || lines.isEmpty()) {
