@@ -570,6 +570,33 @@ def check_configure_monitoring():
         print("ok: monitoring enabled=%s on %s" % (enabled, interface))
 
 
+def storage(url, user, password):
+    return ('<config><system xmlns="%s"><storage><backend>postgresql</backend><postgresql><url>%s</url><user>%s</user>'
+            '<password>%s</password><pool-size>2</pool-size></postgresql></storage></system></config>' % (SYS, url, user, password))
+
+
+def check_configure_storage():
+    """args: PostgreSQL URL, user, password: running's storage becomes that database"""
+    with connect() as m:
+        m.edit_config(target="running", config=storage(sys.argv[5], sys.argv[6], sys.argv[7]))
+        print("ok: storage is PostgreSQL at %s" % sys.argv[5])
+
+
+def check_storage_refused():
+    """args: PostgreSQL URL, user, password, a text the rpc-error must hold: the commit is refused, running keeps SQLite"""
+    with connect() as m:
+        try:
+            m.edit_config(target="running", config=storage(sys.argv[5], sys.argv[6], sys.argv[7]))
+            fail("storage at %s as %s was accepted" % (sys.argv[5], sys.argv[6]))
+        except RPCError as e:
+            if sys.argv[8] not in (e.message or ""):
+                fail("the rpc-error does not say %r: %s" % (sys.argv[8], e.message))
+            refusal = e.message
+        if "postgresql" in m.get_config(source="running").data_xml:
+            fail("a refused storage reached running")
+        print("ok: refused: %s" % refusal)
+
+
 def check_configure_pbx_users():
     """args: user count, password; users user0..userN-1 with extensions 100.., the box's default challenge (MD5)"""
     count, password = int(sys.argv[5]), sys.argv[6]

@@ -5,8 +5,10 @@ import javax.sql.DataSource;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * One JDBC store per module: an SQLite file under the box's data directory, in WAL mode,
- * created on first use.
+ * One JDBC store per module: by default an SQLite file under the box's data directory, in WAL
+ * mode, created on first use; or, where {@code besip-system} says so, a schema per module in a
+ * PostgreSQL database that several boxes share. Modules write SQL both understand
+ * ({@link Dialect}).
  */
 @ProviderType
 public interface DataStores {
@@ -33,4 +35,26 @@ public interface DataStores {
      * @throws java.io.UncheckedIOException when it cannot be created
      */
     java.nio.file.Path directory(String name);
+
+    /** Which SQL the stores speak and whether other boxes share them. Since 1.3. */
+    default Dialect dialect() {
+        return Dialect.SQLITE;
+    }
+
+    /**
+     * This box's name among the boxes that share a store: made at random at its first boot and
+     * kept in its data directory. Since 1.3.
+     */
+    String boxId();
+
+    /**
+     * Tries storage settings as {@code besip-system} gives them ({@code backend} = sqlite or
+     * postgresql; for postgresql {@code url}, {@code user}, {@code password}, {@code pool-size})
+     * without switching to them, so that a commit is refused before anything is applied. Since 1.3.
+     *
+     * @return null when the box could use them, else why not, in a sentence
+     */
+    default String check(java.util.Map<String, String> settings) {
+        throw new UnsupportedOperationException("this store does not check settings");
+    }
 }

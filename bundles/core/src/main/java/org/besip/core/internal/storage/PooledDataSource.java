@@ -8,6 +8,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -20,27 +22,103 @@ import javax.sql.DataSource;
  * A connection handed out is one caller's until it closes it; its close puts it back, with any
  * transaction left open rolled back and auto-commit on again, unless {@link #MAX_IDLE} are
  * already waiting.
+ *
+ * <p>For a database over the network (PostgreSQL) the pool also bounds how many connections are
+ * open at once, a caller waiting up to {@link #WAIT_MS} for one before an error says the store is
+ * busy, and a connection that waited idle longer than {@link #CHECK_IDLE_MS} is checked before it
+ * is handed out (the server may have restarted or dropped it meanwhile).
  */
 final class PooledDataSource implements DataSource {
 
     static final int MAX_IDLE = 2;
+    static final long WAIT_MS = 10_000;
+    static final long CHECK_IDLE_MS = 30_000;
+
+    /** Run on each new connection before its first use (e.g. to make the module's schema). */
+    interface Init {
+        void prepare(Connection c) throws SQLException;
+    }
+
+    private record Idle(Connection real, long since) {
+    }
 
     private final DataSource target;
-    private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+    private final int maxOpen;
+    private final Semaphore open;
+    private final Init init;
+    private final ConcurrentLinkedDeque<Idle> idle = new ConcurrentLinkedDeque<>();
 
     PooledDataSource(DataSource target) {
+        this(target, Integer.MAX_VALUE, null);
+    }
+
+    /** @param maxOpen how many connections may be open at once, idle ones included */
+    PooledDataSource(DataSource target, int maxOpen, Init init) {
         this.target = target;
+        this.maxOpen = maxOpen;
+        this.open = maxOpen == Integer.MAX_VALUE ? null : new Semaphore(maxOpen, true);
+        this.init = init;
     }
 
     @Override
     public Connection getConnection() throws SQLException {
-        Connection c;
-        while ((c = idle.pollFirst()) != null) {
-            if (!c.isClosed()) {
-                return wrap(c);
+        Idle i;
+        while ((i = idle.pollFirst()) != null) {
+            if (usable(i)) {
+                return wrap(i.real());
+            }
+            discard(i.real());
+        }
+        if (open != null) {
+            try {
+                if (!open.tryAcquire(WAIT_MS, TimeUnit.MILLISECONDS)) {
+                    throw new SQLException("the store is busy: all " + maxOpen + " of its connections are in use", "08004");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for a connection", "08004", e);
             }
         }
-        return wrap(target.getConnection());
+        Connection real = null;
+        try {
+            real = target.getConnection();
+            if (init != null) {
+                init.prepare(real);
+            }
+            return wrap(real);
+        } catch (SQLException | RuntimeException e) {
+            if (real != null) {
+                try {
+                    real.close();
+                } catch (SQLException ignored) {
+                    // it is gone either way
+                }
+            }
+            release();
+            throw e;
+        }
+    }
+
+    private static boolean usable(Idle i) throws SQLException {
+        if (i.real().isClosed()) {
+            return false;
+        }
+        return System.currentTimeMillis() - i.since() < CHECK_IDLE_MS || i.real().isValid(2);
+    }
+
+    private void discard(Connection real) {
+        try {
+            real.close();
+        } catch (SQLException e) {
+            // closing anyway
+        }
+        release();
+    }
+
+    private void release() {
+        if (open != null) {
+            open.release();
+        }
     }
 
     private Connection wrap(Connection real) {
@@ -74,32 +152,27 @@ final class PooledDataSource implements DataSource {
         return (Connection) Proxy.newProxyInstance(PooledDataSource.class.getClassLoader(), new Class<?>[] { Connection.class }, h);
     }
 
-    private void giveBack(Connection real) throws SQLException {
+    private void giveBack(Connection real) {
         try {
             if (!real.isClosed() && !real.getAutoCommit()) {
                 real.rollback(); // a transaction its caller left open is not the next caller's
                 real.setAutoCommit(true);
             }
+            if (!real.isClosed() && idle.size() < MAX_IDLE) {
+                idle.offerFirst(new Idle(real, System.currentTimeMillis()));
+                return;
+            }
         } catch (SQLException e) {
-            real.close();
-            return;
+            // not fit to keep
         }
-        if (real.isClosed() || idle.size() >= MAX_IDLE) {
-            real.close();
-        } else {
-            idle.offerFirst(real);
-        }
+        discard(real);
     }
 
     /** Closes the connections waiting (the store is going away). */
     void closeIdle() {
-        Connection c;
-        while ((c = idle.pollFirst()) != null) {
-            try {
-                c.close();
-            } catch (SQLException e) {
-                // closing anyway
-            }
+        Idle i;
+        while ((i = idle.pollFirst()) != null) {
+            discard(i.real());
         }
     }
 

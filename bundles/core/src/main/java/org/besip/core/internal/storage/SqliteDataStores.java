@@ -11,49 +11,39 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 import org.besip.core.api.storage.DataStores;
-import org.besip.core.internal.BoxPaths;
-import org.osgi.framework.BundleContext;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
-/** One SQLite file per module under {@code data/db/}, WAL mode, created on first use. */
-@Component(service = DataStores.class)
+/**
+ * The embedded default: one SQLite file per module under {@code data/db/}, WAL mode, created on
+ * first use. {@link DataStoresComponent} chooses it unless {@code besip-system} names PostgreSQL.
+ */
 public class SqliteDataStores implements DataStores {
 
-    private static final Pattern MODULE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    static final Pattern MODULE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private final Map<String, PooledDataSource> sources = new ConcurrentHashMap<>();
-    private Path dir;
-
-    public SqliteDataStores() {
-    }
+    private final Path dir;
+    private final String boxId;
 
     /** For use without a framework (tests, tools). */
     public SqliteDataStores(Path dir) {
+        this(dir, "local");
+    }
+
+    /** @param dir where the files go ({@code data/db}); its parent holds {@link #directory}'s folders */
+    public SqliteDataStores(Path dir, String boxId) {
         this.dir = dir;
+        this.boxId = boxId;
     }
 
-    @Activate
-    void activate(BundleContext ctx) {
-        Path data = BoxPaths.from(ctx).data();
-        this.dir = data.resolve("db");
-        // sqlite-jdbc unpacks its native library; keep it off a tmpfs that may be tiny or noexec
-        if (System.getProperty("org.sqlite.tmpdir") == null) {
-            Path tmp = data.resolve("tmp");
-            try {
-                Files.createDirectories(tmp);
-                System.setProperty("org.sqlite.tmpdir", tmp.toString());
-            } catch (IOException e) {
-                // fall back to java.io.tmpdir
-            }
-        }
-    }
-
-    /** The connections kept open are closed with the component. */
-    @org.osgi.service.component.annotations.Deactivate
-    void deactivate() {
+    /** Closes the connections kept open (the store is going away). */
+    void close() {
         sources.values().forEach(PooledDataSource::closeIdle);
+    }
+
+    @Override
+    public String boxId() {
+        return boxId;
     }
 
     @Override
@@ -72,11 +62,16 @@ public class SqliteDataStores implements DataStores {
 
     @Override
     public Path directory(String name) {
+        return directory(dir.toAbsolutePath().getParent(), name);
+    }
+
+    /** {@code data/<name>}, made on first call: the same for either backend (files stay local). */
+    static Path directory(Path data, String name) {
         if (name == null || !MODULE.matcher(name).matches()) {
             throw new IllegalArgumentException("folder name '" + name
                     + "' must be lower-case letters, digits and '-', starting with a letter, at most 32");
         }
-        Path d = dir.toAbsolutePath().getParent().resolve(name);
+        Path d = data.resolve(name);
         try {
             Files.createDirectories(d);
         } catch (IOException e) {
@@ -98,6 +93,6 @@ public class SqliteDataStores implements DataStores {
         config.enforceForeignKeys(true);
         SQLiteDataSource ds = new SQLiteDataSource(config);
         ds.setUrl("jdbc:sqlite:" + dir.resolve(module + ".db"));
-        return new PooledDataSource(ds);
+        return new PooledDataSource(ds, Integer.MAX_VALUE, null);
     }
 }

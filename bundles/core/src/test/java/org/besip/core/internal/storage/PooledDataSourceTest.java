@@ -80,4 +80,31 @@ class PooledDataSourceTest {
         p.closeIdle();
         assertTrue(d.unwrap(SQLiteConnection.class).isClosed());
     }
+
+    @Test
+    void aBoundedPoolSaysItIsBusyRatherThanOpeningMoreAndRunsItsInitOnEachNewConnection() throws Exception {
+        SQLiteDataSource ds = new SQLiteDataSource();
+        ds.setUrl("jdbc:sqlite:" + dir.resolve("b.db"));
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        PooledDataSource p = new PooledDataSource(ds, 2, c -> made.incrementAndGet());
+        Connection one = p.getConnection();
+        Connection two = p.getConnection();
+        assertEquals(2, made.get(), "each new connection was prepared");
+        long t0 = System.nanoTime();
+        SQLException busy = assertThrows(SQLException.class, p::getConnection);
+        assertTrue(busy.getMessage().contains("all 2 of its connections are in use"), busy.getMessage());
+        assertTrue(System.nanoTime() - t0 >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(PooledDataSource.WAIT_MS) / 2,
+                "it waited for one first");
+        one.close();
+        try (Connection again = p.getConnection()) {
+            assertEquals(2, made.get(), "the connection given back was reused, not a new one made");
+        }
+        two.close();
+        PooledDataSource failing = new PooledDataSource(ds, 1, c -> {
+            throw new SQLException("no schema");
+        });
+        assertThrows(SQLException.class, failing::getConnection);
+        assertEquals("no schema", assertThrows(SQLException.class, failing::getConnection).getMessage(),
+                "a connection whose init failed gave its place back");
+    }
 }

@@ -111,7 +111,7 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
     @Activate
     void activate(BundleContext ctx) throws SQLException {
         context = ctx;
-        store = new QualityStore(stores.dataSource("monitoring"));
+        store = new QualityStore(stores.dataSource("monitoring"), stores.dialect());
         handover.take().ifPresent(st -> {
             if (st.version() != MonitoringState.VERSION) {
                 LOG.warn("the previous version left its state in format {}, this one reads {}: a clean start", st.version(),

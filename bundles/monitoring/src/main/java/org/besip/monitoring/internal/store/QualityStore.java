@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 
 import org.besip.core.api.quality.QualityResult;
 import org.besip.core.api.quality.StreamStats;
+import org.besip.core.api.storage.Dialect;
 
 /**
  * Scored streams in SQLite (the monitoring module's own store), with retention by count and
@@ -26,12 +27,19 @@ public final class QualityStore {
 
     private final DataSource ds;
 
+    /** A store of this box's alone (tests, tools). */
     public QualityStore(DataSource ds) throws SQLException {
+        this(ds, Dialect.SQLITE);
+    }
+
+    public QualityStore(DataSource ds, Dialect dialect) throws SQLException {
         this.ds = ds;
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create table if not exists stream (id integer primary key, time integer not null, src text, dst text,"
-                    + " ssrc text, codec text, packets integer, loss_pct real, burst_r real, jitter_ms real, delay_ms real,"
-                    + " r real, mos real, call_id text)");
+            // on SQLite "integer primary key" is the row id, as before
+            st.execute("create table if not exists stream (id " + (dialect == Dialect.SQLITE ? "integer primary key" : dialect.autoId())
+                    + ", time bigint not null, src text, dst text, ssrc text, codec text, packets bigint, loss_pct double precision,"
+                    + " burst_r double precision, jitter_ms double precision, delay_ms double precision,"
+                    + " r double precision, mos double precision, call_id text)");
             st.execute("create index if not exists stream_time on stream(time)");
         }
     }

@@ -16,6 +16,7 @@ import org.besip.core.api.module.ModuleException;
 import org.besip.core.api.module.ModuleInfo;
 import org.besip.core.api.module.ModuleManager;
 import org.besip.core.api.module.ModuleState;
+import org.besip.core.api.storage.DataStores;
 import org.besip.netconf.internal.yang.DataTrees;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -32,7 +33,9 @@ import org.w3c.dom.Element;
  * besip-system configuration made real: module enablement through the module manager,
  * administrators and their SSH keys for the NETCONF door, the NETCONF and Web Console ports through
  * ConfigAdmin (applied a moment after the commit's reply, as
- * the listener of the session that asked restarts), the host name recorded for the OS backend.
+ * the listener of the session that asked restarts), the host name recorded for the OS backend,
+ * and the modules' store (SQLite or a shared PostgreSQL, tried when the commit is validated) through
+ * ConfigAdmin to core's data stores.
  */
 @Component(service = ConfigApplier.class, property = ConfigApplier.YANG_MODULE + "=besip-system")
 public class SystemApplier implements ConfigApplier {
@@ -49,6 +52,12 @@ public class SystemApplier implements ConfigApplier {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ConfigurationAdmin configAdmin;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile DataStores stores;
+
+    /** ConfigAdmin's pid of core's data stores. */
+    static final String STORAGE_PID = "org.besip.core.storage";
+
     private final Map<Long, Plan> prepared = new ConcurrentHashMap<>();
     private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "besip-system-apply");
@@ -58,7 +67,7 @@ public class SystemApplier implements ConfigApplier {
 
     /** What a transaction will do once applied. */
     record Plan(Map<String, Boolean> enable, Integer netconfPort, Integer httpPort, String hostname,
-            Map<String, NetconfUsers.User> users) {
+            Map<String, NetconfUsers.User> users, Map<String, String> storage) {
     }
 
     @Deactivate
@@ -74,6 +83,14 @@ public class SystemApplier implements ConfigApplier {
         Integer httpPort = null;
         String hostname = null;
         Map<String, NetconfUsers.User> configuredUsers = new LinkedHashMap<>();
+        Map<String, String> storage = storage(system == null ? null : DataTrees.child(system, SYS, "storage"));
+        if (!storage.equals(current(STORAGE_PID))) {
+            DataStores s = stores;
+            String problem = s == null ? "the box's data stores are not running" : s.check(storage);
+            if (problem != null) {
+                throw new ConfigRejectedException("/besip-system:system/storage", problem);
+            }
+        }
         if (system != null) {
             Element auth = DataTrees.child(system, SYS, "authentication");
             if (auth != null) {
@@ -120,7 +137,7 @@ public class SystemApplier implements ConfigApplier {
                 }
             }
         }
-        prepared.put(tx, new Plan(enable, netconfPort, httpPort, hostname, configuredUsers));
+        prepared.put(tx, new Plan(enable, netconfPort, httpPort, hostname, configuredUsers, storage));
     }
 
     @Override
@@ -146,6 +163,7 @@ public class SystemApplier implements ConfigApplier {
             LOG.info("host name is {}", plan.hostname);
         }
         users.replace(plan.users);
+        storage(plan.storage);
         // ports move after the reply has gone out on the old ones
         later.schedule(() -> {
             port("org.besip.netconf", "port", plan.netconfPort);
@@ -173,6 +191,64 @@ public class SystemApplier implements ConfigApplier {
             }
         } catch (IOException e) {
             LOG.error("cannot move {} to port {}: {}", pid, port, e.getMessage());
+        }
+    }
+
+    /** The storage settings as core's data stores take them; backend sqlite alone is the default. */
+    static Map<String, String> storage(Element storage) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String backend = storage == null ? null : text(storage, "backend");
+        out.put("backend", backend == null ? "sqlite" : backend);
+        Element pg = storage == null ? null : DataTrees.child(storage, SYS, "postgresql");
+        if ("postgresql".equals(backend) && pg != null) {
+            for (String k : new String[] { "url", "user", "password", "pool-size" }) {
+                String v = text(pg, k);
+                if (v != null) {
+                    out.put(k, v);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** What ConfigAdmin holds for {@code pid}, as strings ({@code backend=sqlite} when nothing). */
+    private Map<String, String> current(String pid) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("backend", "sqlite");
+        ConfigurationAdmin cm = configAdmin;
+        if (cm == null) {
+            return out;
+        }
+        try {
+            Configuration[] found = cm.listConfigurations("(service.pid=" + pid + ")");
+            Dictionary<String, Object> props = found == null || found.length == 0 ? null : found[0].getProperties();
+            if (props != null) {
+                for (String k : new String[] { "backend", "url", "user", "password", "pool-size" }) {
+                    Object v = props.get(k);
+                    if (v != null) {
+                        out.put(k, v.toString());
+                    }
+                }
+            }
+        } catch (IOException | org.osgi.framework.InvalidSyntaxException e) {
+            LOG.warn("cannot read the configuration {}: {}", pid, e.getMessage());
+        }
+        return out;
+    }
+
+    /** Hands the store's settings to core when they changed; the modules that keep data start again on it. */
+    private void storage(Map<String, String> wanted) {
+        ConfigurationAdmin cm = configAdmin;
+        if (cm == null || wanted.equals(current(STORAGE_PID))) {
+            return;
+        }
+        try {
+            Configuration c = cm.getConfiguration(STORAGE_PID, "?");
+            c.update(new Hashtable<>(wanted));
+            LOG.info("the modules' store is now {}{}", wanted.get("backend"),
+                    wanted.containsKey("url") ? " at " + wanted.get("url") + " as " + wanted.get("user") : "");
+        } catch (IOException e) {
+            LOG.error("cannot change the modules' store: {}", e.getMessage());
         }
     }
 

@@ -12,10 +12,11 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import org.besip.core.api.storage.Dialect;
 import org.besip.pbx.internal.store.BackgroundWriter;
 
 /**
- * Call detail records in SQLite ({@code cdr} table of the pbx store): a row is written when a call
+ * Call detail records ({@code cdr} table of the pbx store, SQLite or a fleet's PostgreSQL): a row is written when a call
  * starts (no end yet) and completed when it ends, so a call in progress when the box stops, even by
  * a crash, is not lost: the next start closes it with disposition {@code interrupted}. Writes go
  * through one background thread with a bounded queue, never on the SIP transport thread.
@@ -29,28 +30,37 @@ public final class CdrStore implements AutoCloseable {
 
     private final DataSource ds;
     private final BackgroundWriter writer;
+    private final String box;
 
+    /** A store of this box's alone (tests, tools). */
     public CdrStore(DataSource ds) throws SQLException {
+        this(ds, Dialect.SQLITE, "local");
+    }
+
+    /**
+     * @param box this box among those sharing the store: each row says which box wrote it, and
+     *        only this box's unfinished rows are closed as interrupted at its start
+     */
+    public CdrStore(DataSource ds, Dialect dialect, String box) throws SQLException {
         this.ds = ds;
+        this.box = box;
         this.writer = new BackgroundWriter(ds, "cdr");
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create table if not exists cdr (id integer primary key autoincrement, call_id text not null, from_uri text,"
-                    + " to_uri text, source text, start_ms integer not null, answer_ms integer, end_ms integer, duration_s integer,"
-                    + " disposition text, hangup text, trunk text, cost real)");
+            st.execute("create table if not exists cdr (id " + dialect.autoId() + ", call_id text not null, from_uri text,"
+                    + " to_uri text, source text, start_ms bigint not null, answer_ms bigint, end_ms bigint, duration_s bigint,"
+                    + " disposition text, hangup text, trunk text, cost double precision)");
             st.execute("create index if not exists cdr_start on cdr (start_ms)");
-            java.util.Set<String> have = new java.util.HashSet<>();
-            try (ResultSet rs = st.executeQuery("pragma table_info(cdr)")) {
-                while (rs.next()) {
-                    have.add(rs.getString("name"));
-                }
-            }
+            java.util.Set<String> have = dialect.columns(c, "cdr");
             for (String q : QUALITY) {
                 if (!have.contains(q)) {
-                    st.execute("alter table cdr add column " + q + " real");
+                    st.execute("alter table cdr add column " + q + " double precision");
                 }
             }
             if (!have.contains("recording")) {
                 st.execute("alter table cdr add column recording text");
+            }
+            if (!have.contains("box")) {
+                st.execute("alter table cdr add column box text");
             }
         }
     }
@@ -66,10 +76,11 @@ public final class CdrStore implements AutoCloseable {
      */
     public int closeInterrupted(long now, java.util.Set<String> goingOn) throws SQLException {
         try (Connection c = ds.getConnection();
-                PreparedStatement open = c.prepareStatement("select id, call_id from cdr where end_ms is null");
+                PreparedStatement open = c.prepareStatement("select id, call_id from cdr where end_ms is null and (box = ? or box is null)");
                 PreparedStatement ps = c.prepareStatement("update cdr set end_ms = ?, disposition = 'interrupted',"
                         + " duration_s = case when answer_ms is null then 0 else (? - answer_ms) / 1000 end where id = ?")) {
             List<Long> ids = new ArrayList<>();
+            open.setString(1, box);
             try (ResultSet rs = open.executeQuery()) {
                 while (rs.next()) {
                     if (!goingOn.contains(rs.getString(2))) {
@@ -91,8 +102,8 @@ public final class CdrStore implements AutoCloseable {
     }
 
     public void started(CallTracker.Call call) {
-        writer.write("insert into cdr (call_id, from_uri, to_uri, source, start_ms, trunk) values (?,?,?,?,?,?)", call.callId(),
-                call.from(), call.to(), call.source(), call.startMs(), call.trunk());
+        writer.write("insert into cdr (call_id, from_uri, to_uri, source, start_ms, trunk, box) values (?,?,?,?,?,?,?)", call.callId(),
+                call.from(), call.to(), call.source(), call.startMs(), call.trunk(), box);
     }
 
     public void ended(CallTracker.Call call, long endMs, String disposition, String hangup) {
@@ -102,11 +113,11 @@ public final class CdrStore implements AutoCloseable {
         org.besip.pbx.internal.media.MediaAnchor.Quality q = call.quality();
         writer.write("update cdr set answer_ms = ?, end_ms = ?, duration_s = ?, disposition = ?, hangup = ?, cost = ?, trunk = ?,"
                 + " recording = ?, mos_caller = ?, mos_callee = ?, loss_caller = ?, loss_callee = ?, jitter_caller = ?, jitter_callee = ?"
-                + " where call_id = ? and start_ms = ? and end_ms is null", answer, endMs, duration, disposition, hangup, cost, call.trunk(),
+                + " where call_id = ? and start_ms = ? and end_ms is null and (box = ? or box is null)", answer, endMs, duration, disposition, hangup, cost, call.trunk(),
                 call.recording() == null ? null : "recordings/" + call.recording(),
                 q == null ? null : round(q.mosCaller(), 2), q == null ? null : round(q.mosCallee(), 2), q == null ? null : round(q.lossCaller(), 2),
                 q == null ? null : round(q.lossCallee(), 2), q == null ? null : round(q.jitterCaller(), 2),
-                q == null ? null : round(q.jitterCallee(), 2), call.callId(), call.startMs());
+                q == null ? null : round(q.jitterCallee(), 2), call.callId(), call.startMs(), box);
     }
 
     private static Double round(Double v, int places) {

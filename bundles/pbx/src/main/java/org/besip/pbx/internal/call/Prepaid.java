@@ -76,8 +76,9 @@ public final class Prepaid implements AutoCloseable {
         this.ds = ds;
         this.writer = new BackgroundWriter(ds, "credit");
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create table if not exists account (user text primary key, credit real not null)");
-            try (ResultSet rs = st.executeQuery("select user, credit from account")) {
+            // "user" is quoted: a reserved word in PostgreSQL
+            st.execute("create table if not exists account (\"user\" text primary key, credit double precision not null)");
+            try (ResultSet rs = st.executeQuery("select \"user\", credit from account")) {
                 while (rs.next()) {
                     credit.put(rs.getString(1), rs.getDouble(2));
                 }
@@ -228,7 +229,8 @@ public final class Prepaid implements AutoCloseable {
     }
 
     private void save(String user, double value) {
-        writer.run("insert or replace into account (user, credit) values (?, ?)", user, value);
+        writer.run("insert into account (\"user\", credit) values (?, ?) on conflict (\"user\") do update set credit = excluded.credit",
+                user, value);
     }
 
     @Override

@@ -115,6 +115,11 @@ public class PbxComponent implements ConfigApplier, PbxView {
     }
 
     @Override
+    public List<Binding> fleetRegistrations(long nowMs) {
+        return location.fleet(nowMs);
+    }
+
+    @Override
     public boolean hasBindingFrom(java.net.InetAddress address) {
         return location.hasSource(address);
     }
@@ -176,7 +181,7 @@ public class PbxComponent implements ConfigApplier, PbxView {
     void activate(BundleContext ctx) throws SQLException {
         context = ctx;
         media = new MediaSide(listeners, () -> recordings, id -> calls.hangUp(id, System.currentTimeMillis()));
-        table = new BindingTable(stores.dataSource("pbx"));
+        table = new BindingTable(stores.dataSource("pbx"), stores.dialect(), stores.boxId());
         long now = System.currentTimeMillis();
         List<Binding> saved = table.load(now);
         for (Binding b : saved) {
@@ -197,7 +202,10 @@ public class PbxComponent implements ConfigApplier, PbxView {
                 post(Topics.REGISTRATION_REMOVED, Map.of("aor", aor, "contact", contact));
             }
         });
-        cdrs = new CdrStore(stores.dataSource("pbx"));
+        if (stores.dialect().shared()) {
+            table.share(location); // one location service for the boxes sharing the store
+        }
+        cdrs = new CdrStore(stores.dataSource("pbx"), stores.dialect(), stores.boxId());
         PbxState handed = Handing.taken(handover.take());
         java.util.Set<String> goingOn = handed == null ? java.util.Set.of()
                 : handed.calls().stream().map(CallTracker.Snapshot::callId).collect(java.util.stream.Collectors.toSet());

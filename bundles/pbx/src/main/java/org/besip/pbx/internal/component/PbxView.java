@@ -24,6 +24,9 @@ public interface PbxView {
     /** The registrations in force at {@code nowMs}. */
     List<Binding> registrations(long nowMs);
 
+    /** The registrations other boxes sharing the store hold, rung too (none unless the store is shared). */
+    List<Binding> fleetRegistrations(long nowMs);
+
     /** Whether a phone registered from {@code address}. */
     boolean hasBindingFrom(InetAddress address);
 

@@ -37,12 +37,42 @@ public final class LocationService {
         }
     };
 
+    /** The bindings other boxes sharing the store hold, by AOR: read from the store now and then. */
+    private volatile Map<String, List<Binding>> fleet = Map.of();
+
     public void listener(Listener l) {
         this.listener = l;
     }
 
-    /** Current bindings of {@code aor} at {@code now}, expired ones dropped. */
-    public synchronized List<Binding> lookup(String aor, long now) {
+    /**
+     * Replaces what is known of the other boxes' bindings (a fleet sharing one store): they are
+     * rung too, after this box's own; they are not this box's to refresh, expire or remove.
+     */
+    public void fleet(Map<String, List<Binding>> others) {
+        this.fleet = Map.copyOf(others);
+    }
+
+    /**
+     * Where {@code aor} can be reached at {@code now}: this box's bindings, then those other boxes
+     * of the fleet registered (a contact this box has too counts once).
+     */
+    public List<Binding> lookup(String aor, long now) {
+        List<Binding> mine = local(aor, now);
+        List<Binding> theirs = fleet.get(aor);
+        if (theirs == null) {
+            return mine;
+        }
+        List<Binding> out = new ArrayList<>(mine);
+        for (Binding b : theirs) {
+            if (b.expiresAtMs() > now && mine.stream().noneMatch(m -> m.contact().equals(b.contact()))) {
+                out.add(b);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** This box's bindings of {@code aor} at {@code now} (the ones it registered), expired ones dropped. */
+    public synchronized List<Binding> local(String aor, long now) {
         List<Binding> list = byAor.get(aor);
         if (list == null) {
             return List.of();
@@ -66,7 +96,7 @@ public final class LocationService {
 
     /** Adds or refreshes a binding (same contact URI); false when a bound is reached. */
     public synchronized boolean put(Binding b, long now) {
-        lookup(b.aor(), now);
+        local(b.aor(), now);
         List<Binding> list = byAor.computeIfAbsent(b.aor(), k -> new ArrayList<>());
         for (int i = 0; i < list.size(); i++) {
             if (list.get(i).contact().equals(b.contact())) {
@@ -148,6 +178,20 @@ public final class LocationService {
                 listener.removed(aor, b.contact());
             });
         }
+    }
+
+    /** The other boxes' bindings valid at {@code now} (a fleet sharing one store), for display. */
+    public List<Binding> fleet(long now) {
+        List<Binding> out = new ArrayList<>();
+        for (List<Binding> l : fleet.values()) {
+            for (Binding b : l) {
+                if (b.expiresAtMs() > now) {
+                    out.add(b);
+                }
+            }
+        }
+        out.sort(java.util.Comparator.comparing(Binding::aor).thenComparing(Binding::contact));
+        return out;
     }
 
     /** Every binding valid at {@code now}, for display. */

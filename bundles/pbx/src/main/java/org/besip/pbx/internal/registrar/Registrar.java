@@ -101,7 +101,7 @@ public final class Registrar {
 
     private SipMessage ok(SipMessage req, String aor, long now) {
         SipMessage r = req.answer(200, "OK", toTag);
-        for (Binding b : location.lookup(aor, now)) {
+        for (Binding b : location.local(aor, now)) {
             r.headers().add(new SipMessage.Header("Contact", "<" + b.contact() + ">;expires=" + Math.max(0, (b.expiresAtMs() - now) / 1000)));
         }
         return r;
@@ -145,8 +145,8 @@ public final class Registrar {
         }
     }
 
-    /** Current bindings, for tests and the PBX page. */
+    /** Current bindings (this box's), for tests and the PBX page. */
     public List<Binding> bindings(String aor, long now) {
-        return new ArrayList<>(location.lookup(aor, now));
+        return new ArrayList<>(location.local(aor, now));
     }
 }

@@ -114,6 +114,17 @@ public class PbxPage extends AbstractServlet {
                     + Encode.forHtml(String.valueOf(b.source())) + "</td></tr>");
         }
         out.println("</tbody></table>");
+        List<Binding> fleet = pbx.fleetRegistrations(now);
+        if (!fleet.isEmpty()) {
+            out.println("<h2>Registered through other boxes of the fleet (" + fleet.size() + ")</h2>");
+            out.println("<table class='nicetable' id='besip-pbx-fleet'><thead><tr><th>User</th><th>Contact</th>"
+                    + "<th>Expires in s</th><th>Source</th></tr></thead><tbody>");
+            for (Binding b : fleet) {
+                out.println("<tr><td>" + Encode.forHtml(b.aor()) + "</td><td>" + Encode.forHtml(b.contact()) + "</td><td>"
+                        + (b.expiresAtMs() - now) / 1000 + "</td><td>" + Encode.forHtml(String.valueOf(b.source())) + "</td></tr>");
+            }
+            out.println("</tbody></table>");
+        }
         List<CallTracker.Active> calls = pbx.callsInProgress();
         out.println("<h2>Calls in progress (" + calls.size() + ")</h2>");
         out.println("<table class='nicetable' id='besip-pbx-calls'><thead><tr><th>Started (UTC)</th><th>From</th><th>To</th>"

@@ -166,6 +166,24 @@ class CallTrackerTest {
     }
 
     @Test
+    void aBoxSharingTheCdrTableClosesOnlyItsOwnUnfinishedCallsAtItsStart() throws Exception {
+        CdrStore a = new CdrStore(ds, org.besip.core.api.storage.Dialect.SQLITE, "box-a");
+        CdrStore b = new CdrStore(ds, org.besip.core.api.storage.Dialect.SQLITE, "box-b");
+        CallTracker atA = new CallTracker(a, (t, p) -> { });
+        CallTracker atB = new CallTracker(b, (t, p) -> { });
+        atA.forwarded(msg("INVITE sip:bob@box SIP/2.0", "on-a", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 1_000);
+        atB.forwarded(msg("INVITE sip:bob@box SIP/2.0", "on-b", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 1_000);
+        a.close();
+        b.close();
+        CdrStore restartedB = new CdrStore(ds, org.besip.core.api.storage.Dialect.SQLITE, "box-b");
+        assertEquals(1, restartedB.closeInterrupted(9_000), "box B restarting closes its own call, not A's, which goes on");
+        StringWriter w = new StringWriter();
+        restartedB.csv(0, Long.MAX_VALUE, w);
+        assertTrue(w.toString().contains("on-b,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,,9000,0,interrupted"), w.toString());
+        assertTrue(w.toString().contains("on-a,sip:alice@box,sip:bob@box,127.0.0.2:5070,1000,,,,"), w.toString());
+    }
+
+    @Test
     void aCallThatNeverGetsAFinalAnswerTimesOut() throws Exception {
         calls.forwarded(msg("INVITE sip:bob@box SIP/2.0", "c7", "<sip:bob@box>", "1 INVITE", OFFER), null, null, ALICE, 100_000);
         calls.forwarded(msg("INVITE sip:carol@box SIP/2.0", "c8", "<sip:carol@box>", "1 INVITE", ""), null, null, ALICE,

@@ -12,6 +12,8 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import org.besip.core.api.storage.Dialect;
+
 /**
  * The module's SQLite file: the blocks in force with their expiry (so they survive a restart and
  * an update of the bundle) and the alerts (a row each: time, rule, message, source, destination,
@@ -27,8 +29,16 @@ public final class SecurityStore {
     private volatile boolean ready;
 
     /** Opens nothing yet: the file and its tables are made on first use. */
+    private final Dialect dialect;
+
+    /** A store of this box's alone (tests, tools). */
     public SecurityStore(DataSource ds) {
+        this(ds, Dialect.SQLITE);
+    }
+
+    public SecurityStore(DataSource ds, Dialect dialect) {
         this.ds = ds;
+        this.dialect = dialect;
     }
 
     private Connection connection() throws SQLException {
@@ -43,9 +53,9 @@ public final class SecurityStore {
             return;
         }
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS blocks (address TEXT PRIMARY KEY, since_ms INTEGER NOT NULL, until_ms INTEGER NOT NULL, "
-                    + "reason TEXT, sid INTEGER)");
-            s.execute("CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, sid INTEGER, msg TEXT, "
+            s.execute("CREATE TABLE IF NOT EXISTS blocks (address TEXT PRIMARY KEY, since_ms BIGINT NOT NULL, until_ms BIGINT NOT NULL, "
+                    + "reason TEXT, sid BIGINT)");
+            s.execute("CREATE TABLE IF NOT EXISTS alerts (id " + dialect.autoId() + ", at_ms BIGINT NOT NULL, sid BIGINT, msg TEXT, "
                     + "classtype TEXT, source TEXT, destination TEXT, action TEXT)");
             s.execute("CREATE INDEX IF NOT EXISTS alerts_at ON alerts(at_ms)");
         }
@@ -54,7 +64,9 @@ public final class SecurityStore {
 
     public void saveBlock(Blocklist.Block b) throws SQLException {
         try (Connection c = connection();
-                PreparedStatement p = c.prepareStatement("INSERT OR REPLACE INTO blocks VALUES (?, ?, ?, ?, ?)")) {
+                PreparedStatement p = c.prepareStatement("INSERT INTO blocks (address, since_ms, until_ms, reason, sid)"
+                        + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address) DO UPDATE SET since_ms = excluded.since_ms,"
+                        + " until_ms = excluded.until_ms, reason = excluded.reason, sid = excluded.sid")) {
             p.setString(1, b.address().getHostAddress());
             p.setLong(2, b.sinceMs());
             p.setLong(3, b.untilMs());

@@ -107,7 +107,7 @@ public class SecurityComponent implements ConfigApplier, SecurityView, Guard {
         context = ctx;
         String data = ctx.getProperty("besip.data");
         rulesDir = java.nio.file.Path.of(data == null ? "data" : data, "security", "rules");
-        store = new SecurityStore(stores.dataSource("security"));
+        store = new SecurityStore(stores.dataSource("security"), stores.dialect());
         worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), r -> {
             Thread t = new Thread(r, "security-worker");
             t.setDaemon(true);
