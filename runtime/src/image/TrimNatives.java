@@ -35,6 +35,8 @@ public class TrimNatives {
                 zout.closeEntry();
             }
         }
+        // createTempFile made it rw------- : an image unpacked by root and run by the besip user must read it
+        Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         Files.move(out, jar, StandardCopyOption.REPLACE_EXISTING);
         System.out.println(jar.getFileName() + ": " + dropped / 1024 + " KiB of other platforms' native code dropped");
     }

@@ -98,6 +98,7 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
     private QualityStore store;
     private volatile Settings settings = Settings.defaults();
     private volatile LiveCapture capture;
+    private volatile String captureProblem;
     private volatile ZabbixAgent agent;
     private RtpAnalyzer analyzer;
     private ScheduledExecutorService ticker;
@@ -201,16 +202,25 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
         return store;
     }
 
+    /** Why monitoring runs without capture (a missing capability, no libpcap, no such interface), or null. */
+    public String captureProblem() {
+        return captureProblem;
+    }
+
     private void start(Settings s) {
         if (analyzer == null) {
             analyzer = handed != null ? handed : new RtpAnalyzer(calls.dynamicTypes());
             handed = null;
         }
-        try {
-            capture = new LiveCapture(s.interfaces(), s.heuristic() ? "udp" : calls.bpf(), analyzer);
-        } catch (Exception | LinkageError e) {
-            LOG.error("monitoring cannot capture on {}: {}", s.interfaces(), e.getMessage());
-            capture = null;
+        capture = null;
+        captureProblem = org.besip.core.api.system.Capability.NET_RAW.lacking("monitoring: capture on " + s.interfaces(), LOG);
+        if (captureProblem == null) {
+            try {
+                capture = new LiveCapture(s.interfaces(), s.heuristic() ? "udp" : calls.bpf(), analyzer);
+            } catch (Exception | LinkageError e) {
+                captureProblem = "monitoring cannot capture on " + s.interfaces() + ": " + e.getMessage();
+                LOG.error("monitoring cannot capture on {}: {}", s.interfaces(), e.getMessage());
+            }
         }
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread th = new Thread(r, "monitoring-score");
@@ -231,6 +241,7 @@ public class MonitoringComponent implements ConfigApplier, EventHandler {
 
     /** Stops capturing; {@code keepStreams}: the analyser and its streams stay for the next start (or version). */
     private void stop(boolean keepStreams) {
+        captureProblem = null;
         if (capture != null) {
             capture.close();
             capture = null;

@@ -145,7 +145,12 @@ public class QualityPage extends AbstractServlet {
         out.println("<p class='statline' id='besip-quality-status'>" + (running
                 ? "Monitoring is running&hellip; (" + monitoring.capturedPackets() + " packets, " + monitoring.droppedPackets()
                         + " dropped)"
-                : "Monitoring is stopped") + "</p>");
+                : monitoring.captureProblem() != null ? "Monitoring is on but not capturing" : "Monitoring is stopped") + "</p>");
+        String problem = monitoring.captureProblem(); // configured to run, but not capturing
+
+        if (problem != null) {
+            out.println("<p class='statline ui-state-error' id='besip-quality-capture-problem'>" + Encode.forHtml(problem) + "</p>");
+        }
         String error = req.getParameter("error");
         if (error != null || filterError != null) {
             out.println("<p class='statline ui-state-error' id='besip-quality-error'>"

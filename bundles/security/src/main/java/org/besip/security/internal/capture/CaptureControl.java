@@ -25,10 +25,22 @@ public final class CaptureControl implements AutoCloseable {
     private final Consumer<Engine.Packet> sink;
     private AutoCloseable capture;
     private String key = "";
+    private volatile String problem;
 
-    /** Capture with libpcap ({@link WireCapture}). */
+    /** Capture with libpcap ({@link WireCapture}), when the box holds CAP_NET_RAW (root has it). */
     public CaptureControl(Consumer<Engine.Packet> sink) {
-        this((i, f, s) -> new WireCapture(i, f, s), sink);
+        this((i, f, s) -> {
+            String lack = org.besip.core.api.system.Capability.NET_RAW.lacking("security: capture on " + i, LOG);
+            if (lack != null) {
+                throw new org.besip.security.internal.firewall.Enforcement.MissingCapability(lack);
+            }
+            return new WireCapture(i, f, s);
+        }, sink);
+    }
+
+    /** Why capture is not running though interfaces are configured, or null. */
+    public String problem() {
+        return problem;
     }
 
     public CaptureControl(Opener opener, Consumer<Engine.Packet> sink) {
@@ -44,13 +56,17 @@ public final class CaptureControl implements AutoCloseable {
         }
         key = k;
         close();
+        problem = null;
         if (interfaces.isEmpty()) {
             return false;
         }
         try {
             capture = opener.open(interfaces, filter, sink);
             LOG.info("security: capturing on {} ({})", interfaces, filter);
+        } catch (org.besip.security.internal.firewall.Enforcement.MissingCapability e) {
+            problem = e.getMessage(); // said once, as a warning, where it was found
         } catch (Exception | UnsatisfiedLinkError e) {
+            problem = "no wire capture on " + interfaces + ": " + e.getMessage();
             LOG.error("security: no wire capture on {}: {} (needs libpcap and root or CAP_NET_RAW)", interfaces, e.getMessage());
         }
         return capture != null;

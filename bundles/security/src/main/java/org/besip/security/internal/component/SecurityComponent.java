@@ -465,6 +465,12 @@ public class SecurityComponent implements ConfigApplier, SecurityView, Guard {
         return enforcement.name();
     }
 
+    /** What keeps capture or the kernel's blocks from working (e.g. a missing capability), for the page; empty when nothing. */
+    @Override
+    public java.util.List<String> hostProblems() {
+        return java.util.stream.Stream.of(capture.problem(), enforcement.problem()).filter(java.util.Objects::nonNull).toList();
+    }
+
     @Override
     public long dropped() {
         return inspection.dropped();

@@ -23,6 +23,9 @@ public interface SecurityView {
     /** Where blocks are enforced besides the application: "none" or the kernel backend's name. */
     String firewallName();
 
+    /** What keeps capture or the kernel's blocks from working on this host (e.g. a missing capability). */
+    java.util.List<String> hostProblems();
+
     /** Messages dropped since start (blocked sources and rules with a drop action). */
     long dropped();
 

@@ -32,10 +32,31 @@ public final class Enforcement {
     private String mode = "";
     private boolean pending;
     private boolean staleChecked;
+    private volatile String problem;
 
-    /** nftables through the {@code nft} command. */
+    /** nftables through the {@code nft} command, when the box holds CAP_NET_ADMIN (root has it). */
     public Enforcement() {
-        this(blocks -> NftablesFirewall.open(List.of("nft"), blocks), () -> NftablesFirewall.removeStale(List.of("nft")));
+        this(blocks -> {
+            String lack = org.besip.core.api.system.Capability.NET_ADMIN.lacking("security: nftables blocks", LOG);
+            if (lack != null) {
+                throw new MissingCapability(lack);
+            }
+            return NftablesFirewall.open(List.of("nft"), blocks);
+        }, () -> !org.besip.core.api.system.Capability.NET_ADMIN.held() ? false : NftablesFirewall.removeStale(List.of("nft")));
+    }
+
+    /** The kernel backend cannot be used for want of a capability; said once (as a warning) where it was found. */
+    public static final class MissingCapability extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public MissingCapability(String why) {
+            super(why);
+        }
+    }
+
+    /** Why the kernel's blocks are not in use (a missing capability, no nft), or null. */
+    public String problem() {
+        return problem;
     }
 
     public Enforcement(Opener opener, BooleanSupplier removeStale) {
@@ -69,7 +90,11 @@ public final class Enforcement {
             try {
                 next = opener.open(initial); // the blocks in force go in with the table: no gap while it is made anew
                 filled = true;
+                problem = null;
+            } catch (MissingCapability e) {
+                problem = e.getMessage(); // the capability's own warning said so, once
             } catch (IOException e) {
+                problem = "nftables unavailable: " + e.getMessage();
                 if (mode.equals("nftables")) {
                     LOG.error("security: nftables requested but unavailable ({}); blocking in the application only", e.getMessage());
                 } else {

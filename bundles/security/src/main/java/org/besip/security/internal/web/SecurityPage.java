@@ -96,6 +96,9 @@ public class SecurityPage extends AbstractServlet {
         out.println("<h2>Blocked (" + active.size() + ")</h2>");
         out.println("<p>Enforced in " + ("none".equals(security.firewallName()) ? "the application" : "the application and "
                 + Encode.forHtml(security.firewallName())) + "; " + security.dropped() + " messages dropped since start.</p>");
+        for (String problem : security.hostProblems()) {
+            out.println("<p class='statline ui-state-error besip-security-problem'>" + Encode.forHtml(problem) + "</p>");
+        }
         out.println("<table class='nicetable' id='besip-security-blocks'><thead><tr><th>Address</th><th>Since (UTC)</th><th>Time left</th>"
                 + "<th>Reason</th><th>sid</th><th></th></tr></thead><tbody>");
         for (Blocklist.Block b : active) {
