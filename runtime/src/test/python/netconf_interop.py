@@ -597,6 +597,30 @@ def check_storage_refused():
         print("ok: refused: %s" % refusal)
 
 
+def doors(netconf, http):
+    return ('<config><system xmlns="%s"><netconf><address>%s</address></netconf><http><address>%s</address></http>'
+            '</system></config>' % (SYS, netconf, http))
+
+
+def check_move_doors():
+    """args: the NETCONF door's address, the Web Console's: running says so (the doors move a moment after the reply)"""
+    with connect() as m:
+        m.edit_config(target="running", config=doors(sys.argv[5], sys.argv[6]))
+        print("ok: NETCONF to %s, Web Console to %s" % (sys.argv[5], sys.argv[6]))
+
+
+def check_door_address_refused():
+    """args: an address: refused at validation with an rpc-error that says no interface has it"""
+    with connect() as m:
+        try:
+            m.edit_config(target="running", config=doors(sys.argv[5], "127.0.0.1"))
+            fail("the address %s was accepted" % sys.argv[5])
+        except RPCError as e:
+            if "no interface of this box has the address " + sys.argv[5] not in (e.message or ""):
+                fail("the rpc-error does not say why: %s" % e.message)
+            print("ok: refused: %s" % e.message)
+
+
 def check_configure_pbx_users():
     """args: user count, password; users user0..userN-1 with extensions 100.., the box's default challenge (MD5)"""
     count, password = int(sys.argv[5]), sys.argv[6]

@@ -67,7 +67,7 @@ public class SystemApplier implements ConfigApplier {
 
     /** What a transaction will do once applied. */
     record Plan(Map<String, Boolean> enable, Integer netconfPort, Integer httpPort, String hostname,
-            Map<String, NetconfUsers.User> users, Map<String, String> storage) {
+            Map<String, NetconfUsers.User> users, Map<String, String> storage, String netconfAddress, String httpAddress) {
     }
 
     @Deactivate
@@ -81,6 +81,8 @@ public class SystemApplier implements ConfigApplier {
         Map<String, Boolean> enable = new LinkedHashMap<>();
         Integer netconfPort = null;
         Integer httpPort = null;
+        String netconfAddress = null;
+        String httpAddress = null;
         String hostname = null;
         Map<String, NetconfUsers.User> configuredUsers = new LinkedHashMap<>();
         Map<String, String> storage = storage(system == null ? null : DataTrees.child(system, SYS, "storage"));
@@ -115,6 +117,8 @@ public class SystemApplier implements ConfigApplier {
             hostname = text(system, "hostname");
             netconfPort = port(DataTrees.child(system, SYS, "netconf"));
             httpPort = port(DataTrees.child(system, SYS, "http"));
+            netconfAddress = address(DataTrees.child(system, SYS, "netconf"), "netconf");
+            httpAddress = address(DataTrees.child(system, SYS, "http"), "http");
             Element list = DataTrees.child(system, SYS, "modules");
             if (list != null) {
                 for (Element m : DataTrees.children(list)) {
@@ -137,7 +141,7 @@ public class SystemApplier implements ConfigApplier {
                 }
             }
         }
-        prepared.put(tx, new Plan(enable, netconfPort, httpPort, hostname, configuredUsers, storage));
+        prepared.put(tx, new Plan(enable, netconfPort, httpPort, hostname, configuredUsers, storage, netconfAddress, httpAddress));
     }
 
     @Override
@@ -166,8 +170,8 @@ public class SystemApplier implements ConfigApplier {
         storage(plan.storage);
         // ports move after the reply has gone out on the old ones
         later.schedule(() -> {
-            port("org.besip.netconf", "port", plan.netconfPort);
-            port("org.apache.felix.http", "org.osgi.service.http.port", plan.httpPort);
+            move("org.besip.netconf", settings("port", plan.netconfPort, "host", plan.netconfAddress));
+            move("org.apache.felix.http", settings("org.osgi.service.http.port", plan.httpPort, "org.apache.felix.http.host", plan.httpAddress));
         }, 1, TimeUnit.SECONDS);
     }
 
@@ -176,21 +180,67 @@ public class SystemApplier implements ConfigApplier {
         prepared.remove(tx);
     }
 
-    private void port(String pid, String key, Integer port) {
+    /**
+     * Moves a door to the ports and addresses configured (a value the configuration leaves out is
+     * the one the box was started with, unless an earlier commit set it); one update, so the
+     * listener restarts once.
+     */
+    private void move(String pid, Map<String, Object> wanted) {
         ConfigurationAdmin cm = configAdmin;
-        if (cm == null || port == null) {
+        if (cm == null) {
             return;
         }
         try {
             Configuration c = cm.getConfiguration(pid, "?");
             Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
-            if (!port.equals(props.get(key))) {
-                props.put(key, port);
+            boolean changed = false;
+            for (var e : wanted.entrySet()) {
+                if (e.getValue() != null && !e.getValue().equals(props.get(e.getKey()))) {
+                    props.put(e.getKey(), e.getValue());
+                    changed = true;
+                }
+            }
+            if (changed) {
                 c.update(props);
-                LOG.info("{} moves to port {}", pid, port);
+                LOG.info("{} moves to {}", pid, wanted.values().stream().filter(java.util.Objects::nonNull).toList());
             }
         } catch (IOException e) {
-            LOG.error("cannot move {} to port {}: {}", pid, port, e.getMessage());
+            LOG.error("cannot move {} to {}: {}", pid, wanted, e.getMessage());
+        }
+    }
+
+    /** Keys and values, nulls kept (a value not configured). */
+    private static Map<String, Object> settings(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    /** The door's configured address, refused when no interface of the box has it (the door would be lost). */
+    private static String address(Element door, String name) throws ConfigRejectedException {
+        String a = door == null ? null : text(door, "address");
+        if (a == null) {
+            return null;
+        }
+        String problem = notOurs(a);
+        if (problem != null) {
+            throw new ConfigRejectedException("/besip-system:system/" + name + "/address", problem);
+        }
+        return a;
+    }
+
+    /** Null when the box can listen on {@code address}; else why not. */
+    static String notOurs(String address) {
+        try {
+            java.net.InetAddress ip = java.net.InetAddress.getByName(address); // a literal: no lookup
+            if (ip.isAnyLocalAddress() || ip.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(ip) != null) {
+                return null;
+            }
+            return "no interface of this box has the address " + address + ": the door would be unreachable";
+        } catch (java.io.IOException e) {
+            return "'" + address + "' is not an address this box can listen on: " + e.getMessage();
         }
     }
 
