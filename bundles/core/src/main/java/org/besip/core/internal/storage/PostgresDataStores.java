@@ -45,14 +45,20 @@ public final class PostgresDataStores implements DataStores {
     }
 
     private PGSimpleDataSource raw(String module, String schema) {
+        PGSimpleDataSource ds = basic(settings);
+        ds.setCurrentSchema(schema);
+        ds.setApplicationName("besip " + boxId + " " + module);
+        return ds;
+    }
+
+    /** Where and as whom, with the connection time-outs. */
+    private static PGSimpleDataSource basic(PostgresSettings settings) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setURL(settings.url());
         ds.setUser(settings.user());
         ds.setPassword(settings.password());
-        ds.setCurrentSchema(schema);
         ds.setConnectTimeout(CONNECT_TIMEOUT_S);
         ds.setLoginTimeout(CONNECT_TIMEOUT_S);
-        ds.setApplicationName("besip " + boxId + " " + module);
         return ds;
     }
 
@@ -74,13 +80,7 @@ public final class PostgresDataStores implements DataStores {
         if (problem != null) {
             return problem;
         }
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(settings.url());
-        ds.setUser(settings.user());
-        ds.setPassword(settings.password());
-        ds.setConnectTimeout(CONNECT_TIMEOUT_S);
-        ds.setLoginTimeout(CONNECT_TIMEOUT_S);
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select 1")) {
+        try (Connection c = basic(settings).getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select 1")) {
             return null;
         } catch (SQLException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");

@@ -182,22 +182,18 @@ public final class LocationService {
 
     /** The other boxes' bindings valid at {@code now} (a fleet sharing one store), for display. */
     public List<Binding> fleet(long now) {
-        List<Binding> out = new ArrayList<>();
-        for (List<Binding> l : fleet.values()) {
-            for (Binding b : l) {
-                if (b.expiresAtMs() > now) {
-                    out.add(b);
-                }
-            }
-        }
-        out.sort(java.util.Comparator.comparing(Binding::aor).thenComparing(Binding::contact));
-        return out;
+        return live(fleet.values(), now);
     }
 
     /** Every binding valid at {@code now}, for display. */
     public synchronized List<Binding> all(long now) {
-        List<Binding> out = new java.util.ArrayList<>();
-        for (List<Binding> l : byAor.values()) {
+        return live(byAor.values(), now);
+    }
+
+    /** The bindings still valid at {@code now}, by AOR then contact. */
+    private static List<Binding> live(java.util.Collection<List<Binding>> lists, long now) {
+        List<Binding> out = new ArrayList<>();
+        for (List<Binding> l : lists) {
             for (Binding b : l) {
                 if (b.expiresAtMs() > now) {
                     out.add(b);
