@@ -55,6 +55,28 @@ public final class BesipProcess implements AutoCloseable {
         awaitUdpListener("127.0.0.1", port);
     }
 
+    /**
+     * Waits (at most {@code timeoutMs}) until TCP {@code host:port} accepts a connection, or, with
+     * {@code listening} false, until it refuses one.
+     */
+    public static void awaitTcp(String host, int port, boolean listening, long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            boolean accepts;
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(host, port), 1000);
+                accepts = true;
+            } catch (IOException e) {
+                accepts = false;
+            }
+            if (accepts == listening) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(host + ":" + port + (listening ? " never listened" : " still listens"));
+    }
+
     /** Waits until something listens on UDP {@code ip:port} (an IPv4 address; /proc/net/udp), at most 10 s. */
     public static void awaitUdpListener(String ip, int port) throws Exception {
         byte[] b = java.net.InetAddress.getByName(ip).getAddress();

@@ -82,15 +82,14 @@ final class Postgres implements AutoCloseable {
 
     /** Runs SQL as the superuser over the socket, in the besip database once it exists; its output, unaligned. */
     String sql(String statement) throws Exception {
-        return as("psql", "-h", dir.toString(), "-p", String.valueOf(port), "-U", "postgres", "-d",
+        return as(bin.resolve("psql").toString(), "-h", dir.toString(), "-p", String.valueOf(port), "-U", "postgres", "-d",
                 statement.startsWith("create role") || statement.startsWith("create database") ? "postgres" : DATABASE,
                 "-v", "ON_ERROR_STOP=1", "-tAq", "-c", statement).trim();
     }
 
     private String as(String... command) throws Exception {
         List<String> cmd = new ArrayList<>(as);
-        cmd.add(command[0].equals("psql") ? bin.resolve("psql").toString() : command[0]);
-        cmd.addAll(List.of(command).subList(1, command.length));
+        cmd.addAll(List.of(command));
         return run(cmd);
     }
 

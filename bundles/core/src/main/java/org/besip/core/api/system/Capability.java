@@ -79,4 +79,15 @@ public enum Capability {
         }
         return why;
     }
+
+    /**
+     * Nothing when the process holds this capability; else throws what {@link #lacking} says (and
+     * logged, once), for a feature that cannot start without it.
+     */
+    public void require(String feature, Logger log) throws MissingCapabilityException {
+        String why = lacking(feature, log);
+        if (why != null) {
+            throw new MissingCapabilityException(why);
+        }
+    }
 }

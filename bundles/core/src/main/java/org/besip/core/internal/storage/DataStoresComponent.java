@@ -35,7 +35,12 @@ public class DataStoresComponent implements DataStores {
     public static final String PID = "org.besip.core.storage";
     private static final Logger LOG = LoggerFactory.getLogger(DataStoresComponent.class);
 
-    private DataStores target;
+    /** A backend's stores, which close the connections they keep when the component goes. */
+    interface Backend extends DataStores {
+        void close();
+    }
+
+    private Backend target;
 
     @Activate
     void activate(BundleContext ctx, Map<String, Object> props) {
@@ -65,11 +70,7 @@ public class DataStoresComponent implements DataStores {
 
     @Deactivate
     void deactivate() {
-        if (target instanceof SqliteDataStores s) {
-            s.close();
-        } else if (target instanceof PostgresDataStores p) {
-            p.close();
-        }
+        target.close();
     }
 
     /** The box's id among a fleet: random at first boot, kept in {@code data/box-id}. */

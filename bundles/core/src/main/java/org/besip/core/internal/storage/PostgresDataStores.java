@@ -11,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
-import org.besip.core.api.storage.DataStores;
 import org.besip.core.api.storage.Dialect;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -21,7 +20,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * pool holds at most {@link PostgresSettings#poolSize()} connections. Files
  * ({@link #directory}) stay on the box.
  */
-public final class PostgresDataStores implements DataStores {
+public final class PostgresDataStores implements DataStoresComponent.Backend {
 
     /** How long a connection attempt may take before it fails, in seconds. */
     static final int CONNECT_TIMEOUT_S = 5;
@@ -119,7 +118,8 @@ public final class PostgresDataStores implements DataStores {
         return boxId;
     }
 
-    void close() {
+    @Override
+    public void close() {
         sources.values().forEach(PooledDataSource::closeIdle);
     }
 

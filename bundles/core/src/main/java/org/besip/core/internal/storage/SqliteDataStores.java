@@ -10,7 +10,6 @@ import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
-import org.besip.core.api.storage.DataStores;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -18,7 +17,7 @@ import org.sqlite.SQLiteDataSource;
  * The embedded default: one SQLite file per module under {@code data/db/}, WAL mode, created on
  * first use. {@link DataStoresComponent} chooses it unless {@code besip-system} names PostgreSQL.
  */
-public class SqliteDataStores implements DataStores {
+public class SqliteDataStores implements DataStoresComponent.Backend {
 
     static final Pattern MODULE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private final Map<String, PooledDataSource> sources = new ConcurrentHashMap<>();
@@ -37,7 +36,8 @@ public class SqliteDataStores implements DataStores {
     }
 
     /** Closes the connections kept open (the store is going away). */
-    void close() {
+    @Override
+    public void close() {
         sources.values().forEach(PooledDataSource::closeIdle);
     }
 

@@ -253,10 +253,7 @@ public class NetconfComponent implements EventHandler, ConfigEditor {
         sshd.setSubsystemFactories(List.of(new NetconfSubsystem(server, server::capabilities, maxKib * 1024)));
         if (port > 0 && port < 1024) {
             // a port below 1024 needs the capability when the box is not root: say so rather than a bare "permission denied"
-            String lack = org.besip.core.api.system.Capability.NET_BIND_SERVICE.lacking("NETCONF on port " + port, LOG);
-            if (lack != null) {
-                throw new IOException(lack);
-            }
+            org.besip.core.api.system.Capability.NET_BIND_SERVICE.require("NETCONF on port " + port, LOG);
         }
         sshd.start();
         LOG.info("NETCONF over SSH on {}:{}", host, sshd.getPort());

@@ -57,6 +57,8 @@ public class SystemApplier implements ConfigApplier {
 
     /** ConfigAdmin's pid of core's data stores. */
     static final String STORAGE_PID = "org.besip.core.storage";
+    /** The PostgreSQL settings passed to core, besides {@code backend}: the leaves of storage/postgresql. */
+    private static final String[] STORAGE_KEYS = { "url", "user", "password", "pool-size" };
 
     private final Map<Long, Plan> prepared = new ConcurrentHashMap<>();
     private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -251,7 +253,7 @@ public class SystemApplier implements ConfigApplier {
         out.put("backend", backend == null ? "sqlite" : backend);
         Element pg = storage == null ? null : DataTrees.child(storage, SYS, "postgresql");
         if ("postgresql".equals(backend) && pg != null) {
-            for (String k : new String[] { "url", "user", "password", "pool-size" }) {
+            for (String k : STORAGE_KEYS) {
                 String v = text(pg, k);
                 if (v != null) {
                     out.put(k, v);
@@ -273,7 +275,8 @@ public class SystemApplier implements ConfigApplier {
             Configuration[] found = cm.listConfigurations("(service.pid=" + pid + ")");
             Dictionary<String, Object> props = found == null || found.length == 0 ? null : found[0].getProperties();
             if (props != null) {
-                for (String k : new String[] { "backend", "url", "user", "password", "pool-size" }) {
+                out.put("backend", String.valueOf(props.get("backend") == null ? "sqlite" : props.get("backend")));
+                for (String k : STORAGE_KEYS) {
                     Object v = props.get(k);
                     if (v != null) {
                         out.put(k, v.toString());

@@ -3,6 +3,8 @@ package org.besip.security.internal.capture;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.besip.core.api.system.Capability;
+import org.besip.core.api.system.MissingCapabilityException;
 import org.besip.security.internal.engine.Engine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,10 +32,7 @@ public final class CaptureControl implements AutoCloseable {
     /** Capture with libpcap ({@link WireCapture}), when the box holds CAP_NET_RAW (root has it). */
     public CaptureControl(Consumer<Engine.Packet> sink) {
         this((i, f, s) -> {
-            String lack = org.besip.core.api.system.Capability.NET_RAW.lacking("security: capture on " + i, LOG);
-            if (lack != null) {
-                throw new org.besip.security.internal.firewall.Enforcement.MissingCapability(lack);
-            }
+            Capability.NET_RAW.require("security: capture on " + i, LOG);
             return new WireCapture(i, f, s);
         }, sink);
     }
@@ -63,7 +62,7 @@ public final class CaptureControl implements AutoCloseable {
         try {
             capture = opener.open(interfaces, filter, sink);
             LOG.info("security: capturing on {} ({})", interfaces, filter);
-        } catch (org.besip.security.internal.firewall.Enforcement.MissingCapability e) {
+        } catch (MissingCapabilityException e) {
             problem = e.getMessage(); // said once, as a warning, where it was found
         } catch (Exception | UnsatisfiedLinkError e) {
             problem = "no wire capture on " + interfaces + ": " + e.getMessage();

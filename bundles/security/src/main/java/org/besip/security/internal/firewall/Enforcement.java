@@ -5,6 +5,8 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
+import org.besip.core.api.system.Capability;
+import org.besip.core.api.system.MissingCapabilityException;
 import org.besip.security.internal.block.Blocklist;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,21 +39,9 @@ public final class Enforcement {
     /** nftables through the {@code nft} command, when the box holds CAP_NET_ADMIN (root has it). */
     public Enforcement() {
         this(blocks -> {
-            String lack = org.besip.core.api.system.Capability.NET_ADMIN.lacking("security: nftables blocks", LOG);
-            if (lack != null) {
-                throw new MissingCapability(lack);
-            }
+            Capability.NET_ADMIN.require("security: nftables blocks", LOG);
             return NftablesFirewall.open(List.of("nft"), blocks);
-        }, () -> !org.besip.core.api.system.Capability.NET_ADMIN.held() ? false : NftablesFirewall.removeStale(List.of("nft")));
-    }
-
-    /** The kernel backend cannot be used for want of a capability; said once (as a warning) where it was found. */
-    public static final class MissingCapability extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        public MissingCapability(String why) {
-            super(why);
-        }
+        }, () -> Capability.NET_ADMIN.held() && NftablesFirewall.removeStale(List.of("nft")));
     }
 
     /** Why the kernel's blocks are not in use (a missing capability, no nft), or null. */
@@ -91,7 +81,7 @@ public final class Enforcement {
                 next = opener.open(initial); // the blocks in force go in with the table: no gap while it is made anew
                 filled = true;
                 problem = null;
-            } catch (MissingCapability e) {
+            } catch (MissingCapabilityException e) {
                 problem = e.getMessage(); // the capability's own warning said so, once
             } catch (IOException e) {
                 problem = "nftables unavailable: " + e.getMessage();
